@@ -1,0 +1,32 @@
+"""crmlab: a Jupyter workbook for Customer Relationship Management (客户关系管理).
+
+Importing crmlab is light: submodules (and pandas, scipy, matplotlib behind
+them) load on first use, e.g. ``crmlab.rfm.rfm_table(...)`` or
+``from crmlab import datasets``.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "datasets", "rfm", "segmentation", "value", "clv", "profitability",
+    "lifecycle", "relationship", "satisfaction", "loyalty", "acquisition",
+    "plots", "widgets", "glossary", "checks", "release", "grade", "casestudy",
+    "style",
+}
+
+__all__ = sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"crmlab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'crmlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
