@@ -42,6 +42,11 @@ class CRMDataError(ValueError):
     """
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the plain Python value (for readable messages)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _where(table: str, column: str | None = None) -> str:
     return f"table '{table}'" + (f", column '{column}'" if column else "")
 
@@ -120,7 +125,7 @@ def check_table(
                 first = s.index[bad.to_numpy()][0]
                 raise CRMDataError(
                     f"{_where(table, col)}: {int(bad.sum())} value(s) are not dates "
-                    f"(first at row {first!r}: {s.loc[first]!r}). Use ISO dates like '2024-03-31' "
+                    f"(first at row {first!r}: {_plain(s.loc[first])!r}). Use ISO dates like '2024-03-31' "
                     f"or convert with pd.to_datetime(..., format=...)."
                 )
             if out is df:
@@ -138,7 +143,7 @@ def check_table(
                     first = s.index[bad.to_numpy()][0]
                     raise CRMDataError(
                         f"{_where(table, col)}: {int(bad.sum())} negative value(s) (first at row {first!r}: "
-                        f"{s.loc[first]!r}). Amounts must be >= 0; record returns in the 'returned' column "
+                        f"{_plain(s.loc[first])!r}). Amounts must be >= 0; record returns in the 'returned' column "
                         f"instead of as negative amounts, or filter them out before calling."
                     )
             if kind == "positive":
@@ -147,7 +152,7 @@ def check_table(
                     first = s.index[bad.to_numpy()][0]
                     raise CRMDataError(
                         f"{_where(table, col)}: {int(bad.sum())} value(s) <= 0 (first at row {first!r}: "
-                        f"{s.loc[first]!r}). Only positive values make sense here; remove or correct them."
+                        f"{_plain(s.loc[first])!r}). Only positive values make sense here; remove or correct them."
                     )
         elif kind == "bool" and not pd.api.types.is_bool_dtype(s):
             vals = set(s.dropna().unique().tolist())
@@ -161,7 +166,7 @@ def check_table(
         dup = out.duplicated(subset=keys, keep="first")
         if dup.any():
             first = out.index[dup.to_numpy()][0]
-            val = out.loc[first, keys[0]] if len(keys) == 1 else tuple(out.loc[first, keys])
+            val = _plain(out.loc[first, keys[0]]) if len(keys) == 1 else tuple(map(_plain, out.loc[first, keys]))
             raise CRMDataError(
                 f"{_where(table, ', '.join(keys))}: {int(dup.sum())} duplicate id(s) (first: {val!r}). "
                 f"Each row must have its own {', '.join(keys)}; drop exact copies with "
