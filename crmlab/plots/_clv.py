@@ -1,2 +1,215 @@
-"""Placeholder: filled in by the module that owns these plots."""
-__all__: list[str] = []
+"""Figures for customer lifetime value (客户终身价值), customer equity (客户资产) and BG/NBD.
+
+Each function takes the result of a :mod:`crmlab.clv` function and returns the
+matplotlib Axes; the figure text is English and every axis states its unit.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "plot_clv_curve",
+    "plot_clv_table",
+    "plot_clv_components",
+    "plot_customer_equity",
+    "plot_repeat_frequency_check",
+    "plot_p_alive_matrix",
+    "plot_tracking",
+]
+
+_BLUE, _ORANGE, _GREEN, _RED = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+_UNIT_WORDS = {"D": "days", "W": "weeks"}
+
+
+def _axes(ax: Any):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _unit(result: Any) -> str:
+    u = result.attrs.get("time_unit", "W")
+    return _UNIT_WORDS.get(u, u)
+
+
+def plot_clv_curve(curve: Any, *, ax: Any = None):
+    """CLV against the retention rate, from :func:`crmlab.clv.clv_curve`.
+
+    Examples
+    --------
+    >>> from crmlab.clv import clv_curve
+    >>> ax = plot_clv_curve(clv_curve(100, 0.1))
+    >>> ax.get_xlabel()
+    'Retention rate per period'
+    """
+    ax = _axes(ax)
+    ax.plot(curve["retention"], curve["clv"], color=_BLUE, marker="o", ms=3)
+    a = curve.attrs
+    horizon = "infinite horizon" if a.get("periods") is None else f"{a['periods']} periods"
+    ax.set_title(f"CLV rises steeply with retention (discount {a.get('discount', 0):.0%}, {horizon})")
+    ax.set_xlabel("Retention rate per period")
+    ax.set_ylabel("CLV (currency units)")
+    return ax
+
+
+def plot_clv_table(table: Any, *, ax: Any = None):
+    """Present value per period (bars) and cumulative CLV (line), from :func:`crmlab.clv.clv_table`.
+
+    Examples
+    --------
+    >>> from crmlab.clv import clv_table
+    >>> ax = plot_clv_table(clv_table(100, 0.8, 0.1, 10))
+    >>> ax.get_ylabel()
+    'Present value (currency units)'
+    """
+    ax = _axes(ax)
+    ax.bar(table["period"], table["pv"], color=_ORANGE, label="PV of the period")
+    ax.plot(table["period"], table["cumulative_pv"], color=_BLUE, marker="o", label="Cumulative PV (CLV so far)")
+    a = table.attrs
+    ax.set_title(f"CLV period by period (retention {a.get('retention', 0):.0%}, discount {a.get('discount', 0):.0%})")
+    ax.set_xlabel("Period")
+    ax.set_ylabel("Present value (currency units)")
+    ax.legend()
+    return ax
+
+
+def plot_clv_components(components: Any, *, ax: Any = None):
+    """Waterfall of the four CLV sources up to the total, from :func:`crmlab.clv.clv_components`.
+
+    Examples
+    --------
+    >>> from crmlab.clv import clv_components
+    >>> ax = plot_clv_components(clv_components(100, 0.8, 0.1, growth_rate=0.02))
+    >>> [t.get_text() for t in ax.get_xticklabels()][-1]
+    'total CLV'
+    """
+    ax = _axes(ax)
+    values = components["value"].to_numpy(dtype=float)
+    names = [str(n) for n in components.index]
+    bottoms = [float(values[:i].sum()) for i in range(len(values))]
+    colors = [_BLUE, _GREEN, _ORANGE, "#CC79A7"][: len(values)]
+    ax.bar(range(len(values)), values, bottom=bottoms, color=colors)
+    total = float(values.sum())
+    ax.bar(len(values), total, color="#555555")
+    ax.set_xticks(range(len(values) + 1), names + ["total CLV"])
+    for i, v in enumerate(list(values) + [total]):
+        top = (bottoms[i] + max(v, 0)) if i < len(values) else max(total, 0)
+        ax.annotate(f"{v:,.0f}", (i, top), ha="center", va="bottom", fontsize=9)
+    ax.set_title("Where a customer's lifetime value comes from")
+    ax.set_xlabel("Source of value")
+    ax.set_ylabel("Present value (currency units)")
+    return ax
+
+
+def plot_customer_equity(equity: Any, *, ax: Any = None):
+    """Customer equity built up from the current base and each future cohort.
+
+    Takes :func:`crmlab.clv.customer_equity`; bars are present values, stacked
+    from left to right, the last bar is the total.
+
+    Examples
+    --------
+    >>> from crmlab.clv import customer_equity
+    >>> ax = plot_customer_equity(customer_equity((100, 50.0), discount=0.1, prospects=50,
+    ...                                           acquisition_rate=0.2, acquisition_cost=2, cohorts=3))
+    >>> ax.get_title()
+    'Customer equity: current base plus future cohorts'
+    """
+    ax = _axes(ax)
+    pv = equity["present_value"].to_numpy(dtype=float)
+    bottoms = [float(pv[:i].sum()) for i in range(len(pv))]
+    colors = [_BLUE] + [_GREEN] * (len(pv) - 1)
+    ax.bar(range(len(pv)), pv, bottom=bottoms, color=colors)
+    ax.bar(len(pv), pv.sum(), color="#555555")
+    ax.set_xticks(range(len(pv) + 1), [str(s) for s in equity.index] + ["customer equity"],
+                  rotation=30, ha="right")
+    ax.set_title("Customer equity: current base plus future cohorts")
+    ax.set_xlabel("Source (cohorts net of acquisition cost, discounted)")
+    ax.set_ylabel("Present value (currency units)")
+    return ax
+
+
+def plot_repeat_frequency_check(check: Any, *, ax: Any = None):
+    """Actual vs BG/NBD-expected customers by number of repeat purchases in calibration.
+
+    Takes :func:`crmlab.clv.repeat_frequency_check` (the calibration check of
+    Fader, Hardie & Lee 2005, fig. 2).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.clv import BGNBDResult, repeat_frequency_check
+    >>> m = BGNBDResult(0.243, 4.414, 0.793, 2.426, 0.0, 3, "W", True)
+    >>> s = pd.DataFrame({"frequency": [0, 1, 2], "recency": [0, 5, 9], "T": [30, 30, 30]})
+    >>> ax = plot_repeat_frequency_check(repeat_frequency_check(m, s, max_frequency=2))
+    >>> ax.get_ylabel()
+    'Number of customers'
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    x = np.arange(len(check))
+    ax.bar(x - 0.2, check["actual"], width=0.4, color=_BLUE, label="Actual")
+    ax.bar(x + 0.2, check["expected"], width=0.4, color=_ORANGE, label="BG/NBD expected")
+    ax.set_xticks(x, check["repeat_purchases"])
+    ax.set_title("Calibration check: repeat purchases per customer")
+    ax.set_xlabel(f"Repeat purchases in the calibration period ({_unit(check)} as time unit)")
+    ax.set_ylabel("Number of customers")
+    ax.legend()
+    return ax
+
+
+def plot_p_alive_matrix(matrix: Any, *, ax: Any = None):
+    """Heatmap of P(alive) by frequency and recency, from ``BGNBDResult.probability_alive_matrix``.
+
+    Examples
+    --------
+    >>> from crmlab.clv import BGNBDResult
+    >>> m = BGNBDResult(0.243, 4.414, 0.793, 2.426, 0.0, 3, "W", True)
+    >>> ax = plot_p_alive_matrix(m.probability_alive_matrix(10, T=39))
+    >>> ax.get_xlabel()
+    'Recency: first to last purchase (weeks)'
+    """
+    ax = _axes(ax)
+    rec = matrix.columns.to_numpy(dtype=float)
+    freq = matrix.index.to_numpy()
+    im = ax.imshow(matrix.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                   extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5))
+    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    unit = _unit(matrix)
+    ax.set_title(f"P(alive) for customers aged T = {matrix.attrs.get('T', rec.max()):g} {unit}")
+    ax.set_xlabel(f"Recency: first to last purchase ({unit})")
+    ax.set_ylabel("Frequency (repeat purchases)")
+    return ax
+
+
+def plot_tracking(tracking: Any, *, ax: Any = None):
+    """Cumulative repeat purchases, actual vs BG/NBD expected, from :func:`crmlab.clv.tracking_table`.
+
+    A dashed line marks the end of the calibration period: to its right the
+    model forecasts data it has not seen (Fader, Hardie & Lee 2005, fig. 4).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"period": [1, 2, 3], "actual": [0, 2, 5], "expected": [0.5, 2.0, 4.0]})
+    >>> t.attrs.update(time_unit="W", calibration_end_period=2.0)
+    >>> plot_tracking(t).get_xlabel()
+    'Weeks since the first order in the data'
+    """
+    ax = _axes(ax)
+    ax.plot(tracking["period"], tracking["actual"], color=_BLUE, label="Actual")
+    ax.plot(tracking["period"], tracking["expected"], color=_ORANGE, ls="--", label="BG/NBD expected")
+    cal = tracking.attrs.get("calibration_end_period")
+    if cal is not None:
+        ax.axvline(cal, color="grey", ls=":", lw=1.5)
+        ax.annotate("end of calibration", (cal, 0), xytext=(3, 3), textcoords="offset points",
+                    fontsize=9, color="grey")
+    unit = _unit(tracking)
+    ax.set_title("Tracking: cumulative repeat purchases")
+    ax.set_xlabel(f"{unit.capitalize()} since the first order in the data")
+    ax.set_ylabel("Cumulative repeat purchases")
+    ax.legend()
+    return ax
