@@ -1,2 +1,291 @@
-"""Placeholder: filled in by the module that owns these plots."""
-__all__: list[str] = []
+"""Figures for satisfaction (顾客满意度), loyalty and churn (客户忠诚, 客户流失) and acquisition (客户获取).
+
+Each function draws a result of :mod:`crmlab.satisfaction`, :mod:`crmlab.loyalty`
+or :mod:`crmlab.acquisition` and returns the matplotlib Axes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "plot_nps",
+    "plot_importance_performance",
+    "plot_servqual_gaps",
+    "plot_expectation_simulation",
+    "plot_complainer_churn",
+    "plot_retention_rates",
+    "plot_cohort_heatmap",
+    "plot_cohort_curves",
+    "plot_sbg",
+    "plot_warning_point",
+    "plot_loyalty_matrix",
+    "plot_acquisition_quality",
+    "plot_wallet_segments",
+    "plot_lift_heatmap",
+]
+
+# Colour-blind-safe (Okabe-Ito) colours.
+_GOOD, _MID, _BAD, _BLUE, _GREY = "#009E73", "#F0E442", "#D55E00", "#0072B2", "#999999"
+_CYCLE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _ax(ax: Any, size: tuple[float, float] = (7.0, 4.2)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _label(ax: Any, title: str, xlabel: str, ylabel: str) -> Any:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def _percent(axis: Any) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(1.0))
+
+
+# ---------------------------------------------------------------- satisfaction
+def plot_nps(result: Any, *, ax: Any = None):
+    """Stacked bar of detractors, passives and promoters, with the NPS in the title."""
+    ax = _ax(ax, (7.0, 2.4))
+    left = 0.0
+    for name, colour in (("detractors", _BAD), ("passives", _MID), ("promoters", _GOOD)):
+        v = getattr(result, name)
+        ax.barh([0], [v], left=left, color=colour, label=f"{name} {v:.0%}")
+        left += v
+    ax.set_yticks([])
+    ax.set_xlim(0, 1)
+    _percent(ax.xaxis)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False)
+    return _label(ax, f"Net Promoter Score = {result.nps:+.1f} points (n = {result.n})",
+                  "share of respondents (%)", "")
+
+
+def plot_importance_performance(ipa: Any, *, ax: Any = None):
+    """Importance-performance grid: attributes, crosshairs and the four quadrant names."""
+    ax = _ax(ax, (7.5, 5.5))
+    x, y = ipa["performance"], ipa["importance"]
+    colours = {"Concentrate here": _BAD, "Keep up the good work": _GOOD,
+               "Low priority": _GREY, "Possible overkill": _BLUE}
+    ax.scatter(x, y, c=[colours.get(q, _GREY) for q in ipa["quadrant"]], s=50, zorder=3)
+    for name, xi, yi in zip(ipa.index, x, y):
+        ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    px, py = ipa.attrs.get("performance_line", x.mean()), ipa.attrs.get("importance_line", y.mean())
+    ax.axvline(px, color="k", lw=0.8)
+    ax.axhline(py, color="k", lw=0.8)
+    pad = 0.4
+    ax.set_xlim(min(x.min(), px) - pad, max(x.max(), px) + pad)
+    ax.set_ylim(min(y.min(), py) - pad, max(y.max(), py) + pad)
+    corners = {"Concentrate here": (0.02, 0.97, "left", "top"), "Keep up the good work": (0.98, 0.97, "right", "top"),
+               "Low priority": (0.02, 0.03, "left", "bottom"), "Possible overkill": (0.98, 0.03, "right", "bottom")}
+    for name, (cx, cy, ha, va) in corners.items():
+        ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color=colours[name],
+                fontweight="bold")
+    return _label(ax, f"Importance-performance analysis (crosshairs: {ipa.attrs.get('crosshair', 'mean')})",
+                  "performance (mean perception, 1-7)", "importance (mean, 1-7)")
+
+
+def plot_servqual_gaps(gaps: Any, *, ax: Any = None):
+    """SERVQUAL gap (perception - expectation) by dimension; negative gaps in red."""
+    ax = _ax(ax)
+    g = gaps["gap"]
+    ax.bar([str(i) for i in g.index], g, color=[_BAD if v < 0 else _GOOD for v in g])
+    ax.axhline(0, color="k", lw=0.8)
+    return _label(ax, "SERVQUAL gaps by dimension", "dimension", "gap: perception - expectation (scale points)")
+
+
+def plot_expectation_simulation(sim: Any, *, ax: Any = None):
+    """Expectation management: first purchase, satisfaction and repurchase against the expectation set."""
+    ax = _ax(ax)
+    x = sim.index.to_numpy(dtype=float)
+    for col, label, colour in (("first_purchase_rate", "first purchase (share of prospects)", _BLUE),
+                               ("share_satisfied", "satisfied (share of buyers)", _GOOD),
+                               ("repurchase_rate", "repurchase (share of buyers)", "#E69F00"),
+                               ("repeat_rate_of_prospects", "repeat buyers (share of prospects)", "k")):
+        ax.plot(x, sim[col], marker="o", ms=3, label=label, color=colour, lw=2.2 if colour == "k" else 1.5)
+    opt = sim.attrs.get("optimum_expectation")
+    if opt is not None:
+        ax.axvline(opt, color=_GREY, ls="--", lw=1)
+        ax.text(opt, 0.5, f" most repeat buyers: {opt:g}", ha="left", va="center", fontsize=8,
+                transform=ax.get_xaxis_transform())
+    tq = sim.attrs.get("true_quality")
+    if tq is not None:
+        ax.axvline(tq, color=_GREY, ls=":", lw=1, label=f"true quality {tq:g}")
+    ax.set_ylim(0, 1.05)
+    _percent(ax.yaxis)
+    ax.legend(fontsize=8, loc="center left")
+    return _label(ax, "Expectation management: promise too little or too much?",
+                  "expectation set by the firm (1-7 scale)", "share (%)")
+
+
+def plot_complainer_churn(result: Any, *, ax: Any = None):
+    """Churn rate of non-complainers and of recovered and unrecovered complainers."""
+    ax = _ax(ax)
+    r = result["churn_rate"]
+    bars = ax.bar([str(i) for i in r.index], r, color=[_BLUE, _GOOD, _BAD][: len(r)])
+    for b, n in zip(bars, result["customers"]):
+        ax.text(b.get_x() + b.get_width() / 2, b.get_height(), f"n={n}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 1.05)
+    _percent(ax.yaxis)
+    days = result.attrs.get("inactive_days", "?")
+    return _label(ax, "Churn after complaints: does recovery help?", "customer group",
+                  f"churn rate (no order in last {days} days, %)")
+
+
+# ---------------------------------------------------------------- retention and churn
+def plot_retention_rates(rates: Any, *, ax: Any = None):
+    """Retention and churn rate per period (textbook and strict retention)."""
+    ax = _ax(ax)
+    x = [str(p) for p in rates.index]
+    ax.plot(x, rates["retention"], marker="o", label="retention (end - new) / start", color=_BLUE)
+    ax.plot(x, rates["retention_strict"], marker="s", ls="--", label="retention, strict", color=_GOOD)
+    ax.plot(x, rates["churn"], marker="^", label="churn = 1 - retention", color=_BAD)
+    ax.tick_params(axis="x", rotation=45)
+    _percent(ax.yaxis)
+    ax.legend(fontsize=8)
+    unit = rates.attrs.get("period", "period")
+    return _label(ax, f"Retention and churn per {unit}", unit, "rate (%)")
+
+
+def plot_cohort_heatmap(matrix: Any, *, ax: Any = None):
+    """Cohort retention matrix as a heatmap (share of each cohort active k periods later)."""
+    import numpy as np
+
+    ax = _ax(ax, (9.0, 5.5))
+    v = matrix.to_numpy(dtype=float)
+    im = ax.imshow(np.ma.masked_invalid(v), aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    step = max(1, len(matrix.index) // 12)
+    ax.set_yticks(range(0, len(matrix.index), step), [str(c) for c in matrix.index[::step]])
+    ax.figure.colorbar(im, ax=ax, label="share of cohort active")
+    unit = matrix.attrs.get("period", "month")
+    return _label(ax, "Cohort retention by signup cohort", f"{unit}s since acquisition (k)", "cohort")
+
+
+def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 8, ax: Any = None):
+    """Retention curves of the first ``max_cohorts`` cohorts and the mean curve."""
+    ax = _ax(ax)
+    step = max(1, len(matrix) // max_cohorts)
+    for i, (c, row) in enumerate(matrix.iloc[::step].iterrows()):
+        ax.plot(row.index, row.to_numpy(dtype=float), lw=1, color=_CYCLE[i % len(_CYCLE)], label=str(c))
+    ax.plot(matrix.columns, matrix.mean(axis=0), color="k", lw=2.5, label="mean of cohorts")
+    _percent(ax.yaxis)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7, ncol=2)
+    unit = matrix.attrs.get("period", "month")
+    return _label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
+
+
+def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", ax: Any = None):
+    """sBG fit: observed vs fitted survival (or retention), projected beyond the data."""
+    from crmlab._validate import check_choice
+
+    check_choice("which", which, ["survival", "retention"])
+    ax = _ax(ax)
+    n_obs = len(fit.observed) - 1
+    proj = fit.project(horizon or 2 * max(n_obs, 1))
+    t = proj.index.to_numpy()
+    ax.plot(t, proj[f"{which}_fitted"], color=_BLUE, lw=2, label=f"sBG (alpha={fit.alpha:.3f}, beta={fit.beta:.3f})")
+    ax.plot(t, proj[f"{which}_observed"], "o", color="k", label="observed")
+    ax.axvline(n_obs, color=_GREY, ls="--", lw=1)
+    ax.text(n_obs, 0.02, " projection ->", transform=ax.get_xaxis_transform(), fontsize=8, color=_GREY)
+    _percent(ax.yaxis)
+    ax.legend(fontsize=8)
+    title = "Share of cohort surviving" if which == "survival" else "Retention rate rises as the cohort sorts itself"
+    return _label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition",
+                  f"{which} (%)")
+
+
+def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None):
+    """Inter-purchase gaps with the churn warning point: one customer's, or the population's."""
+    ax = _ax(ax)
+    if customer is None:
+        g = gaps.to_numpy()
+        w = warning_points.attrs.get("population_warning_days")
+        who = "all customers"
+    else:
+        g = gaps.loc[[customer]].to_numpy() if customer in gaps.index else gaps.iloc[:0].to_numpy()
+        w = float(warning_points.loc[customer, "warning_days"])
+        who = f"customer {customer} ({warning_points.loc[customer, 'source']} threshold)"
+    ax.hist(g, bins=bins if customer is None else max(5, min(bins, len(g))), color=_BLUE, alpha=0.8)
+    if w is not None:
+        ax.axvline(w, color=_BAD, lw=2, label=f"warning point {w:.0f} days")
+        ax.legend()
+    return _label(ax, f"Inter-purchase gaps, {who}", "days between purchases", "number of gaps")
+
+
+def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
+    """Dick & Basu loyalty matrix: customers by relative attitude and repeat patronage."""
+    import numpy as np
+
+    ax = _ax(ax, (7.0, 5.5))
+    colours = {"true loyalty": _GOOD, "latent loyalty": _BLUE, "spurious loyalty": "#E69F00", "no loyalty": _GREY}
+    rng = np.random.default_rng(0)  # small fixed jitter so tied survey scores stay visible
+    jit = 0.15 * rng.standard_normal(len(matrix))
+    for name, colour in colours.items():
+        m = (matrix["loyalty"] == name).to_numpy()
+        ax.scatter(matrix["patronage"].to_numpy()[m], matrix["attitude"].to_numpy()[m] + jit[m], s=12,
+                   alpha=0.6, color=colour, label=f"{name} ({m.sum()})")
+    ax.axvline(matrix.attrs.get("patronage_cut"), color="k", lw=0.8)
+    ax.axhline(matrix.attrs.get("attitude_cut"), color="k", lw=0.8)
+    ax.legend(fontsize=8, loc="lower right")
+    return _label(ax, "Loyalty matrix (Dick & Basu 1994)", "repeat patronage", "relative attitude")
+
+
+# ---------------------------------------------------------------- acquisition and development
+def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
+        "acquisition_cost", "first_period_margin", "acquisition_equity", "retention_revenue"), ax: Any = None):
+    """Acquisition quality by channel: grouped bars of cost, margin, equity and retention revenue."""
+    import numpy as np
+
+    ax = _ax(ax, (8.0, 4.5))
+    q = quality.drop(index="all", errors="ignore")
+    x = np.arange(len(q))
+    w = 0.8 / len(measures)
+    for i, m in enumerate(measures):
+        ax.bar(x + i * w - 0.4 + w / 2, q[m], width=w, label=m.replace("_", " "), color=_CYCLE[i % len(_CYCLE)])
+    ax.set_xticks(x, [str(c) for c in q.index])
+    ax.axhline(0, color="k", lw=0.8)
+    ax.legend(fontsize=8)
+    return _label(ax, "Acquisition quality by channel", "acquisition channel", "currency units per new customer")
+
+
+def plot_wallet_segments(segments: Any, *, ax: Any = None):
+    """Share of wallet against wallet size, with the cut lines and the four strategies."""
+    ax = _ax(ax, (7.5, 5.5))
+    for i, (name, g) in enumerate(segments.groupby("segment", sort=True)):
+        ax.scatter(g["wallet"], g["share_of_wallet"], s=14, alpha=0.7, color=_CYCLE[i], label=f"{name} ({len(g)})")
+    ax.set_xscale("log")
+    ax.axvline(segments.attrs.get("wallet_cut"), color="k", lw=0.8)
+    ax.axhline(segments.attrs.get("share_cut"), color="k", lw=0.8)
+    _percent(ax.yaxis)
+    ax.legend(fontsize=8)
+    year = segments.attrs.get("year", "")
+    return _label(ax, f"Share of wallet segments {year}", "wallet: category spend per year (currency units, log scale)",
+                  "share of wallet (%)")
+
+
+def plot_lift_heatmap(rules: Any, *, ax: Any = None):
+    """Lift of each category pair A -> B (rows: bought A, columns: B)."""
+    import numpy as np
+
+    ax = _ax(ax, (7.0, 6.0))
+    items = sorted(set(rules["antecedent"]) | set(rules["consequent"]))
+    m = rules.pivot_table(index="antecedent", columns="consequent", values="lift", observed=True)
+    m = m.reindex(index=items, columns=items)
+    v = m.to_numpy(dtype=float)
+    lim = max(abs(np.nanmax(v) - 1), abs(1 - np.nanmin(v)), 0.05) if np.isfinite(v).any() else 1
+    im = ax.imshow(np.ma.masked_invalid(v), cmap="RdBu", vmin=1 - lim, vmax=1 + lim)
+    ax.set_xticks(range(len(items)), items, rotation=45, ha="right")
+    ax.set_yticks(range(len(items)), items)
+    for i in range(len(items)):
+        for j in range(len(items)):
+            if np.isfinite(v[i, j]):
+                ax.text(j, i, f"{v[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    ax.figure.colorbar(im, ax=ax, label="lift (1 = independent)")
+    return _label(ax, "Category co-purchase lift", "then also bought (B)", "bought (A)")
