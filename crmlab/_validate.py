@@ -47,6 +47,12 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _first(s: Any, mask: Any) -> tuple[Any, Any]:
+    """Row label and value of the first row where ``mask`` holds (safe with repeated labels)."""
+    pos = int(mask.to_numpy().argmax())
+    return _plain(s.index[pos]), _plain(s.iloc[pos])
+
+
 def _where(table: str, column: str | None = None) -> str:
     return f"table '{table}'" + (f", column '{column}'" if column else "")
 
@@ -113,7 +119,7 @@ def check_table(
             raise ValueError(f"unknown column kind {kind!r} for {col!r}; use one of {KINDS}")
         s = out[col]
         if kind != "any" and col not in allow and s.isna().any():
-            first = s.index[s.isna().to_numpy()][0]
+            first, _ = _first(s, s.isna())
             raise CRMDataError(
                 f"{_where(table, col)}: {int(s.isna().sum())} missing value(s) (first at row {first!r}). "
                 f"Fill them or remove those rows deliberately before calling."
@@ -122,10 +128,10 @@ def check_table(
             parsed = pd.to_datetime(s, errors="coerce")
             bad = parsed.isna() & s.notna()
             if bad.any():
-                first = s.index[bad.to_numpy()][0]
+                first, value = _first(s, bad)
                 raise CRMDataError(
                     f"{_where(table, col)}: {int(bad.sum())} value(s) are not dates "
-                    f"(first at row {first!r}: {_plain(s.loc[first])!r}). Use ISO dates like '2024-03-31' "
+                    f"(first at row {first!r}: {value!r}). Use ISO dates like '2024-03-31' "
                     f"or convert with pd.to_datetime(..., format=...)."
                 )
             if out is df:
@@ -140,19 +146,19 @@ def check_table(
             if kind == "nonneg":
                 bad = s < 0
                 if bad.any():
-                    first = s.index[bad.to_numpy()][0]
+                    first, value = _first(s, bad)
                     raise CRMDataError(
                         f"{_where(table, col)}: {int(bad.sum())} negative value(s) (first at row {first!r}: "
-                        f"{_plain(s.loc[first])!r}). Amounts must be >= 0; record returns in the 'returned' column "
+                        f"{value!r}). Amounts must be >= 0; record returns in the 'returned' column "
                         f"instead of as negative amounts, or filter them out before calling."
                     )
             if kind == "positive":
                 bad = s <= 0
                 if bad.any():
-                    first = s.index[bad.to_numpy()][0]
+                    first, value = _first(s, bad)
                     raise CRMDataError(
                         f"{_where(table, col)}: {int(bad.sum())} value(s) <= 0 (first at row {first!r}: "
-                        f"{_plain(s.loc[first])!r}). Only positive values make sense here; remove or correct them."
+                        f"{value!r}). Only positive values make sense here; remove or correct them."
                     )
         elif kind == "bool" and not pd.api.types.is_bool_dtype(s):
             vals = set(s.dropna().unique().tolist())
@@ -165,8 +171,9 @@ def check_table(
         keys = [unique] if isinstance(unique, str) else list(unique)
         dup = out.duplicated(subset=keys, keep="first")
         if dup.any():
-            first = out.index[dup.to_numpy()][0]
-            val = _plain(out.loc[first, keys[0]]) if len(keys) == 1 else tuple(map(_plain, out.loc[first, keys]))
+            pos = int(dup.to_numpy().argmax())
+            row = out[keys].iloc[pos]
+            val = _plain(row.iloc[0]) if len(keys) == 1 else tuple(map(_plain, row))
             raise CRMDataError(
                 f"{_where(table, ', '.join(keys))}: {int(dup.sum())} duplicate id(s) (first: {val!r}). "
                 f"Each row must have its own {', '.join(keys)}; drop exact copies with "

@@ -66,3 +66,15 @@ def test_note_excluded_accumulates_reasons():
     note_excluded(s, "returned orders", 4)
     note_excluded(s, "orders after as_of", 0)
     assert s.attrs["excluded"] == {"returned orders": 4, "orders after as_of": 0}
+
+
+def test_duplicate_ids_are_named_even_when_index_labels_repeat():
+    df = pd.DataFrame({"customer_id": ["a", "b", "a"]}, index=[0, 0, 1])
+    with pytest.raises(CRMDataError, match=r"1 duplicate id\(s\) \(first: 'a'\)"):
+        check_table(df, "customers", {"customer_id": "id"}, unique="customer_id")
+
+
+def test_bad_values_are_reported_even_when_index_labels_repeat():
+    df = pd.DataFrame({"amount": [1.0, -2.0]}, index=[7, 7])
+    with pytest.raises(CRMDataError, match="negative"):
+        check_table(df, "orders", {"amount": "nonneg"})
