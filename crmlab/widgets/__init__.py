@@ -9,3 +9,4 @@ from crmlab.widgets._value import *  # noqa: F401,F403
 from crmlab.widgets._clv import *  # noqa: F401,F403
 from crmlab.widgets._relationship import *  # noqa: F401,F403
 from crmlab.widgets._loyalty import *  # noqa: F401,F403
+from crmlab.widgets._practice import *  # noqa: F401,F403
