@@ -870,6 +870,7 @@ def _abc_rates(used: np.ndarray, years_in_window: float):
     rates = pd.DataFrame({
         "activity": pd.array([a[0] for a in B_ACTIVITIES], dtype="string"),
         "driver": pd.array([a[1] for a in B_ACTIVITIES], dtype="string"),
+        "department": pd.array(dept_of, dtype="string"),
         "unit_cost": np.array(unit_cost, dtype=float),
         "unit_minutes": minutes,
     })

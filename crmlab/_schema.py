@@ -181,6 +181,7 @@ B2B: dict[str, dict] = {
             "columns": {
                 "activity": ("category", "string", "", "activity name (activities.activity)"),
                 "driver": ("category", "string", "", "what is counted: visits, calls, orders, returns"),
+                "department": ("id", "string", "", "the department (table capacity) that performs the activity"),
                 "unit_cost": ("nonneg", "float64", CURRENCY + " per driver unit", "conventional ABC cost rate"),
                 "unit_minutes": ("nonneg", "float64", "minutes per driver unit", "time one unit takes (TDABC)"),
             },
