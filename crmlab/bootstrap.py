@@ -89,7 +89,7 @@ def setup() -> Path:
     return py
 
 
-def lab(extra: list[str]) -> None:
+def open_lab(extra: list[str]) -> None:
     py = setup()
     jupyter = py.parent / "jupyter"
     say(f"opening JupyterLab at {START_NOTEBOOK} (stop it with Ctrl+C) ...")
@@ -97,7 +97,7 @@ def lab(extra: list[str]) -> None:
     os.execv(str(jupyter), [str(jupyter), "lab", START_NOTEBOOK, *extra])
 
 
-def test(extra: list[str]) -> None:
+def run_tests(extra: list[str]) -> None:
     py = setup()
     os.chdir(ROOT)
     say("running the test suite: unit tests, doctests, notebooks (nbval), exercises, case studies, browser ...")
@@ -131,7 +131,7 @@ def lock() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     action = args.pop(0) if args else "lab"
-    actions = {"lab": lambda: lab(args), "test": lambda: test(args), "setup": setup,
+    actions = {"lab": lambda: open_lab(args), "test": lambda: run_tests(args), "setup": setup,
                "kernel": kernel, "lock": lock}
     if action not in actions:
         raise SystemExit(f"[crmlab] unknown action {action!r}; use one of: {', '.join(actions)}")
