@@ -8,3 +8,4 @@ from crmlab.plots._value import *  # noqa: F401,F403  segmentation, RFM, value, 
 from crmlab.plots._clv import *  # noqa: F401,F403  CLV, customer equity, BG/NBD
 from crmlab.plots._relationship import *  # noqa: F401,F403  lifecycle, relationship phases
 from crmlab.plots._loyalty import *  # noqa: F401,F403  satisfaction, loyalty, churn, acquisition
+from crmlab.plots._practice import *  # noqa: F401,F403  KPI dashboard (chapter 11)
