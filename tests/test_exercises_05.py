@@ -1,0 +1,215 @@
+"""Exercise 05 (customer lifetime value): its checks pass right answers and diagnose wrong ones.
+
+The retail checks run on a hand-built scenario whose answers are worked out below; the
+BG/NBD checks on the real CDNOW data, where the published parameters must pass.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from crmlab import clv, datasets
+from crmlab.checks import MIMETYPE, exercise
+from crmlab.checks import ch05_customer_lifetime_value as ch05
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "05_customer_lifetime_value"
+
+
+# --------------------------------------------------------------------------------------
+# A hand-built retail scenario (orders of the schema; * = returned)
+#   C6: 2022-12-01                         -> active 2022, absent 2023, back in 2024
+#   C1: 2023-03-01; 2024 margins 30, 10
+#   C2: 2023-04-01; 2024 margins 50*, 20
+#   C3: 2023-05-01 only;  C4: 2023-06-01 only
+#   C5: first order 2024 (new), margin 40;  C6 2024 margin 60
+# 2024: start = active 2023 = {C1..C4} = 4; end = {C1, C2, C5, C6} = 4; new = {C5} = 1
+#   retention = (4 - 1) / 4 = 0.75; strict = |{C1, C2}| / 4 = 0.5
+# margin 2024 per customer (returns out): C1 40, C2 20, C5 40, C6 60 -> mean 40, total 160
+#   with the return: C2 70 -> mean 52.5; per kept order: (30+10+20+40+60)/5 = 32
+#   revenue = 4 x margin -> mean revenue 160
+# CLV = 40 * 0.75 / (1.1 - 0.75) = 85.714...
+# --------------------------------------------------------------------------------------
+def small_retail() -> datasets.Dataset:
+    rows = [  # customer, date, gross margin, returned
+        ("C6", "2022-12-01", 5.0, False),
+        ("C1", "2023-03-01", 5.0, False), ("C2", "2023-04-01", 5.0, False),
+        ("C3", "2023-05-01", 5.0, False), ("C4", "2023-06-01", 5.0, False),
+        ("C1", "2024-05-01", 30.0, False), ("C1", "2024-06-01", 10.0, False),
+        ("C2", "2024-02-01", 50.0, True), ("C2", "2024-03-01", 20.0, False),
+        ("C5", "2024-07-01", 40.0, False), ("C6", "2024-08-01", 60.0, False),
+    ]
+    orders = pd.DataFrame(rows, columns=["customer_id", "order_date", "gross_margin", "returned"])
+    orders["order_date"] = pd.to_datetime(orders["order_date"])
+    orders["amount"] = 4 * orders["gross_margin"]
+    return datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
+
+
+def loader(name, student_id):
+    return small_retail() if name == "retail" else datasets.load(name, student_id=student_id)
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return exercise(NAME, loader=loader)
+
+
+M, R, N, D = 40.0, 0.75, 4, 0.10
+CLV = M * R / (1 + D - R)
+
+
+def clv_with_cost(r, cost):
+    # (5.3): m r/(1+d-r) - c (1+d)^(1/2) / (1+d-r)   [cost on r^(t-1) customers at t - 1/2]
+    return M * r / (1 + D - r) - cost * math.sqrt(1 + D) / (1 + D - r)
+
+
+GAIN_A = N * (clv_with_cost(R + 0.04, 5) - CLV)   # 4 * (101.94 - 16.92 - 85.71) = -2.78
+GAIN_B = N * (clv_with_cost(R + 0.08, 24) - CLV)  # 4 * (122.96 - 93.23 - 85.71) = -223.92
+
+
+def message(ex, name, answer):
+    res = ex.run(name, answer)
+    assert res.error is None, res.message
+    return res
+
+
+def test_expected_values_by_hand():
+    x = ch05.retail_inputs(small_retail())
+    assert x["retention"] == pytest.approx(0.75) and x["retention_strict"] == pytest.approx(0.5)
+    assert x["margin"] == pytest.approx(40) and x["customers"] == 4
+    assert x["margin_with_returns"] == pytest.approx(52.5) and x["margin_per_order"] == pytest.approx(32)
+    gains = ch05.programme_gains(small_retail())
+    assert gains["A"] == pytest.approx(-2.7803, abs=1e-4) and gains["B"] == pytest.approx(-223.9151, abs=1e-4)
+    assert gains["A"] == pytest.approx(GAIN_A) and gains["B"] == pytest.approx(GAIN_B)
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("retention_2024", 0.75), ("retention_2024", pd.Series([0.75])),
+    ("margin_2024", 40), ("clv_retail", 85.7143),
+    ("equity_gain_A", GAIN_A), ("equity_gain_B", GAIN_B), ("best_programme", " a"),
+])
+def test_right_answers_pass(ex, name, answer):
+    assert message(ex, name, answer).passed
+
+
+@pytest.mark.parametrize(("name", "answer", "words"), [
+    ("retention_2024", 0.5, "strict retention rate"),
+    ("retention_2024", 0.25, "churn rate"),
+    ("retention_2024", 75, "percentage"),
+    ("margin_2024", 160, "total margin"),
+    ("margin_2024", 160.0, "total margin"),
+    ("margin_2024", 52.5, "counts returned orders"),
+    ("margin_2024", 32, "margin per order"),
+    ("clv_retail", M * R / (1 - R), "discount is missing"),               # 120
+    ("clv_retail", M * (1 + D) / (1 + D - R), "adds this year's margin"),  # 125.71
+    ("clv_retail", M * R / (11 - R), "discount rate of 10"),
+    ("clv_retail", R / (1 + D - R), "margin multiple"),
+    ("clv_retail", M * 0.5 / (1 + D - 0.5), "strict retention"),
+    ("clv_retail", "85.7", "not text"),
+    ("equity_gain_A", N * (M * 0.79 / (1.1 - 0.79) - CLV), "leaves out what programme A costs"),
+    ("equity_gain_A", GAIN_A / N, "gain per customer"),
+    ("equity_gain_A", N * clv_with_cost(0.79, 5), "not the gain"),
+    ("equity_gain_B", N * (clv_with_cost(0.75 * 1.08, 24) - CLV), "percentage points"),
+    ("best_programme", "C", "possible answers"),
+])
+def test_typical_wrong_answers(ex, name, answer, words):
+    res = message(ex, name, answer)
+    assert not res.passed
+    assert words in res.message, res.message
+
+
+def test_undiscounted_gain_is_diagnosed(ex):
+    # d = 0: m r/(1-r) - c / (1-r)^... as retention_clv computes it with discount 0
+    undiscounted = N * ((M * 0.79 - 5) / (1 - 0.79) - M * R / (1 - R))
+    res = message(ex, "equity_gain_A", undiscounted)
+    assert not res.passed and "not discounted" in res.message
+
+
+def test_best_programme_follows_the_gains():
+    # On the hand-built data both programmes lose money; A loses less, so A is the better one.
+    assert GAIN_A > GAIN_B
+    ex = exercise(NAME, loader=loader)
+    assert message(ex, "best_programme", "A").passed
+    res = message(ex, "best_programme", "B")
+    assert not res.passed and "net of what each programme costs" in res.message
+
+
+# --------------------------------------------------------------------------------------
+# BG/NBD on CDNOW (shipped: all 2,357 customers)
+# --------------------------------------------------------------------------------------
+def test_published_parameters_pass_and_units_are_diagnosed(ex):
+    # Fader, Hardie & Lee (2005), Marketing Science 24(2): r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert message(ex, "bgnbd_params", published).passed
+    in_days = dict(published, alpha=7 * 4.414)  # a rate per day: alpha scales with the unit
+    assert "you measured time in days" in message(ex, "bgnbd_params", in_days).message
+    assert "no value for 'b'" in message(ex, "bgnbd_params", {"r": 0.243, "alpha": 4.414, "a": 0.793}).message
+    assert "not a finite number" in message(ex, "bgnbd_params", dict(published, a="x")).message
+    assert "the fitted model" in message(ex, "bgnbd_params", [0.243, 4.414]).message
+
+
+def test_fit_without_calibration_split_and_p_alive_count(ex):
+    summary = ch05.cdnow_summary(datasets.load("cdnow"), calibration=False)
+    wrong = clv.fit_bgnbd(summary)
+    assert "all 78 weeks" in message(ex, "bgnbd_params", wrong).message
+    right_summary = ch05.cdnow_summary(datasets.load("cdnow"))
+    model = clv.fit_bgnbd(right_summary)
+    assert message(ex, "bgnbd_params", model).passed
+    p = model.p_alive(right_summary)
+    n = int((p < 0.5).sum())
+    assert message(ex, "n_p_alive_below_half", n).passed
+    assert message(ex, "n_p_alive_below_half", float(n)).passed
+    assert "at least 0.5" in message(ex, "n_p_alive_below_half", len(p) - n).message
+    assert "number of all customers" in message(ex, "n_p_alive_below_half", len(p)).message
+    n_wrong = int((wrong.p_alive(summary) < 0.5).sum())
+    assert n_wrong != n
+    assert "all 78 weeks" in message(ex, "n_p_alive_below_half", n_wrong).message
+
+
+# --------------------------------------------------------------------------------------
+# Notebooks and personal data
+# --------------------------------------------------------------------------------------
+def test_stored_source_shows_every_check_passed():
+    nb = nbformat.read(ROOT / "exercises" / "source" / f"{NAME}.ipynb", as_version=4)
+    results = [o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if MIMETYPE in o.get("data", {})]
+    assert sorted(r["name"] for r in results) == sorted(ch05_names())
+    assert all(r["passed"] for r in results)
+
+
+def ch05_names():
+    return list(exercise(NAME, loader=loader).checks)
+
+
+def test_unsolved_student_version_fails_every_check_kindly():
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "exercises" / "student" / f"{NAME}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    check_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ex.check(")]
+    assert len(check_cells) == len(ch05_names())
+    for cell in check_cells:
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        (payload,) = [o["data"][MIMETYPE] for o in cell.outputs if MIMETYPE in o.get("data", {})]
+        assert not payload["passed"] and payload["error"] is None
+        assert "You have not answered yet" in payload["message"]
+
+
+def test_two_students_get_different_expected_answers():
+    a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
+    assert ch05.programme_gains(a)["A"] != ch05.programme_gains(b)["A"]
+    assert ch05.retail_inputs(a)["margin"] != ch05.retail_inputs(b)["margin"]
+    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
+    right1 = ch05.retail_inputs(a)["retention"]
+    assert ex1.run("retention_2024", right1).passed
+    assert not ex2.run("retention_2024", right1).passed
+    c1 = ch05.cdnow_summary(datasets.load("cdnow", student_id="s001"))
+    c2 = ch05.cdnow_summary(datasets.load("cdnow", student_id="s002"))
+    m1 = clv.fit_bgnbd(c1)
+    assert ex1.run("bgnbd_params", m1).passed
+    assert not ex2.run("bgnbd_params", m1).passed
+    assert len(c1) == len(c2) == datasets.CDNOW_PERSONAL_SAMPLE
