@@ -56,18 +56,25 @@ def _assemble(sliders: list, redraw) -> Any:
 
 
 def _show(out: Any, draw) -> None:
-    """Clear ``out`` and show the figure ``draw(ax)`` makes on a fresh Axes."""
+    """Put the figure ``draw(ax)`` makes into ``out`` as a PNG.
+
+    The image is set on the Output widget's ``outputs`` directly (no display message),
+    so a front end with widgets shows it while the cell's own stored outputs stay the
+    widget alone.
+    """
+    import base64
+    import io
+
     import matplotlib.pyplot as plt
-    from IPython import get_ipython
-    from IPython.display import display
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     draw(ax)
-    if get_ipython() is not None:  # outside a kernel (tests, doctests) there is nothing to show
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": png, "text/plain": f"<figure: {ax.get_title()}>"}},)
 
 
 def expectation_explorer(
