@@ -14,7 +14,7 @@ _SUBMODULES = {
     "datasets", "rfm", "segmentation", "value", "clv", "profitability",
     "lifecycle", "relationship", "satisfaction", "loyalty", "acquisition",
     "plots", "widgets", "glossary", "checks", "release", "grade", "casestudy",
-    "style",
+    "style", "profile", "bootstrap", "dashboard", "diagnosis",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]
