@@ -241,18 +241,26 @@ def _draw_lifecycle(fig: Any, stages: "pd.DataFrame", recovery: Any) -> None:
 
 
 def _show(out: Any, draw: Any, *args: Any, figsize: tuple[float, float] = (12.5, 4.2)) -> None:
-    """Draw a new figure with ``draw(fig, *args)`` and put it in the Output ``out``."""
+    """Draw a new figure with ``draw(fig, *args)`` and make it the content of the Output ``out``.
+
+    The PNG is put on the widget's ``outputs`` directly rather than displayed
+    inside ``with out:``, so it renders wherever widgets render and never leaks
+    into the cell's own outputs (which nbval compares).
+    """
+    import base64
+    import io
+
     import matplotlib.pyplot as plt
-    from IPython import get_ipython
-    from IPython.display import display
 
     fig = plt.figure(figsize=figsize, layout="constrained")
     draw(fig, *args)
-    if get_ipython() is not None:  # outside a kernel (scripts, tests) there is nothing to show it in
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+    titles = "; ".join(ax.get_title() for ax in fig.axes if ax.get_title())
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
     plt.close(fig)
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+                             "text/plain": f"<figure: {titles}>"}},)
 
 
 # --------------------------------------------------------------------------------------

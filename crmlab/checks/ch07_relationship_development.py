@@ -1,0 +1,186 @@
+"""Checks of exercise 07 · Relationship development (关系发展过程).
+
+The exercise notebook is ``exercises/source/07_relationship_development.ipynb``. Expected
+answers come from the student's own ``retail`` data: the monthly migration matrix between
+the phases of Dwyer, Schurr & Oh (1987) estimated from ``truth_phases`` with
+:func:`crmlab.relationship.transition_matrix`, the expected time to dissolution from its
+fundamental matrix, and the Markov-chain customer value of Pfeifer & Carraway (2000).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from crmlab.checks import Fail, expect_axes, expect_number, expect_series, register
+from crmlab.checks.ch06_customer_lifecycle import complete_labels, matches, near
+
+EXERCISE = "07_relationship_development"
+#: Net cash flow per customer and month in each phase, given in the exercise.
+REWARDS: dict[str, float] = {"awareness": 0.0, "exploration": 5.0, "expansion": 20.0,
+                             "commitment": 30.0, "dissolution": 0.0}
+#: Discount rate per month given in the exercise (and the yearly rate a student might use instead).
+DISCOUNT = 0.01
+YEARLY = 0.12
+
+
+def migration(ds) -> Any:
+    """The monthly transition matrix estimated from the dataset's ``truth_phases``."""
+    from crmlab import relationship
+
+    return relationship.transition_matrix(ds.truth_phases)
+
+
+def exploration_variants(ds) -> dict[str, "pd.Series"]:
+    """The right exploration row and the rows that typical mistakes give."""
+    from crmlab.relationship import PHASES
+
+    tp = ds.truth_phases.sort_values(["customer_id", "month"])
+    phase = tp["phase"].astype(str)
+    right = migration(ds)
+    no_group = phase.shift(-1)  # next row, even when it belongs to another customer
+    expl = phase == "exploration"
+
+    def shares(s: "pd.Series") -> "pd.Series":
+        return s.value_counts(normalize=True).reindex(list(PHASES), fill_value=0.0)
+
+    into = right.counts["exploration"].astype(float)
+    return {
+        "right": right.probabilities.loc["exploration"].rename("probability"),
+        "counts": right.counts.loc["exploration"].astype(float),
+        "no_group": shares(no_group[expl].dropna()),
+        "row_shares": shares(phase),
+        "into": into / into.sum() if into.sum() else into,
+    }
+
+
+@register(EXERCISE, "exploration_row", points=2)
+def _(answer, ctx):
+    v = exploration_variants(ctx.data("retail"))
+    expected = v["right"]
+    expected.index = expected.index.astype(str)
+
+    def same(got, other) -> bool:
+        return matches(got, other, atol=5e-4)
+
+    def diagnose(got, exp):
+        if same(got, v["counts"]):
+            return ("These are the numbers of moves out of exploration, not probabilities: divide each by "
+                    "their total so that the row sums to 1.")
+        if abs(float(got.sum()) - 1.0) > 1e-3:
+            return (f"Your probabilities add up to {float(got.sum()):.3f}, not 1: every customer in exploration "
+                    "goes somewhere next month (staying included), so divide by all moves out of exploration.")
+        if same(got, v["row_shares"]):
+            return ("These are the shares of all rows in each phase, not where explorers go next: pair each "
+                    "row with the same customer's next month.")
+        if same(got, v["into"]):
+            return ("These are the moves *into* exploration (a column of the matrix); the exercise asks for "
+                    "the moves *out of* exploration (its row).")
+        if same(got, v["no_group"]):
+            return ("Your next phases run across customers: the last month of one customer was paired with "
+                    "the first month of the next. Shift within each customer: "
+                    ".groupby('customer_id')['phase'].shift(-1).")
+        return None
+
+    return expect_series(
+        complete_labels(answer, expected), expected, rtol=0, atol=5e-4,
+        what="the transition probabilities out of exploration", entity="phases",
+        hint="Sort by customer and month, pair each month with the same customer's next month, keep the "
+             "pairs that start in exploration and take value_counts(normalize=True) of the next phase.",
+        diagnose=diagnose,
+    )
+
+
+@register(EXERCISE, "months_to_dissolution", points=1)
+def _(answer, ctx):
+    from crmlab.relationship import expected_time_to_absorption
+
+    tm = migration(ctx.data("retail"))
+    exp = float(expected_time_to_absorption(tm)["expansion"])
+    tol = 0.01 + 1e-4 * abs(exp)  # months, to two decimals
+    p = tm.probabilities.loc["expansion"]
+
+    def diagnose(got, _exp):
+        if near(got, exp - 1, tol):
+            return ("Your answer is exactly one month short: the expected time counts the current month too "
+                    "(t = N 1 with N = (I - Q)^-1).")
+        if p["dissolution"] > 0 and near(got, 1 / p["dissolution"], tol):
+            return ("1 / P(dissolve) treats expansion as if customers stayed there until they dissolve; many "
+                    "move on to commitment first, where they stay longer. Use the fundamental matrix.")
+        if p["expansion"] < 1 and near(got, 1 / (1 - p["expansion"]), tol):
+            return ("That is the expected time spent in expansion only, not until dissolution: use the "
+                    "fundamental matrix of all transient phases.")
+        return None
+
+    return expect_number(answer, exp, rtol=0, atol=tol,
+                         what="the expected months to dissolution from expansion",
+                         hint="relationship.expected_time_to_absorption(tm) gives the expected months from "
+                              "every phase.",
+                         diagnose=diagnose)
+
+
+def clv_variants(ds) -> dict[str, "pd.Series"]:
+    """Markov CLV per phase with the exercise's rewards: right, undiscounted, yearly rate as monthly."""
+    from crmlab.relationship import markov_clv
+
+    tm = migration(ds)
+    return {"right": markov_clv(tm, REWARDS, DISCOUNT), "undiscounted": markov_clv(tm, REWARDS, 0.0),
+            "yearly": markov_clv(tm, REWARDS, YEARLY)}
+
+
+@register(EXERCISE, "clv_by_phase", points=2)
+def _(answer, ctx):
+    v = clv_variants(ctx.data("retail"))
+    expected = v["right"].copy()
+    expected.index = expected.index.astype(str)
+
+    def diagnose(got, exp):
+        def same(other):
+            return matches(got, other, atol=0.01)
+
+        if same(v["undiscounted"]):
+            return ("Your values are not discounted: future months count at full value. Discount at 1% a "
+                    "month (discount=0.01).")
+        if same(v["yearly"]):
+            return ("You used 12% per month: the discount rate must be per month, like the transition "
+                    "probabilities (1% a month).")
+        if same(v["right"] - v["right"].index.map(REWARDS).to_numpy(dtype=float)):
+            return "Your values leave out the current month's reward; V includes it (t = 0, undiscounted)."
+        return None
+
+    return expect_series(
+        complete_labels(answer, expected), expected, rtol=1e-4, atol=0.01,
+        what="the Markov customer value of each phase", entity="phases",
+        hint="relationship.markov_clv(tm, rewards, discount=0.01), or V = (I - P/(1+d))^-1 R.",
+        diagnose=diagnose,
+    )
+
+
+@register(EXERCISE, "max_onboarding_spend", points=1)
+def _(answer, ctx):
+    clv = clv_variants(ctx.data("retail"))["right"]
+    exp = float(clv["expansion"] - clv["exploration"])
+    tol = 0.01 + 1e-4 * abs(exp)  # currency units, to the cent
+
+    def diagnose(got, _exp):
+        if near(got, -exp, tol):
+            return "The sign is the wrong way round: the gain is V(expansion) - V(exploration)."
+        if near(got, float(clv["expansion"]), tol):
+            return ("That is the whole value of an expansion customer; the explorer is already worth "
+                    "V(exploration), so only the difference is gained.")
+        if near(got, float(clv["commitment"] - clv["exploration"]), tol):
+            return "That is the gain of moving an explorer to commitment; the exercise asks about expansion."
+        return None
+
+    return expect_number(answer, exp, rtol=0, atol=tol,
+                         what="the value gained by moving an explorer to expansion",
+                         hint="Subtract the value of a customer in exploration from the value in expansion.",
+                         diagnose=diagnose)
+
+
+@register(EXERCISE, "clv_chart", points=1)
+def _(answer, ctx):
+    expect_axes(answer, title=True, labels=True, min_artists=1)
+    ax = answer if hasattr(answer, "patches") else answer.axes[0]
+    if len(ax.patches) < 4:
+        raise Fail(f"Your chart has {len(ax.patches)} bars; expected one per phase (dissolution may be left out).",
+                   "Plot your values as bars: clv.plot.bar().")
+    return None
