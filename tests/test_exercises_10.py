@@ -1,0 +1,222 @@
+"""Exercise 10 (acquisition and development): its checks pass right answers and diagnose wrong ones."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+
+from crmlab import datasets
+from crmlab.checks import MIMETYPE, exercise
+from crmlab.checks import ch10_acquisition_and_development as ch10
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "10_acquisition_and_development"
+
+
+# --------------------------------------------------------------------------------------
+# A hand-built scenario, as_of 2024-12-31.
+# retail: 4 customers; social = {s1 (cost 20), s2 (cost 40)}, store = {t1 (cost 6)}, email_list = {e1 (cost 2)}
+#   acquisition cost of social = (20 + 40) / 2 = 30; divided by all customers: 60 / 4 = 15;
+#   total social spend 60; mean over all customers (20 + 40 + 6 + 2) / 4 = 17
+#   first-year margin (signup 2023-01-01, orders in 2023): s1 50, s2 10, t1 30, e1 12
+#   acquisition equity: social ((50-20) + (10-40)) / 2 = 0, store 24, email_list 10 -> cut social
+#   (the most expensive channel is social too; see the b2b-free test below for a split case)
+#   categories per customer: s1 {beauty, household}, s2 {beauty}, t1 {household, toys}, e1 {toys}
+#   beauty 2/4, household 2/4, both 1/4 -> lift (1/4) / (2/4 * 2/4) = 1; confidence 1/2, support 1/4
+# b2b: 2024 spend (returns out): A 300 (+ a returned 500), B 400; wallets 2024: A 600, B 1000
+#   top account B: 400 / 1000 = 0.4; with returns A 800 / 600 = 1.333; highest share A 0.5;
+#   over all wallets 400 / 1600 = 0.25
+# --------------------------------------------------------------------------------------
+def small_retail() -> datasets.Dataset:
+    customers = pd.DataFrame({
+        "customer_id": ["s1", "s2", "t1", "e1"],
+        "signup_date": pd.to_datetime(["2023-01-01"] * 4),
+        "acquisition_channel": ["social", "social", "store", "email_list"],
+        "acquisition_cost": [20.0, 40.0, 6.0, 2.0],
+    })
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(6)],
+        "customer_id": ["s1", "s1", "s2", "t1", "t1", "e1"],
+        "order_date": pd.to_datetime(["2023-02-01", "2023-03-01", "2023-04-01", "2023-05-01", "2023-06-01",
+                                      "2023-07-01"]),
+        "amount": [100.0, 50.0, 40.0, 60.0, 40.0, 30.0],
+        "gross_margin": [30.0, 20.0, 10.0, 20.0, 10.0, 12.0],
+        "category": ["beauty", "household", "beauty", "household", "toys", "toys"],
+        "returned": [False] * 6,
+    })
+    return datasets.Dataset("retail", {"customers": customers, "orders": orders}, pd.Timestamp("2024-12-31"))
+
+
+def small_b2b() -> datasets.Dataset:
+    orders = pd.DataFrame({
+        "order_id": ["p1", "p2", "p3", "p4"],
+        "account_id": ["A", "A", "B", "B"],
+        "order_date": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01", "2023-05-01"]),
+        "amount": [300.0, 500.0, 400.0, 900.0],
+        "returned": [False, True, False, False],
+    })
+    wallets = pd.DataFrame({"account_id": ["A", "B", "B"], "year": [2024, 2024, 2023],
+                            "category_spend": [600.0, 1000.0, 2000.0]})
+    return datasets.Dataset("b2b", {"orders": orders, "wallets": wallets}, pd.Timestamp("2024-12-31"))
+
+
+def loader(name, sid):
+    return small_retail() if name == "retail" else small_b2b()
+
+
+@pytest.fixture(scope="module")
+def small():
+    return exercise(NAME, loader=loader)
+
+
+def message(ex, name, answer):
+    res = ex.run(name, answer)
+    assert res.error is None, res.message
+    return res
+
+
+def test_expected_values_by_hand():
+    q = ch10.quality(small_retail())
+    assert q.loc["social", "acquisition_cost"] == 30
+    assert q.drop(index="all")["acquisition_equity"].to_dict() == {"email_list": 10.0, "social": 0.0, "store": 24.0}
+    rule, n = ch10.pair_rule(small_retail())
+    assert n == 4 and rule[["support", "confidence", "lift"]].tolist() == [0.25, 0.5, 1.0]
+    sow = ch10.wallet_year(small_b2b())
+    assert sow["share_of_wallet"].to_dict() == {"A": 0.5, "B": 0.4}
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    (30, True, "correct"),
+    (30.001, True, "correct"),
+    (pd.Series([30.0]), True, "correct"),
+    (15, False, "divided the social spend by all customers"),
+    (60, False, "total acquisition spend"),
+    (17, False, "over all channels"),
+    (35, False, "too high"),
+    ("30", False, "not text"),
+])
+def test_acq_cost_social(small, answer, passed, words):
+    res = message(small, "acq_cost_social", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    (0.4, True, "correct"),
+    (800 / 600, False, "returned orders"),
+    (0.5, False, "highest share of wallet"),
+    (0.25, False, "wallets of all accounts"),
+    (40, False, "percent"),
+    (0.3, False, "too low"),
+])
+def test_sow_top(small, answer, passed, words):
+    res = message(small, "sow_top", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    (1.0, True, "correct"),
+    (0.25, False, "support"),
+    (0.0, False, "per customer"),
+    (1.3, False, "too high"),
+])
+def test_lift_pair(small, answer, passed, words):
+    res = message(small, "lift_pair", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+def test_lift_pair_confidence_on_the_shipped_data():
+    ex = exercise(NAME)
+    rule, _ = ch10.pair_rule(datasets.load("retail"))
+    assert message(ex, "lift_pair", float(rule["lift"])).passed
+    res = message(ex, "lift_pair", float(rule["confidence"]))
+    assert not res.passed and "confidence of beauty -> household" in res.message
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    ("social", True, "correct"),
+    (" Social ", True, "correct"),
+    ("store", False, "highest acquisition equity"),
+    ("email_list", False, "the channel to cut"),
+    ("tiktok", False, "social"),
+])
+def test_cut_channel(small, answer, passed, words):
+    res = message(small, "cut_channel", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+def test_cut_channel_most_expensive_is_diagnosed_on_the_shipped_data():
+    ex = exercise(NAME)
+    q = ch10.quality(datasets.load("retail")).drop(index="all")
+    cheapest_equity, dearest = q["acquisition_equity"].idxmin(), q["acquisition_cost"].idxmax()
+    assert cheapest_equity != dearest  # social vs search on the shipped data
+    res = message(ex, "cut_channel", dearest)
+    assert not res.passed and "highest acquisition cost" in res.message
+
+
+def test_cost_chart(small):
+    fig, ax = plt.subplots()
+    ax.bar(["social", "store", "email_list"], [30, 6, 2])
+    ax.set_title("Acquisition cost"), ax.set_xlabel("channel"), ax.set_ylabel("currency units per customer")
+    assert message(small, "cost_chart", ax).passed
+    fig2, ax2 = plt.subplots()
+    ax2.bar(["social", "store", "email_list", "all"], [30, 6, 2, 17])
+    ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
+    assert "4 bars, expected one per acquisition channel (3)" in message(small, "cost_chart", ax2).message
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------------------
+# Notebooks and personal data
+# --------------------------------------------------------------------------------------
+def check_names():
+    return list(exercise(NAME, loader=loader).checks)
+
+
+def assert_source_passes(name, names):
+    """The stored solution source shows every check of the exercise, all passed."""
+    nb = nbformat.read(ROOT / "exercises" / "source" / f"{name}.ipynb", as_version=4)
+    results = [o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if MIMETYPE in o.get("data", {})]
+    assert sorted(r["name"] for r in results) == sorted(names)
+    assert all(r["passed"] for r in results)
+
+
+def assert_student_version_fails_kindly(name, names):
+    """The released student version, run unsolved: every check says "not answered yet", no traceback."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "exercises" / "student" / f"{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    check_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ex.check(")]
+    assert len(check_cells) == len(names)
+    for cell in check_cells:
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        (payload,) = [o["data"][MIMETYPE] for o in cell.outputs if MIMETYPE in o.get("data", {})]
+        assert not payload["passed"] and payload["error"] is None
+        assert "You have not answered yet" in payload["message"]
+
+
+def test_stored_source_shows_every_check_passed():
+    assert_source_passes(NAME, check_names())
+
+
+def test_unsolved_student_version_fails_every_check_kindly():
+    assert_student_version_fails_kindly(NAME, check_names())
+
+
+def test_two_students_get_different_expected_answers():
+    a1, a2 = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
+    cost1 = float(ch10.quality(a1).loc["social", "acquisition_cost"])
+    assert cost1 != float(ch10.quality(a2).loc["social", "acquisition_cost"])
+    b1, b2 = datasets.load("b2b", student_id="s001"), datasets.load("b2b", student_id="s002")
+    assert ch10.wallet_year(b1)["share_of_wallet"].max() != ch10.wallet_year(b2)["share_of_wallet"].max()
+    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
+    assert ex1.run("acq_cost_social", cost1).passed
+    assert not ex2.run("acq_cost_social", cost1).passed

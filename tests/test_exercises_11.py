@@ -1,0 +1,135 @@
+"""Exercise 11 (CRM in practice): its checks pass right answers and diagnose wrong ones."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import datasets
+from crmlab.checks import exercise
+from crmlab.checks import ch11_crm_in_practice as ch11
+from test_exercises_10 import assert_source_passes, assert_student_version_fails_kindly  # shared notebook checks
+
+NAME = "11_crm_in_practice"
+
+
+# --------------------------------------------------------------------------------------
+# A hand-built shop, as_of 2024-12-31. Orders: c in 2022; a, b, d, e in 2023; a, b, c, x, y in 2024.
+#   start (active 2023) 4, end (active 2024) 5, new in 2024 2 (x, y), retained 2 (a, b), reactivated 1 (c)
+#   churn (9.1) = 1 - (5 - 2) / 4 = 0.25; strict = 1 - 2/4 = 0.5; new counted as retained = 1 - 5/4 = -0.25
+# Surveys 2024 recommend: 10, 9, 8, 7, 6, 5, 0, 10 -> promoters 3/8, detractors 3/8 -> NPS 0
+#   promoters >= 8: 4/8 - 3/8 -> 12.5; detractors <= 5: 3/8 - 2/8 -> 12.5 (same value, first message wins)
+#   all years (+ a 2023 answer 0): 3/9 - 4/9 -> -11.1; mean 6.875
+# --------------------------------------------------------------------------------------
+def small_retail() -> datasets.Dataset:
+    rows = [("c", "2022-06-01"), ("a", "2023-02-01"), ("b", "2023-03-01"), ("d", "2023-04-01"),
+            ("e", "2023-05-01"), ("a", "2024-02-01"), ("b", "2024-03-01"), ("c", "2024-04-01"),
+            ("x", "2024-05-01"), ("y", "2024-06-01")]
+    orders = pd.DataFrame(rows, columns=["customer_id", "order_date"])
+    orders["order_date"] = pd.to_datetime(orders["order_date"])
+    orders["amount"] = 10.0
+    surveys = pd.DataFrame({"customer_id": list("abcxyabcd"),
+                            "survey_date": pd.to_datetime(["2024-07-01"] * 8 + ["2023-07-01"]),
+                            "recommend": [10, 9, 8, 7, 6, 5, 0, 10, 0]})
+    return datasets.Dataset("retail", {"orders": orders, "surveys": surveys}, pd.Timestamp("2024-12-31"))
+
+
+@pytest.fixture(scope="module")
+def small():
+    return exercise(NAME, loader=lambda name, sid: small_retail())
+
+
+def message(ex, name, answer):
+    res = ex.run(name, answer)
+    assert res.error is None, res.message
+    return res
+
+
+def test_expected_values_by_hand():
+    row = ch11.yearly_rates(small_retail().orders).loc["2024"]
+    assert (row["customers_start"], row["customers_end"], row["new"], row["retained"]) == (4, 5, 2, 2)
+    assert row["churn"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    (0.25, True, "correct"),
+    (0.2502, True, "correct"),
+    (np.float64(0.25), True, "correct"),
+    (-0.25, False, "new customers of 2024 as retained"),
+    (0.5, False, "strict churn"),
+    (0.75, False, "retention rate"),
+    (25, False, "percent"),
+    (0.3, False, "too high"),
+])
+def test_churn_2024(small, answer, passed, words):
+    res = message(small, "churn_2024", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+@pytest.mark.parametrize(("answer", "passed", "words"), [
+    (0.0, True, "correct"),
+    (0.04, True, "correct"),
+    (12.5, False, "Promoters answer 9 or 10"),
+    (-100 / 9, False, "every year"),
+    (6.875, False, "mean answer"),
+    (30, False, "too high"),
+])
+def test_nps_2024(small, answer, passed, words):
+    res = message(small, "nps_2024", answer)
+    assert res.passed is passed and words in res.message, res.message
+
+
+def test_nps_share_instead_of_points_on_the_shipped_data():
+    from crmlab.satisfaction import nps
+
+    ex = exercise(NAME)
+    sv = datasets.load("retail").surveys
+    value = nps(sv.loc[sv["survey_date"].dt.year == 2024, "recommend"]).nps
+    assert message(ex, "nps_2024", value).passed
+    res = message(ex, "nps_2024", value / 100)
+    assert not res.passed and "in points" in res.message
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return exercise(NAME)
+
+
+def test_missed_targets_on_the_shipped_data(shipped):
+    from crmlab.dashboard import kpi_dashboard
+
+    kpi = kpi_dashboard(datasets.load("retail"))
+    # shipped retail 2024: churn 0.41 > 0.35, NPS 27.8 < 30, resolved 0.71 < 0.80 miss;
+    # acquisition cost 21.6 <= 25 and top-20% share 0.63 <= 0.70 meet their targets
+    assert ch11.missed(kpi) == {"churn_rate", "nps", "complaints_resolved"}
+    for answer in (["churn_rate", "nps", "complaints_resolved"], ("nps", "complaints_resolved", "churn_rate"),
+                   {"churn_rate", " nps", "complaints_resolved"}, pd.Index(["churn_rate", "nps", "complaints_resolved"])):
+        assert message(shipped, "missed_targets", answer).passed
+    wrong = {
+        "meet their target": ["acquisition_cost", "top20_share"],
+        "acquisition_cost meets its target": ["churn_rate", "nps", "complaints_resolved", "acquisition_cost"],
+        "2 KPIs that miss their target are not in your list": ["churn_rate"],
+        "not among the KPIs with a target": ["churn_rate", "nps", "complaints_resolved", "revenue"],
+        "one text": "churn_rate, nps",
+        "a list of KPI names": 3,
+    }
+    for words, answer in wrong.items():
+        res = message(shipped, "missed_targets", answer)
+        assert not res.passed and words in res.message, (words, res.message)
+
+
+def test_stored_source_shows_every_check_passed():
+    assert_source_passes(NAME, list(exercise(NAME).checks))
+
+
+def test_unsolved_student_version_fails_every_check_kindly():
+    assert_student_version_fails_kindly(NAME, list(exercise(NAME).checks))
+
+
+def test_two_students_get_different_expected_answers():
+    a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
+    churn_a = float(ch11.yearly_rates(a.orders).loc["2024", "churn"])
+    assert churn_a != float(ch11.yearly_rates(b.orders).loc["2024", "churn"])
+    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
+    assert ex1.run("churn_2024", churn_a).passed
+    assert not ex2.run("churn_2024", churn_a).passed
