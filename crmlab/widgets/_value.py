@@ -13,11 +13,13 @@ and plots with a text readout that states the key number:
   (:func:`crmlab.rfm.rfm_table`, :func:`crmlab.rfm.score`, :func:`crmlab.rfm.segment`).
 
 The ``*_readout`` functions compute the readout text without any widget, so
-they can be tested and reused.
+they can be tested and reused. Each explorer keeps handles for tests and
+notebooks: ``box.readout`` (the HTML readout), ``box.output`` (the Output with
+the figure) and ``box.sliders`` (the controls).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -30,23 +32,9 @@ __all__ = [
     "rfm_explorer",
 ]
 
+from crmlab.widgets._common import explorer_box, show_axes
+
 _STYLE = {"description_width": "90px"}
-
-
-def _show(out: Any, draw: Callable[[Any], Any], size: tuple[float, float]) -> None:
-    """Draw a new figure with ``draw(ax)`` and put it in the Output ``out`` (only inside a kernel)."""
-    import matplotlib.pyplot as plt
-    from IPython import get_ipython
-    from IPython.display import display
-
-    fig, ax = plt.subplots(figsize=size)
-    draw(ax)
-    fig.tight_layout()
-    if get_ipython() is not None:  # outside a kernel (scripts, tests) there is nothing to show it in
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-    plt.close(fig)
 
 
 # ---------------------------------------------------------------- offers (chapter 02)
@@ -100,6 +88,7 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
     eight ``FloatSlider`` (descriptions as the component names, value first,
     then cost); ``readout`` is an ``HTML`` whose text is :func:`offer_readout`;
     ``output`` holds the figure (:func:`crmlab.plots.plot_offers`).
+    ``box.sliders[(offer name, component)]`` is the slider of one component.
 
     Examples
     --------
@@ -109,8 +98,8 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
     >>> box = offer_explorer(t)
     >>> box.children[0].children[1].children[5].description
     'monetary'
-    >>> box.children[0].children[1].children[5].value = 80   # B doubles its price
-    >>> box.children[1].value.endswith("by difference A wins; by ratio A wins.")
+    >>> box.sliders[("B", "monetary")].value = 80   # B doubles its price: 80 - 90 = -10, ratio 0.89
+    >>> box.readout.value.endswith("by difference A wins; by ratio A wins.")
     True
     """
     import ipywidgets as w
@@ -126,19 +115,15 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
     top = max_value if max_value is not None else max(50.0, 50.0 * -(-2 * float(start.to_numpy().max()) // 50))
     check_range("max_value", top, lo=float(start.to_numpy().max()), hint="Every starting value must fit on a slider.")
     layout = w.Layout(width="300px")
-    columns, sliders = [], []
-    for name, row in start.iterrows():
-        col = [w.FloatSlider(value=float(row[c]), min=0.0, max=float(top), step=float(top) / 100, description=c,
-                             readout_format=",.0f", continuous_update=False, style=_STYLE, layout=layout)
-               for c in components]
-        sliders.append(col)
-        columns.append(w.VBox([w.HTML(f"<b>offer {name}</b> (value: first four; cost: last four)")] + col))
-    readout = w.HTML()
-    out = w.Output()
-    names = list(start.index)
+    names = [str(n) for n in start.index]
+    sliders = {(name, c): w.FloatSlider(value=float(row[c]), min=0.0, max=float(top), step=float(top) / 100,
+                                        description=c, readout_format=",.0f", continuous_update=False,
+                                        style=_STYLE, layout=layout)
+               for name, (_, row) in zip(names, start.iterrows()) for c in components}
 
-    def redraw(_change: Any = None) -> None:
-        current = pd.DataFrame([[s.value for s in col] for col in sliders], columns=components)
+    def redraw(readout: Any, out: Any) -> None:
+        current = pd.DataFrame([[sliders[(name, c)].value for c in components] for name in names],
+                               columns=components)
         current.insert(0, "offer", names)
         try:
             result = compare_offers(current)
@@ -148,13 +133,14 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
         readout.value = offer_readout(result)
         from crmlab.plots import plot_offers
 
-        _show(out, lambda ax: plot_offers(result, ax=ax), (8.0, 4.2))
+        show_axes(out, lambda ax: plot_offers(result, ax=ax), figsize=(8.0, 4.2), label="offers figure")
 
-    for col in sliders:
-        for s in col:
-            s.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox(columns), readout, out])
+    box = explorer_box(list(sliders.values()), redraw)
+    columns = [w.VBox([w.HTML(f"<b>offer {name}</b> (value: first four; cost: last four)")]
+                      + [sliders[(name, c)] for c in components]) for name in names]
+    box.children = (w.HBox(columns), box.readout, box.output)
+    box.sliders = sliders
+    return box
 
 
 # ---------------------------------------------------------------- k-means (chapter 03)
@@ -196,16 +182,17 @@ def segment_explorer(features: pd.DataFrame, k: int = 4, *, ks: Sequence[int] = 
     ipywidgets.VBox with children ``(slider, readout, output)``: an
     ``IntSlider`` described "segments k", an ``HTML`` readout with
     :func:`segment_readout`, and an ``Output`` with
-    :func:`crmlab.plots.plot_segment_profile`.
+    :func:`crmlab.plots.plot_segment_profile`; also ``box.sliders["segments k"]``,
+    ``box.readout``, ``box.output``.
 
     Examples
     --------
     >>> f = pd.DataFrame({"x": [0, 0.1, 0.2, 10, 10.1, 10.2, 20.0, 20.1]})
     >>> box = segment_explorer(f, 2, ks=range(2, 4), seed=1)
-    >>> box.children[1].value.startswith("k = 2 segments")
+    >>> box.readout.value.startswith("k = 2 segments")
     True
-    >>> box.children[0].value = 3
-    >>> box.children[1].value.startswith("k = 3 segments")
+    >>> box.sliders["segments k"].value = 3
+    >>> box.readout.value.startswith("k = 3 segments")
     True
     """
     import ipywidgets as w
@@ -219,22 +206,18 @@ def segment_explorer(features: pd.DataFrame, k: int = 4, *, ks: Sequence[int] = 
     k = int(check_range("k", k, lo=options[0], hi=options[-1], hint=f"Start within ks ({options[0]}..{options[-1]})."))
     slider = w.IntSlider(value=k, min=options[0], max=options[-1], step=1, description="segments k",
                          continuous_update=False, style=_STYLE, layout=w.Layout(width="420px"))
-    readout = w.HTML()
-    out = w.Output()
     fitted: dict[int, Any] = {}
 
-    def redraw(_change: Any = None) -> None:
+    def redraw(readout: Any, out: Any) -> None:
         if slider.value not in fitted:
             fitted[slider.value] = kmeans_segments(features, slider.value, seed=seed, n_init=n_init, columns=columns)
         result = fitted[slider.value]
         readout.value = segment_readout(result)
         from crmlab.plots import plot_segment_profile
 
-        _show(out, lambda ax: plot_segment_profile(result, ax=ax), (8.0, 4.8))
+        show_axes(out, lambda ax: plot_segment_profile(result, ax=ax), figsize=(8.0, 4.8), label="segment profiles")
 
-    slider.observe(redraw, names="value")
-    redraw()
-    return w.VBox([slider, readout, out])
+    return explorer_box([slider], redraw)
 
 
 # ---------------------------------------------------------------- RFM (chapter 04)
@@ -298,7 +281,8 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
     ipywidgets.VBox with children ``(date, measure, readout, output)``: a
     ``SelectionSlider`` described "as of" (option labels are ISO dates), a
     ``Dropdown`` described "cells show", an ``HTML`` readout with
-    :func:`rfm_readout` and an ``Output`` with :func:`crmlab.plots.plot_rfm_heatmap`.
+    :func:`rfm_readout` and an ``Output`` with :func:`crmlab.plots.plot_rfm_heatmap`;
+    also ``box.sliders["as of"]``, ``box.sliders["cells show"]``, ``box.readout``, ``box.output``.
 
     Examples
     --------
@@ -307,10 +291,10 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
     >>> box = rfm_explorer(o, as_of="2024-07-31")
     >>> box.children[0].options[-2:]
     ('2024-06-30', '2024-07-31')
-    >>> box.children[2].value
+    >>> box.readout.value
     'As of 2024-07-31: 6 customers scored; Champions: 1 (17% of customers) bring 30% of spend.'
-    >>> box.children[0].value = "2024-06-30"
-    >>> box.children[2].value.startswith("As of 2024-06-30: 6 customers")
+    >>> box.sliders["as of"].value = "2024-06-30"
+    >>> box.readout.value.startswith("As of 2024-06-30: 6 customers")
     True
     """
     import ipywidgets as w
@@ -333,17 +317,15 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
     date = w.SelectionSlider(options=labels, value=labels[-1], description="as of", continuous_update=False,
                              style=_STYLE, layout=w.Layout(width="520px"))
     measure = w.Dropdown(options=list(_CELL_MEASURES), value=show, description="cells show", style=_STYLE)
-    readout = w.HTML()
-    out = w.Output()
     cache: dict[str, Any] = {}
 
-    def redraw(_change: Any = None) -> None:
+    def redraw(readout: Any, out: Any) -> None:
         if date.value not in cache:
             try:
                 scored = score(rfm_table(orders, as_of=date.value, **opts))
             except CRMDataError as exc:  # e.g. fewer customers than score levels on an early date
                 readout.value = f"As of {date.value}: {exc}"
-                out.clear_output()
+                out.outputs = ()
                 return
             cache[date.value] = (scored, segment(scored))
         scored, segs = cache[date.value]
@@ -351,9 +333,7 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
         value, agg = _CELL_MEASURES[measure.value]
         from crmlab.plots import plot_rfm_heatmap
 
-        _show(out, lambda ax: plot_rfm_heatmap(scored, value=value, agg=agg, ax=ax), (6.8, 4.6))
+        show_axes(out, lambda ax: plot_rfm_heatmap(scored, value=value, agg=agg, ax=ax), figsize=(6.8, 4.6),
+                  label="RFM heatmap")
 
-    date.observe(redraw, names="value")
-    measure.observe(redraw, names="value")
-    redraw()
-    return w.VBox([date, measure, readout, out])
+    return explorer_box([date, measure], redraw)

@@ -1,0 +1,199 @@
+"""Checks of exercise 02 · Customer value (客户价值).
+
+The exercise notebook is ``exercises/source/02_customer_value.ipynb``. Expected answers are
+computed with crmlab:
+
+1. Kotler's customer delivered value (客户让渡价值) of the "Showroom" offer of :data:`OFFERS`
+   (:func:`crmlab.value.delivered_value`): TCV − TCC and TCV / TCC;
+2. the winner among the offers by difference and by ratio (:func:`crmlab.value.compare_offers`);
+3. what the student's own retail customers value: the mean importance of every survey attribute,
+   and the important attribute where the retailer performs worst
+   (:func:`crmlab.satisfaction.importance_performance`), plus a bar chart.
+
+The computing checks diagnose the typical mistakes: only the price subtracted, value and cost
+swapped, the ratio inverted or taken of the delivered value, perception or expectation averaged
+instead of importance, sums instead of means, the most important attribute instead of the
+important one performing worst.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, expect_series, register
+
+EXERCISE = "02_customer_value"
+
+#: The offers of exercises 1 and 2 (a sofa bought in a showroom or from a web shop), in currency units.
+OFFERS: dict[str, dict[str, float]] = {
+    "Showroom": {"product": 1200, "service": 300, "personnel": 150, "image": 250,
+                 "monetary": 1400, "time": 120, "energy": 80, "psychic": 60},
+    "Web shop": {"product": 1100, "service": 120, "personnel": 30, "image": 100,
+                 "monetary": 900, "time": 40, "energy": 100, "psychic": 90},
+}
+
+
+def offers_table() -> pd.DataFrame:
+    """:data:`OFFERS` as the input table of :func:`crmlab.value.compare_offers`."""
+    return pd.DataFrame.from_dict(OFFERS, orient="index").rename_axis("offer").reset_index()
+
+
+def showroom():
+    from crmlab.value import delivered_value
+
+    return delivered_value(**OFFERS["Showroom"])
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 1 · Delivered value of one offer
+# --------------------------------------------------------------------------------------
+@register(EXERCISE, "delivered_value", points=1)
+def _(answer, ctx):
+    d = showroom()
+
+    def diagnose(got, exp):
+        if _close(got, d.total_value - d.monetary):
+            return ("You subtracted only the price. Total customer cost (顾客总成本) also counts the time, "
+                    "energy and psychic costs.")
+        if _close(got, -exp):
+            return "Your sign is reversed: delivered value = total customer value − total customer cost."
+        if _close(got, d.total_value):
+            return "This is the total customer value; subtract the total customer cost from it."
+        return None
+
+    return expect_number(answer, d.delivered_value, what="the delivered value of the Showroom offer",
+                         hint="Add the four value components, add the four cost components, subtract.",
+                         diagnose=diagnose)
+
+
+@register(EXERCISE, "value_ratio", points=1)
+def _(answer, ctx):
+    d = showroom()
+
+    def diagnose(got, exp):
+        if _close(got, d.total_cost / d.total_value):
+            return "You divided cost by value: the value ratio is total customer value / total customer cost."
+        if _close(got, d.delivered_value / d.total_cost):
+            return ("You divided the delivered value (TCV − TCC) by the cost. The value ratio (2.3) is "
+                    "TCV / TCC.")
+        if _close(got, d.total_value / d.monetary):
+            return "You divided by the price only; divide by the total customer cost (all four costs)."
+        return None
+
+    return expect_number(answer, d.value_ratio, rtol=1e-4, what="the value ratio of the Showroom offer",
+                         hint="value ratio = total customer value / total customer cost.", diagnose=diagnose)
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 2 · Which offer wins?
+# --------------------------------------------------------------------------------------
+def winners() -> tuple[list[str], list[str]]:
+    """Offers ranked first by delivered value and by value ratio (ties: all of them)."""
+    from crmlab.value import compare_offers
+
+    t = compare_offers(offers_table())
+    return list(t.index[t["rank"] == 1]), list(t.index[t["rank_by_ratio"] == 1])
+
+
+#: criterion -> (its name in messages, its formula, the rank column of compare_offers, what it measures)
+_CRITERIA = {
+    "difference": ("difference (TCV − TCC)", "TCV − TCC", "rank", "delivered value"),
+    "ratio": ("ratio (TCV / TCC)", "TCV / TCC", "rank_by_ratio", "value ratio"),
+}
+
+
+def _winner(answer, criterion: str) -> None:
+    """The winner by one criterion; an answer that wins by the other one gets its own message."""
+    by_diff, by_ratio = winners()
+    mine, other = (by_diff, by_ratio) if criterion == "difference" else (by_ratio, by_diff)
+    name, formula, column, measure = _CRITERIA[criterion]
+    other_name = _CRITERIA["ratio" if criterion == "difference" else "difference"][0]
+    try:
+        expect_choice(answer, other, choices=list(OFFERS))
+    except Fail:
+        pass
+    else:
+        if set(mine) != set(other):
+            raise Fail(f"That offer wins by {other_name}, not by {name}.",
+                       hint=f"Compare {formula} (value.compare_offers gives '{column}').")
+    return expect_choice(answer, mine, choices=list(OFFERS), what=f"the winner by {measure}",
+                         hint=f"Compare {formula} of the two offers.")
+
+
+@register(EXERCISE, "winner_by_difference", points=1)
+def _(answer, ctx):
+    return _winner(answer, "difference")
+
+
+@register(EXERCISE, "winner_by_ratio", points=1)
+def _(answer, ctx):
+    return _winner(answer, "ratio")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 3 · What do our customers value?
+# --------------------------------------------------------------------------------------
+def ipa(ds) -> pd.DataFrame:
+    from crmlab.satisfaction import importance_performance
+
+    return importance_performance(ds.survey_items)
+
+
+def _mean_of(ds, column: str) -> pd.Series:
+    items = ds.survey_items
+    return items.groupby(items["attribute"].astype(str))[column].mean()
+
+
+@register(EXERCISE, "mean_importance", points=2)
+def _(answer, ctx):
+    ds = ctx.data("retail")
+    expected = ipa(ds)["importance"].rename("importance")
+    expected.index = expected.index.astype(str)
+    items = ds.survey_items
+
+    def diagnose(got, exp):
+        for column in ("perception", "expectation"):
+            if (got - _mean_of(ds, column).reindex(got.index)).abs().max() < 1e-6:
+                return f"You averaged the '{column}' column; the importance is in the column 'importance'."
+        sums = items.groupby(items["attribute"].astype(str))["importance"].sum().reindex(got.index)
+        if (got - sums).abs().max() < 1e-6:
+            return "These are sums of the ratings; take the mean importance of each attribute."
+        medians = items.groupby(items["attribute"].astype(str))["importance"].median().reindex(got.index)
+        if (got - medians).abs().max() < 1e-6:
+            return "These are medians; take the mean importance of each attribute."
+        return None
+
+    return expect_series(answer, expected, rtol=1e-4, what="the mean importance per attribute",
+                         entity="attributes", diagnose=diagnose,
+                         hint="Group ds.survey_items by 'attribute' and take the mean of 'importance'.")
+
+
+@register(EXERCISE, "concentrate_here", points=1)
+def _(answer, ctx):
+    t = ipa(ctx.data("retail"))
+    important = t[t["importance"] >= t["importance"].mean()]
+    expected = str(important["performance"].idxmin())
+    choices = [str(a) for a in t.index]
+    got = str(answer).strip().casefold() if isinstance(answer, str) else None
+    if got is not None and got != expected.casefold():
+        if got == str(t["importance"].idxmax()).casefold():
+            raise Fail("That is the most important attribute, but is it where the retailer performs worst?",
+                       hint="Among the attributes with importance at or above the average, take the lowest "
+                            "mean perception.")
+        if got == str(t["performance"].idxmin()).casefold():
+            raise Fail("That attribute has the lowest performance overall, but its importance is below the "
+                       "average: customers care less about it.",
+                       hint="Keep only attributes with importance at or above the average first.")
+    return expect_choice(answer, expected, choices=choices, what="the important attribute performing worst",
+                         hint="satisfaction.importance_performance(ds.survey_items) gives both means per attribute.")
+
+
+@register(EXERCISE, "importance_chart", points=1)
+def _(answer, ctx):
+    return expect_axes(answer, hint="Draw e.g. mean_importance.sort_values().plot.barh(), then set a title "
+                                    "and label both axes (with the scale, 1-7).")

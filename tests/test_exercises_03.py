@@ -1,0 +1,121 @@
+"""Exercise 03 (segmentation): its checks pass right answers and diagnose wrong ones.
+
+Revenue concentration and ABC classes run on ten hand-built customers worked out below; the
+k-means checks on the shipped data, against a profile recomputed here with plain pandas. The
+shared tests (test_exercises_all.py) run the stored source and the unsolved student version.
+"""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from crmlab import datasets, plots, segmentation  # noqa: E402
+from crmlab.checks import ch03_segmentation as ch03  # noqa: E402
+from crmlab.checks import exercise  # noqa: E402
+from exercise_support import assert_answers_are_personal, run  # noqa: E402
+
+NAME = "03_segmentation"
+
+# --------------------------------------------------------------------------------------
+# Ten customers, revenue from kept orders (total 1,000), best first:
+#   a 500, b 200, c 120, d 60, e 50, f 30, g 20, h 10, i 6, j 4
+#   cumulative share: .50 .70 .82 .88 .93 .96 .98 .99 .996 1
+# top 20 % (2 customers) = 700 / 1000 = 0.70; bottom 20 % = (6 + 4) / 1000 = 0.01
+# j also returned an order of 300: with it, j = 304, top 2 = (500 + 304) / 1304 = 0.6166
+# ABC at 80 / 95 %: A = a, b, c (c crosses 80 %), B = d, e, f (f crosses 95 %), C = g..j -> 3, 3, 4
+#   "cumulative share <= 80 % is A" puts c in B and f in C -> 2, 3, 5
+# --------------------------------------------------------------------------------------
+REVENUE = dict(zip("abcdefghij", [500, 200, 120, 60, 50, 30, 20, 10, 6, 4]))
+
+
+def small_retail() -> datasets.Dataset:
+    rows = [(c, v, False) for c, v in REVENUE.items()] + [("j", 300, True)]
+    orders = pd.DataFrame(rows, columns=["customer_id", "amount", "returned"])
+    orders["gross_margin"] = orders["amount"] / 4
+    orders["order_date"] = pd.Timestamp("2024-06-01")
+    return datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return exercise(NAME, loader=lambda name, sid: small_retail())
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return exercise(NAME)
+
+
+def test_expected_values_by_hand():
+    rev = ch03.revenue(small_retail())
+    assert rev.to_dict() == pytest.approx({k: float(v) for k, v in REVENUE.items()})
+    assert segmentation.top_share(rev, 0.2) == pytest.approx(0.70)
+    assert ch03.abc_counts(small_retail()).to_dict() == {"A": 3, "B": 3, "C": 4}
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("top20_share", 0.70), ("top20_share", 0.7009),
+    ("abc_counts", pd.Series({"C": 4, "A": 3, "B": 3})), ("abc_counts", {"A": 3, "B": 3, "C": 4}),
+])
+def test_right_answers_pass(ex, name, answer):
+    assert run(ex, name, answer).passed
+
+
+@pytest.mark.parametrize(("name", "answer", "words"), [
+    ("top20_share", 0.01, "bottom"),
+    ("top20_share", 804 / 1304, "includes returned orders"),
+    ("top20_share", 70.0, "percentage"),
+    ("top20_share", 0.2, "share of customers"),
+    ("top20_share", 0.75, "too high"),
+    ("abc_counts", pd.Series({"A": 2, "B": 3, "C": 5}), "crosses the 80 % line is still an A"),
+    ("abc_counts", pd.Series({"A": 3, "B": 3, "C": 5}), "hold 11 customers"),
+    ("abc_counts", pd.Series({"A": 3, "B": 3}), "missing"),
+])
+def test_typical_wrong_answers(ex, name, answer, words):
+    res = run(ex, name, answer)
+    assert not res.passed
+    assert words in res.message, res.message
+
+
+def test_abc_by_share_of_customers_is_diagnosed(shipped):
+    n = len(ch03.revenue(shipped.data("retail")))
+    by_customers = pd.Series({"A": round(0.2 * n), "B": round(0.3 * n), "C": n - round(0.2 * n) - round(0.3 * n)})
+    res = run(shipped, "abc_counts", by_customers)
+    assert not res.passed and "share of customers (20 / 30 / 50 %)" in res.message
+
+
+def test_pareto_figure(ex):
+    ax = plots.plot_pareto(segmentation.pareto_table(pd.Series(REVENUE, dtype=float)))
+    assert run(ex, "pareto_figure", ax).passed
+    assert "matplotlib Axes" in run(ex, "pareto_figure", segmentation.pareto_table(pd.Series(REVENUE))).message
+
+
+def test_kmeans_answers_on_the_shipped_data(shipped):
+    ds = shipped.data("retail")
+    features = segmentation.customer_features(ds.orders, ds.customers, ds.surveys, as_of=ds.as_of)
+    labels = segmentation.kmeans_segments(features, 4, seed=0, n_init=4).labels
+    # the profile recomputed with plain pandas: mean of each feature per segment
+    means = features.groupby(labels).mean()
+    big = int(means["mean_order_value"].idxmax())
+    category = means.loc[big].filter(like="share_cat_").idxmax().removeprefix("share_cat_")
+    assert run(shipped, "big_basket_segment", big).passed
+    assert run(shipped, "big_basket_segment", f"segment {big}").passed
+    assert run(shipped, "big_basket_category", category).passed
+    assert run(shipped, "big_basket_category", f"share_cat_{category}").passed
+    assert big != 1  # on the shipped data the big baskets are not the largest segment
+    res = run(shipped, "big_basket_segment", 1)
+    assert not res.passed and "largest segment" in res.message
+    assert "segments are 1, 2, 3, 4" in run(shipped, "big_basket_segment", 9).message
+    assert "possible answers" in run(shipped, "big_basket_category", "garden").message
+
+
+def test_two_students_get_different_expected_answers():
+    def answer(ex):
+        return segmentation.top_share(ch03.revenue(ex.data("retail")), 0.2)
+
+    a1, a2 = assert_answers_are_personal(NAME, "top20_share", answer)
+    assert abs(a1 - a2) > 2e-3
