@@ -27,7 +27,7 @@ in months unless ``freq`` says otherwise.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
 
@@ -49,6 +49,9 @@ __all__ = [
     "pattern_trajectories",
     "stage_input_output",
     "pattern_recovery",
+    "stage_counts",
+    "rules_outcome",
+    "rule_sensitivity",
 ]
 
 #: Lifecycle stages in the order a relationship passes through them, plus "ended".
@@ -807,3 +810,133 @@ def pattern_recovery(
         accuracy_by_pattern=by,
         n=int(len(common)),
     )
+
+
+# --------------------------------------------------------------------------------------
+# How the rules shape the result
+# --------------------------------------------------------------------------------------
+def stage_counts(stages: "pd.DataFrame", *, column: str = "stage") -> "pd.Series":
+    """Customers per lifecycle stage, in the order of :data:`STAGES` (0 where a stage is empty).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stage_counts(pd.DataFrame({"stage": ["ended", "exploration", "ended"]})).tolist()
+    [1, 0, 0, 0, 2]
+    """
+    if column not in stages.columns:
+        raise CRMDataError(f"table 'stages': missing column '{column}'. Pass a classify_stages result.")
+    counts = stages[column].astype(str).value_counts().reindex(list(STAGES), fill_value=0)
+    counts.index.name = "stage"
+    counts.name = "customers"
+    return counts
+
+
+def rules_outcome(
+    orders: "pd.DataFrame",
+    truth: "pd.DataFrame",
+    *,
+    as_of: Any = None,
+    customer: str = "customer_id",
+    **options: Any,
+) -> tuple["pd.DataFrame", PatternRecovery]:
+    """Stages as of ``as_of`` and the recovery of the true patterns under one set of rules.
+
+    Parameters
+    ----------
+    orders : orders table, as for :func:`stage_history`.
+    truth : the truth table with ``customer`` and ``true_pattern`` (generated data).
+    as_of : the last day observed (default: the last order date).
+    customer : the customer id column of ``orders`` and ``truth``.
+    **options : rules (fields of :class:`LifecycleRules`) and other keywords of
+        :func:`stage_history`.
+
+    Returns
+    -------
+    ``(stages, recovery)``: the :func:`classify_stages` table and the
+    :func:`pattern_recovery` of :func:`classify_patterns` against ``truth``.
+
+    Examples
+    --------
+    One trial order in January, silent until June: ended in exploration, pattern A.
+
+    >>> import pandas as pd
+    >>> trial = pd.DataFrame({"customer_id": ["c"], "order_date": ["2024-01-05"], "amount": [15.0]})
+    >>> stages, rec = rules_outcome(trial, pd.Series({"c": "A"}), as_of="2024-06-30", ended_after=2)
+    >>> stages["stage"].astype(str).tolist(), rec.accuracy
+    (['ended'], 1.0)
+    """
+    history = stage_history(orders, as_of=as_of, customer=customer, **options)
+    stages = classify_stages(orders, as_of=as_of, history=history)
+    patterns = classify_patterns(orders, as_of=as_of, history=history)
+    return stages, pattern_recovery(patterns, truth, customer=customer)
+
+
+def rule_sensitivity(
+    orders: "pd.DataFrame",
+    truth: "pd.DataFrame",
+    *,
+    rule: str = "stability_after",
+    values: Iterable[Any] = range(3, 19),
+    as_of: Any = None,
+    customer: str = "customer_id",
+    **options: Any,
+) -> "pd.DataFrame":
+    """Stage counts and pattern accuracy for each value of one lifecycle rule.
+
+    For every value of ``rule`` (a field of :class:`LifecycleRules`) the stages
+    as of ``as_of`` and the patterns A-D are classified again, and the patterns
+    are compared with the true ones (:func:`rules_outcome`).
+
+    Parameters
+    ----------
+    orders : orders table, as for :func:`stage_history`.
+    truth : the truth table with ``customer`` and ``true_pattern`` (generated data).
+    rule : the rule to vary, e.g. ``"stability_after"`` or ``"ended_after"``.
+    values : the values to try.
+    as_of : the last day observed (default: the last order date).
+    customer : the customer id column of ``orders`` and ``truth``.
+    **options : any other keyword of :func:`stage_history`
+        (other rules, ``wallets``, column names).
+
+    Returns
+    -------
+    DataFrame indexed by the rule's value: the number of customers in each stage
+    (``exploration`` ... ``ended``), ``accuracy`` and ``accuracy_ended`` (shares,
+    0-1). ``attrs`` name the rule and ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"], "amount": [15.0, 20.0, 30.0]})
+    >>> truth = pd.DataFrame({"customer_id": ["a", "b"], "true_pattern": ["A", "active"]})
+    >>> s = rule_sensitivity(orders, truth, rule="ended_after", values=[2, 6], as_of="2024-06-30")
+    >>> s[["ended", "accuracy"]].to_numpy().tolist()
+    [[1.0, 1.0], [0.0, 0.5]]
+    """
+    import pandas as pd
+
+    if rule not in LifecycleRules.__dataclass_fields__:
+        raise CRMDataError(
+            f"parameter 'rule' = {rule!r} is not a lifecycle rule; the rules are: "
+            f"{', '.join(LifecycleRules.__dataclass_fields__)}."
+        )
+    if rule in options:
+        raise CRMDataError(f"rule '{rule}' is varied by 'values'; do not also pass it as a keyword.")
+    values = list(values)
+    if not values:
+        raise CRMDataError("parameter 'values' is empty: give the values of the rule to try, e.g. range(3, 19).")
+    rows = []
+    for v in values:
+        stages, rec = rules_outcome(orders, truth, as_of=as_of, customer=customer, **{**options, rule: v})
+        row = stage_counts(stages).astype(float)
+        row["accuracy"] = rec.accuracy
+        row["accuracy_ended"] = rec.accuracy_ended
+        rows.append(row.rename(v))
+    out = pd.DataFrame(rows)
+    out.index.name = rule
+    out.columns.name = None
+    out.attrs.update({"rule": rule, "as_of": stages.attrs.get("as_of"),
+                      "unit": "customers (stage columns); share 0-1 (accuracy)"})
+    return out

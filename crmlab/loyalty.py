@@ -10,7 +10,8 @@ What the module measures, and where each idea comes from:
   ``1 - r_t``. Because returning (reactivated) customers count as kept, the
   strict rate ``|active now and before| / |active before|`` is given beside it.
 * **Cohort retention matrix** by signup month: the share of each cohort active
-  k months after acquisition.
+  k months after acquisition; and the cohort's **survival** in a non-contractual
+  setting, the share whose last order comes k months after acquisition or later.
 * **Shifted-beta-geometric model** (sBG) of Fader & Hardie (2007, "How to
   project customer retention", *Journal of Interactive Marketing* 21(1)):
   each customer has a constant churn probability θ, θ ~ Beta(α, β) across the
@@ -49,6 +50,7 @@ __all__ = [
     "retention_rates",
     "repeat_purchase_rate",
     "cohort_matrix",
+    "cohort_survival",
     "SBGFit",
     "fit_sbg",
     "sbg_survival",
@@ -306,6 +308,91 @@ def cohort_matrix(
     2024-01  1.0  0.5
     2024-02  1.0  NaN
     """
+    co = _cohorts(orders, customers, customer, date, signup, cohort_freq)
+    c, p = _unique_pairs(co.cust, co.per)
+    k = p - co.cohort[c]
+    early = k < 0
+    c, k = c[~early], k[~early]
+    counts = np.zeros((co.n_cohorts, co.n_k))
+    np.add.at(counts, (co.cohort[c] - co.c0, k), 1)
+    out = _cohort_frame(counts, co, max_periods)
+    return note_excluded(out, "customer-periods with orders before the signup date", int(early.sum()))
+
+
+def cohort_survival(
+    orders: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    customer: str = "customer_id",
+    date: str = "order_date",
+    signup: str = "signup_date",
+    cohort_freq: str = "M",
+    max_periods: int | None = None,
+) -> pd.DataFrame:
+    """Survival of each acquisition cohort in a non-contractual business: still buying at k or later.
+
+    Nobody cancels in a shop, so "still a customer after k periods" is read
+    from the orders: cell (cohort, k) is the share of the cohort whose *last*
+    order falls in period cohort + k or later. Unlike the active share of
+    :func:`cohort_matrix`, a customer who skips a period but buys again later
+    still counts, so each row never rises -- the survival curve the
+    shifted-beta-geometric model (:func:`fit_sbg`) describes. Near the end of
+    the data the share is an upper bound: customers whose last order is recent
+    may already have left without the data showing it yet.
+
+    Parameters
+    ----------
+    orders, customers, customer, date, signup, cohort_freq, max_periods : as in
+        :func:`cohort_matrix` (customers who never ordered count in the cohort
+        size, as not surviving).
+
+    Returns
+    -------
+    DataFrame: index cohort (Period), columns k = 0, 1, ..., shares 0-1; NaN
+    after the last period with data. ``attrs["cohort_size"]`` and
+    ``attrs["period"]`` (the unit of k) as in :func:`cohort_matrix`.
+
+    Examples
+    --------
+    Customer a skips February but buys in March, so a is still a customer at k = 1:
+
+    >>> o = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...     "order_date": ["2024-01-03", "2024-03-10", "2024-01-20", "2024-02-02"]})
+    >>> cohort_survival(o)  # doctest: +NORMALIZE_WHITESPACE
+    k          0    1    2
+    cohort
+    2024-01  1.0  0.5  0.5
+    2024-02  1.0  0.0  NaN
+    """
+    co = _cohorts(orders, customers, customer, date, signup, cohort_freq)
+    never = np.iinfo(np.int64).min
+    last = np.full(len(co.cohort), never)
+    np.maximum.at(last, co.cust, co.per)
+    counted = last >= co.cohort  # bought on or after signup (never-buyers keep `never`)
+    before = (last > never) & ~counted  # every order before the signup date
+    ends = np.zeros((co.n_cohorts, co.n_k))
+    np.add.at(ends, (co.cohort[counted] - co.c0, last[counted] - co.cohort[counted]), 1)
+    counts = ends[:, ::-1].cumsum(axis=1)[:, ::-1]  # last order in period k or later
+    out = _cohort_frame(counts, co, max_periods)
+    return note_excluded(out, "customers whose orders all fall before the signup date", int(before.sum()))
+
+
+@dataclass(frozen=True)
+class _Cohorts:
+    """Orders and customers laid out for cohort tables: period and cohort numbers."""
+
+    pfreq: str
+    cust: np.ndarray  # per order: customer code
+    per: np.ndarray  # per order: period ordinal
+    cohort: np.ndarray  # per customer: cohort period ordinal
+    c0: int  # first cohort
+    last: int  # last period with data
+    n_cohorts: int
+    n_k: int
+    size: np.ndarray  # customers per cohort (c0, c0 + 1, ...)
+
+
+def _cohorts(orders: Any, customers: Any, customer: str, date: str, signup: str, cohort_freq: str) -> _Cohorts:
     pfreq = _period_freq(cohort_freq)
     if pfreq == "W":
         raise CRMDataError("parameter 'cohort_freq' = 'W': use a month, quarter or year for cohorts.")
@@ -328,31 +415,29 @@ def cohort_matrix(
         cust = codes
         cohort = np.full(len(ids), np.iinfo(np.int64).max)
         np.minimum.at(cohort, cust, per)
-    c, p = _unique_pairs(cust, per)
-    k = p - cohort[c]
-    early = k < 0
-    c, p, k = c[~early], p[~early], k[~early]
     last = int(per.max())
     c0 = int(cohort.min())
     n_cohorts = int(cohort.max()) - c0 + 1
-    n_k = max(last - c0 + 1, 1)
-    size = np.bincount(cohort - c0, minlength=n_cohorts)
-    counts = np.zeros((n_cohorts, n_k))
-    np.add.at(counts, (cohort[c] - c0, k), 1)
+    return _Cohorts(pfreq, cust, per, cohort, c0, last, n_cohorts, max(last - c0 + 1, 1),
+                    np.bincount(cohort - c0, minlength=n_cohorts))
+
+
+def _cohort_frame(counts: np.ndarray, co: _Cohorts, max_periods: int | None) -> pd.DataFrame:
+    """Counts per (cohort, k) -> shares of the cohort, NaN where period cohort + k is not observed yet."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = counts / size[:, None]
-    rows = np.arange(n_cohorts)[:, None] + c0
-    share[rows + np.arange(n_k)[None, :] > last] = np.nan
-    keep = size > 0
-    labels = pd.PeriodIndex.from_ordinals(np.arange(c0, c0 + n_cohorts), freq=pfreq)
+        share = counts / co.size[:, None]
+    rows = np.arange(co.n_cohorts)[:, None] + co.c0
+    share[rows + np.arange(co.n_k)[None, :] > co.last] = np.nan
+    keep = co.size > 0
+    labels = pd.PeriodIndex.from_ordinals(np.arange(co.c0, co.c0 + co.n_cohorts), freq=co.pfreq)
     out = pd.DataFrame(share[keep], index=pd.Index(labels[keep], name="cohort"),
-                       columns=pd.Index(range(n_k), name="k"))
+                       columns=pd.Index(range(co.n_k), name="k"))
     out = out.dropna(axis=1, how="all")
     if max_periods is not None:
         out = out.loc[:, : int(max_periods)]
-    out.attrs["cohort_size"] = pd.Series(size[keep], index=out.index, name="customers")
-    out.attrs["period"] = _FREQ_UNIT[pfreq]
-    return note_excluded(out, "customer-periods with orders before the signup date", int(early.sum()))
+    out.attrs["cohort_size"] = pd.Series(co.size[keep], index=out.index, name="customers")
+    out.attrs["period"] = _FREQ_UNIT[co.pfreq]
+    return out
 
 
 # ---------------------------------------------------------------- shifted-beta-geometric
@@ -808,8 +893,12 @@ def retention_economics(
     base_customers: int = 1000,
     acquisition_cost: float = 0.0,
     retention_cost: float = 0.0,
+    period: str = "period",
 ) -> pd.DataFrame:
     """What a retention gain of a few points does to customer base value and profit.
+
+    ``retention``, ``margin``, ``discount`` and the costs are all per ``period``
+    (e.g. ``"year"``), which the result states in ``attrs["period"]``.
 
     For the base retention r and the improved r' = r + gain_points/100 (per period):
 
@@ -875,7 +964,7 @@ def retention_economics(
     out.loc["change"] = change
     out.loc["change_%"] = pct
     out.attrs.update(
-        gain_points=g, margin=m, discount=d, period="period",
+        gain_points=g, margin=m, discount=d, period=str(period),
         acquisition_to_retention_cost=(a / c) if c > 0 else float("inf") if a > 0 else float("nan"),
         note="Reichheld & Sasser (1990) report +25-85% profit for 5 points; this depends on the inputs.",
     )

@@ -51,6 +51,7 @@ __all__ = [
     "transition_matrix",
     "phase_mix",
     "project_mix",
+    "adjusted_transitions",
     "expected_time_to_absorption",
     "markov_clv",
     "simulate_cohort",
@@ -292,16 +293,34 @@ def phase_mix(
     phase: str = "phase",
     states: Sequence[str] = PHASES,
     customer: str = "customer_id",
+    unit: str | None = None,
 ) -> "pd.DataFrame":
     """Share of customers in each phase per period (rows: periods, columns: states).
+
+    Parameters
+    ----------
+    phase_history : long table, one row per customer and period (e.g. a
+        :func:`simulate_cohort` result).
+    period, phase, customer : its column names.
+    states : the phases, in order (the columns of the result).
+    unit : the time unit of ``period``, e.g. ``"month"``. Default: the unit the
+        table states in ``attrs["period"]`` (as :func:`simulate_cohort` does),
+        otherwise the name of the period column.
+
+    Returns
+    -------
+    DataFrame of shares; ``attrs``: ``period`` (the time unit), ``period_column``,
+    ``unit`` ("share of customers") and ``start``, the phase every customer is
+    in at the first period (``None`` when they start in different phases).
 
     Examples
     --------
     >>> import pandas as pd
     >>> h = pd.DataFrame({"customer_id": ["a", "b", "a", "b"], "month": [1, 1, 2, 2],
     ...                   "phase": ["awareness", "awareness", "exploration", "dissolution"]})
-    >>> phase_mix(h)["exploration"].tolist()
-    [0.0, 0.5]
+    >>> mix = phase_mix(h)
+    >>> mix["exploration"].tolist(), mix.attrs["period"], mix.attrs["start"]
+    ([0.0, 0.5], 'month', 'awareness')
     """
     import pandas as pd
 
@@ -316,7 +335,10 @@ def phase_mix(
     counts = counts.reindex(columns=list(states), fill_value=0)
     counts.columns = pd.Index(list(states), name="phase")
     mix = counts.div(counts.sum(axis=1), axis=0)
-    mix.attrs.update({"unit": "share of customers", "period": period})
+    first = mix.iloc[0] if len(mix) else pd.Series(dtype=float)
+    start = str(first.idxmax()) if len(first) and first.max() == 1.0 else None
+    time_unit = unit if unit is not None else str(phase_history.attrs.get("period", period))
+    mix.attrs.update({"unit": "share of customers", "period": time_unit, "period_column": period, "start": start})
     return mix
 
 
@@ -381,6 +403,62 @@ def project_mix(P: Any, start_mix: Any, periods: int) -> "pd.DataFrame":
     res = pd.DataFrame(out, index=pd.RangeIndex(n + 1, name="step"), columns=pd.Index(states, name="phase"))
     res.attrs["period"] = P.period if isinstance(P, TransitionMatrix) else "period"
     return res
+
+
+def adjusted_transitions(P: Any, changes: Mapping[tuple[str, str], float]) -> "pd.DataFrame":
+    """A transition matrix with some moves set to new probabilities; the rest of each row stays put.
+
+    Each change ``(from, to): p`` sets the probability of moving from ``from``
+    to ``to`` in one period; the probability of staying in ``from`` absorbs the
+    difference, so every row still sums to 1. This is the what-if of a
+    relationship programme: "if onboarding moved 40 % of explorers to expansion
+    each month instead of 20 %, ...".
+
+    Parameters
+    ----------
+    P : a :class:`TransitionMatrix` or a square DataFrame.
+    changes : ``{(from_state, to_state): probability}``; ``from_state`` and
+        ``to_state`` must differ.
+
+    Returns
+    -------
+    DataFrame of probabilities (rows "from", columns "to").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> P = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
+    ...                  index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
+    >>> adjusted_transitions(P, {("new", "loyal"): 0.4}).loc["new"].round(2).tolist()
+    [0.5, 0.4, 0.1]
+    """
+    import pandas as pd
+
+    M, states = _as_matrix(P)
+    out = pd.DataFrame(M.copy(), index=pd.Index(states, name="from"), columns=pd.Index(states, name="to"))
+    for key, p in dict(changes).items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise CRMDataError(f"parameter 'changes': key {key!r} must be a pair (from_state, to_state).")
+        a, b = key
+        for s in (a, b):
+            if s not in states:
+                raise CRMDataError(f"parameter 'changes': {s!r} is not one of the states {states}.")
+        if a == b:
+            raise CRMDataError(f"parameter 'changes': ({a!r}, {b!r}) is the probability of staying; "
+                               "change the moves out of a state and staying follows.")
+        p = check_range(f"changes[{key!r}]", p, lo=0, hi=1)
+        out.loc[a, a] += out.loc[a, b] - p
+        out.loc[a, b] = p
+    rows = out.index[out.to_numpy().diagonal() < -1e-12]
+    if len(rows):
+        a = rows[0]
+        leave = float(out.loc[a].sum() - out.loc[a, a])
+        raise CRMDataError(
+            f"parameter 'changes': the probabilities of leaving '{a}' add up to {leave:.3f} > 1. "
+            "Lower one of them."
+        )
+    out[out.abs() < 1e-12] = 0.0
+    return out
 
 
 def _split_absorbing(M: "np.ndarray", states: tuple[str, ...]) -> tuple[list[int], list[int]]:

@@ -2,21 +2,19 @@
 right message, follow the student's own data, and fail the unsolved student version kindly."""
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal
 
 from crmlab import datasets
 from crmlab.checks import checks_for, exercise
 from crmlab.checks import ch01_what_is_crm as ch01
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDENT = ROOT / "exercises" / "student" / "01_what_is_crm.ipynb"
 AS_OF = pd.Timestamp("2024-12-31")
 
 
@@ -206,41 +204,16 @@ def test_statements_in_the_notebook_are_the_checked_ones():
 
 
 # --------------------------------------------------------------------------------------
-# Personal data and the unsolved student version
+# Personal data (the unsolved student version: test_exercises_all.py)
 # --------------------------------------------------------------------------------------
 def test_two_students_get_different_expected_answers(monkeypatch):
     monkeypatch.delenv("CRMLAB_STUDENT_ID", raising=False)
-    ex1 = exercise("01_what_is_crm", student_id="s001")
-    ex2 = exercise("01_what_is_crm", student_id="s002")
-    d1, d2 = ex1.data("retail"), ex2.data("retail")
-    row1 = ch01.expected_row(d1, ch01.profiled_customer(d1))
-    counts1, counts2 = ch01.expected_problems(d1), ch01.expected_problems(d2)
-    assert row1 != ch01.expected_row(d2, ch01.profiled_customer(d2))
-    assert counts1 != counts2
-    assert ex1.run("customer_row", row1).passed and ex1.run("data_quality_counts", counts1).passed
-    assert not ex2.run("customer_row", row1).passed
-    res = ex2.run("data_quality_counts", counts1)
-    assert not res.passed and res.student_id == "s002"
 
+    def row_of(ex):
+        d = ex.data("retail")
+        return ch01.expected_row(d, ch01.profiled_customer(d))
 
-def test_unsolved_student_version_fails_every_check_kindly(monkeypatch):
-    """Run the released notebook's cells in order, as a kernel with errors allowed would."""
-    monkeypatch.delenv("CRMLAB_STUDENT_ID", raising=False)
-    nb = nbformat.read(STUDENT, as_version=4)
-    namespace: dict = {}
-    raised = []
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            try:
-                exec(compile(cell.source, "<cell>", "exec"), namespace)
-            except NotImplementedError:
-                raised.append(cell.id)
-    results = namespace["ex"].results
-    assert sorted(results) == sorted(checks_for("01_what_is_crm")) and len(raised) == 3
-    for res in results.values():
-        assert not res.passed and res.error is None
-        assert "You have not answered yet" in res.message
-    assert "Traceback" not in out.getvalue()
-    assert "0 of 3 checks passed, 0 of 5 points" in out.getvalue()
+    row1, row2 = assert_answers_are_personal("01_what_is_crm", "customer_row", row_of)
+    counts1, counts2 = assert_answers_are_personal(
+        "01_what_is_crm", "data_quality_counts", lambda ex: ch01.expected_problems(ex.data("retail")))
+    assert row1 != row2 and counts1 != counts2

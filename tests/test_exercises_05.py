@@ -6,17 +6,14 @@ BG/NBD checks on the real CDNOW data, where the published parameters must pass.
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
-import nbformat
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal, run
 
 from crmlab import clv, datasets
-from crmlab.checks import MIMETYPE, exercise
+from crmlab.checks import exercise
 from crmlab.checks import ch05_customer_lifetime_value as ch05
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "05_customer_lifetime_value"
 
 
@@ -71,12 +68,6 @@ GAIN_A = N * (clv_with_cost(R + 0.04, 5) - CLV)   # 4 * (101.94 - 16.92 - 85.71)
 GAIN_B = N * (clv_with_cost(R + 0.08, 24) - CLV)  # 4 * (122.96 - 93.23 - 85.71) = -223.92
 
 
-def message(ex, name, answer):
-    res = ex.run(name, answer)
-    assert res.error is None, res.message
-    return res
-
-
 def test_expected_values_by_hand():
     x = ch05.retail_inputs(small_retail())
     assert x["retention"] == pytest.approx(0.75) and x["retention_strict"] == pytest.approx(0.5)
@@ -93,7 +84,7 @@ def test_expected_values_by_hand():
     ("equity_gain_A", GAIN_A), ("equity_gain_B", GAIN_B), ("best_programme", " a"),
 ])
 def test_right_answers_pass(ex, name, answer):
-    assert message(ex, name, answer).passed
+    assert run(ex, name, answer).passed
 
 
 @pytest.mark.parametrize(("name", "answer", "words"), [
@@ -117,7 +108,7 @@ def test_right_answers_pass(ex, name, answer):
     ("best_programme", "C", "possible answers"),
 ])
 def test_typical_wrong_answers(ex, name, answer, words):
-    res = message(ex, name, answer)
+    res = run(ex, name, answer)
     assert not res.passed
     assert words in res.message, res.message
 
@@ -125,7 +116,7 @@ def test_typical_wrong_answers(ex, name, answer, words):
 def test_undiscounted_gain_is_diagnosed(ex):
     # d = 0: m r/(1-r) - c / (1-r)^... as retention_clv computes it with discount 0
     undiscounted = N * ((M * 0.79 - 5) / (1 - 0.79) - M * R / (1 - R))
-    res = message(ex, "equity_gain_A", undiscounted)
+    res = run(ex, "equity_gain_A", undiscounted)
     assert not res.passed and "not discounted" in res.message
 
 
@@ -133,8 +124,8 @@ def test_best_programme_follows_the_gains():
     # On the hand-built data both programmes lose money; A loses less, so A is the better one.
     assert GAIN_A > GAIN_B
     ex = exercise(NAME, loader=loader)
-    assert message(ex, "best_programme", "A").passed
-    res = message(ex, "best_programme", "B")
+    assert run(ex, "best_programme", "A").passed
+    res = run(ex, "best_programme", "B")
     assert not res.passed and "net of what each programme costs" in res.message
 
 
@@ -144,69 +135,41 @@ def test_best_programme_follows_the_gains():
 def test_published_parameters_pass_and_units_are_diagnosed(ex):
     # Fader, Hardie & Lee (2005), Marketing Science 24(2): r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-    assert message(ex, "bgnbd_params", published).passed
+    assert run(ex, "bgnbd_params", published).passed
     in_days = dict(published, alpha=7 * 4.414)  # a rate per day: alpha scales with the unit
-    assert "you measured time in days" in message(ex, "bgnbd_params", in_days).message
-    assert "no value for 'b'" in message(ex, "bgnbd_params", {"r": 0.243, "alpha": 4.414, "a": 0.793}).message
-    assert "not a finite number" in message(ex, "bgnbd_params", dict(published, a="x")).message
-    assert "the fitted model" in message(ex, "bgnbd_params", [0.243, 4.414]).message
+    assert "you measured time in days" in run(ex, "bgnbd_params", in_days).message
+    assert "no value for 'b'" in run(ex, "bgnbd_params", {"r": 0.243, "alpha": 4.414, "a": 0.793}).message
+    assert "not a finite number" in run(ex, "bgnbd_params", dict(published, a="x")).message
+    assert "the fitted model" in run(ex, "bgnbd_params", [0.243, 4.414]).message
 
 
 def test_fit_without_calibration_split_and_p_alive_count(ex):
     summary = ch05.cdnow_summary(datasets.load("cdnow"), calibration=False)
     wrong = clv.fit_bgnbd(summary)
-    assert "all 78 weeks" in message(ex, "bgnbd_params", wrong).message
+    assert "all 78 weeks" in run(ex, "bgnbd_params", wrong).message
     right_summary = ch05.cdnow_summary(datasets.load("cdnow"))
     model = clv.fit_bgnbd(right_summary)
-    assert message(ex, "bgnbd_params", model).passed
+    assert run(ex, "bgnbd_params", model).passed
     p = model.p_alive(right_summary)
     n = int((p < 0.5).sum())
-    assert message(ex, "n_p_alive_below_half", n).passed
-    assert message(ex, "n_p_alive_below_half", float(n)).passed
-    assert "at least 0.5" in message(ex, "n_p_alive_below_half", len(p) - n).message
-    assert "number of all customers" in message(ex, "n_p_alive_below_half", len(p)).message
+    assert run(ex, "n_p_alive_below_half", n).passed
+    assert run(ex, "n_p_alive_below_half", float(n)).passed
+    assert "at least 0.5" in run(ex, "n_p_alive_below_half", len(p) - n).message
+    assert "number of all customers" in run(ex, "n_p_alive_below_half", len(p)).message
     n_wrong = int((wrong.p_alive(summary) < 0.5).sum())
     assert n_wrong != n
-    assert "all 78 weeks" in message(ex, "n_p_alive_below_half", n_wrong).message
+    assert "all 78 weeks" in run(ex, "n_p_alive_below_half", n_wrong).message
 
 
 # --------------------------------------------------------------------------------------
-# Notebooks and personal data
+# Personal data (the notebooks: test_exercises_all.py, test_release.py)
 # --------------------------------------------------------------------------------------
-def test_stored_source_shows_every_check_passed():
-    nb = nbformat.read(ROOT / "exercises" / "source" / f"{NAME}.ipynb", as_version=4)
-    results = [o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if MIMETYPE in o.get("data", {})]
-    assert sorted(r["name"] for r in results) == sorted(ch05_names())
-    assert all(r["passed"] for r in results)
-
-
-def ch05_names():
-    return list(exercise(NAME, loader=loader).checks)
-
-
-def test_unsolved_student_version_fails_every_check_kindly():
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(ROOT / "exercises" / "student" / f"{NAME}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
-    check_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ex.check(")]
-    assert len(check_cells) == len(ch05_names())
-    for cell in check_cells:
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-        (payload,) = [o["data"][MIMETYPE] for o in cell.outputs if MIMETYPE in o.get("data", {})]
-        assert not payload["passed"] and payload["error"] is None
-        assert "You have not answered yet" in payload["message"]
-
-
 def test_two_students_get_different_expected_answers():
     a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
     assert ch05.programme_gains(a)["A"] != ch05.programme_gains(b)["A"]
     assert ch05.retail_inputs(a)["margin"] != ch05.retail_inputs(b)["margin"]
+    assert_answers_are_personal(NAME, "retention_2024", lambda ex: ch05.retail_inputs(ex.data("retail"))["retention"])
     ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
-    right1 = ch05.retail_inputs(a)["retention"]
-    assert ex1.run("retention_2024", right1).passed
-    assert not ex2.run("retention_2024", right1).passed
     c1 = ch05.cdnow_summary(datasets.load("cdnow", student_id="s001"))
     c2 = ch05.cdnow_summary(datasets.load("cdnow", student_id="s002"))
     m1 = clv.fit_bgnbd(c1)

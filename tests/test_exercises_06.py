@@ -1,22 +1,19 @@
 """Exercise 06 (customer lifecycle): its checks pass right answers and diagnose wrong ones."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-import nbformat
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal, run
 
 from crmlab import datasets, lifecycle
-from crmlab.checks import MIMETYPE, exercise
+from crmlab.checks import exercise
 from crmlab.checks import ch06_customer_lifecycle as ch06
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "06_customer_lifecycle"
 
 
@@ -56,12 +53,6 @@ def shipped():
     return exercise(NAME)
 
 
-def message(ex, name, answer):
-    res = ex.run(name, answer)
-    assert res.error is None, res.message
-    return res
-
-
 def test_expected_values_by_hand():
     ds = small_retail()
     assert ch06.stage_counts(ds).to_dict() == {"exploration": 1, "formation": 1, "stability": 0,
@@ -78,7 +69,7 @@ def test_expected_values_by_hand():
     pd.Series([1.0, 1.0, 1.0], index=pd.CategoricalIndex(["ended", "formation", "exploration"])),
 ])
 def test_stage_counts_right_answers_pass(small, answer):
-    assert message(small, "stage_counts", answer).passed
+    assert run(small, "stage_counts", answer).passed
 
 
 @pytest.mark.parametrize(("answer", "words"), [
@@ -88,7 +79,7 @@ def test_stage_counts_right_answers_pass(small, answer):
     ({"exploration": 2, "formation": 1, "ended": 1}, "different value"),
 ])
 def test_stage_counts_wrong_answers(small, answer, words):
-    res = message(small, "stage_counts", answer)
+    res = run(small, "stage_counts", answer)
     assert not res.passed and words in res.message, res.message
 
 
@@ -102,7 +93,7 @@ def test_stage_counts_wrong_answers(small, answer, words):
     (0.9, False, "too high"),
 ])
 def test_share_pattern_a(small, answer, passed, words):
-    res = message(small, "share_pattern_a", answer)
+    res = run(small, "share_pattern_a", answer)
     assert res.passed is passed and words in res.message, res.message
 
 
@@ -117,8 +108,8 @@ def test_net_per_explorer_on_the_shipped_data(shipped):
     # the net per customer is margin minus every cost, divided by the customers in exploration
     by_hand = (full["gross_margin"] - full["acquisition_cost"] - full["service_cost"]
                - full["marketing_cost"]) / full["customers"]
-    assert message(shipped, "net_per_explorer", by_hand).passed
-    assert message(shipped, "net_per_explorer", round(by_hand, 2)).passed
+    assert run(shipped, "net_per_explorer", by_hand).passed
+    assert run(shipped, "net_per_explorer", round(by_hand, 2)).passed
     wrong = {
         "net per customer-month": full["net_per_customer_month"],
         "total net of the stage": full["net"],
@@ -127,7 +118,7 @@ def test_net_per_explorer_on_the_shipped_data(shipped):
         "leaves out both": io()["net_per_customer"],
     }
     for words, answer in wrong.items():
-        res = message(shipped, "net_per_explorer", answer)
+        res = run(shipped, "net_per_explorer", answer)
         assert not res.passed and words in res.message, (words, res.message)
 
 
@@ -138,61 +129,23 @@ def test_stage_chart():
     ax.set_title("Customers by stage")
     ax.set_xlabel("stage")
     ax.set_ylabel("customers")
-    assert message(ex, "stage_chart", ax).passed
+    assert run(ex, "stage_chart", ax).passed
     fig2, ax2 = plt.subplots()
     ax2.bar(["exploration", "formation", "ended"], [1, 1, 1])
     ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
-    assert "3 bars, expected one per stage (5" in message(ex, "stage_chart", ax2).message
+    assert "3 bars, expected one per stage (5" in run(ex, "stage_chart", ax2).message
     fig3, ax3 = plt.subplots()
     ax3.bar(list(lifecycle.STAGES), [1, 1, 0, 0, 1])
-    assert "no title" in message(ex, "stage_chart", ax3).message
+    assert "no title" in run(ex, "stage_chart", ax3).message
     plt.close("all")
 
 
 # --------------------------------------------------------------------------------------
-# Notebooks and personal data
+# Personal data (the notebooks: test_exercises_all.py, test_release.py)
 # --------------------------------------------------------------------------------------
-def check_names():
-    return list(exercise(NAME, loader=lambda name, sid: small_retail()).checks)
-
-
-def assert_source_passes(name, names):
-    """The stored solution source shows every check of the exercise, all passed."""
-    nb = nbformat.read(ROOT / "exercises" / "source" / f"{name}.ipynb", as_version=4)
-    results = [o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if MIMETYPE in o.get("data", {})]
-    assert sorted(r["name"] for r in results) == sorted(names)
-    assert all(r["passed"] for r in results)
-
-
-def assert_student_version_fails_kindly(name, names):
-    """The released student version, run unsolved: every check says "not answered yet", no traceback."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(ROOT / "exercises" / "student" / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
-    check_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ex.check(")]
-    assert len(check_cells) == len(names)
-    for cell in check_cells:
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-        (payload,) = [o["data"][MIMETYPE] for o in cell.outputs if MIMETYPE in o.get("data", {})]
-        assert not payload["passed"] and payload["error"] is None
-        assert "You have not answered yet" in payload["message"]
-
-
-def test_stored_source_shows_every_check_passed():
-    assert_source_passes(NAME, check_names())
-
-
-def test_unsolved_student_version_fails_every_check_kindly():
-    assert_student_version_fails_kindly(NAME, check_names())
-
-
 def test_two_students_get_different_expected_answers():
     a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
     counts_a = ch06.stage_counts(a)
     assert not counts_a.equals(ch06.stage_counts(b))
     assert ch06.pattern_shares(a)["share"] != ch06.pattern_shares(b)["share"]
-    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
-    assert ex1.run("stage_counts", counts_a).passed
-    assert not ex2.run("stage_counts", counts_a).passed
+    assert_answers_are_personal(NAME, "stage_counts", lambda ex: ch06.stage_counts(ex.data("retail")))

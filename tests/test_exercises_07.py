@@ -9,11 +9,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal, run
 
 from crmlab import datasets, relationship
 from crmlab.checks import exercise
 from crmlab.checks import ch07_relationship_development as ch07
-from test_exercises_06 import assert_source_passes, assert_student_version_fails_kindly, message
 
 NAME = "07_relationship_development"
 PHASES = list(relationship.PHASES)
@@ -55,7 +55,7 @@ def shipped():
     {"exploration": 0.333, "expansion": 0.333, "dissolution": 0.333},   # rounded; zeros left out
 ])
 def test_exploration_row_by_hand(small, answer):
-    assert message(small, "exploration_row", answer).passed
+    assert run(small, "exploration_row", answer).passed
 
 
 @pytest.mark.parametrize(("answer", "words"), [
@@ -68,7 +68,7 @@ def test_exploration_row_by_hand(small, answer):
     ({"exploration": 1 / 3, "expansion": 1 / 3}, "missing (e.g. dissolution)"),
 ])
 def test_exploration_row_wrong_answers(small, answer, words):
-    res = message(small, "exploration_row", answer)
+    res = run(small, "exploration_row", answer)
     assert not res.passed and words in res.message, res.message
 
 
@@ -96,36 +96,36 @@ def by_hand_clv(P, d):
 
 def test_months_to_dissolution(shipped, P):
     t = by_hand_time(P)["expansion"]
-    assert message(shipped, "months_to_dissolution", t).passed
-    assert message(shipped, "months_to_dissolution", round(t, 2)).passed
+    assert run(shipped, "months_to_dissolution", t).passed
+    assert run(shipped, "months_to_dissolution", round(t, 2)).passed
     for answer, words in [(t - 1, "one month short"),
                           (1 / P.loc["expansion", "dissolution"], "1 / P(dissolve)"),
                           (1 / (1 - P.loc["expansion", "expansion"]), "in expansion only"),
                           (t + 5, "too high")]:
-        res = message(shipped, "months_to_dissolution", answer)
+        res = run(shipped, "months_to_dissolution", answer)
         assert not res.passed and words in res.message, (answer, res.message)
 
 
 def test_clv_by_phase(shipped, P):
     right = by_hand_clv(P, 0.01)
-    assert message(shipped, "clv_by_phase", right).passed
-    assert message(shipped, "clv_by_phase", right.drop("dissolution").round(2)).passed  # zero value left out
+    assert run(shipped, "clv_by_phase", right).passed
+    assert run(shipped, "clv_by_phase", right.drop("dissolution").round(2)).passed  # zero value left out
     rewards = pd.Series(ch07.REWARDS)
     for answer, words in [(by_hand_clv(P, 0.0), "not discounted"),
                           (by_hand_clv(P, 0.12), "12% per month"),
                           (right - rewards, "current month's reward"),
                           (right * 1.1, "different value")]:
-        res = message(shipped, "clv_by_phase", answer)
+        res = run(shipped, "clv_by_phase", answer)
         assert not res.passed and words in res.message, (words, res.message)
 
 
 def test_max_onboarding_spend(shipped, P):
     v = by_hand_clv(P, 0.01)
     gain = v["expansion"] - v["exploration"]
-    assert message(shipped, "max_onboarding_spend", gain).passed
+    assert run(shipped, "max_onboarding_spend", gain).passed
     for answer, words in [(-gain, "sign"), (v["expansion"], "whole value"),
                           (v["commitment"] - v["exploration"], "to commitment")]:
-        res = message(shipped, "max_onboarding_spend", answer)
+        res = run(shipped, "max_onboarding_spend", answer)
         assert not res.passed and words in res.message, (words, res.message)
 
 
@@ -133,35 +133,21 @@ def test_clv_chart(small):
     fig, ax = plt.subplots()
     ax.bar(PHASES[:4], [1, 2, 3, 4])
     ax.set_title("Value by phase"), ax.set_xlabel("phase"), ax.set_ylabel("value (currency units)")
-    assert message(small, "clv_chart", ax).passed
+    assert run(small, "clv_chart", ax).passed
     fig2, ax2 = plt.subplots()
     ax2.bar(PHASES[:2], [1, 2])
     ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
-    assert "2 bars" in message(small, "clv_chart", ax2).message
+    assert "2 bars" in run(small, "clv_chart", ax2).message
     plt.close("all")
 
 
 # --------------------------------------------------------------------------------------
-# Notebooks and personal data
+# Personal data (the notebooks: test_exercises_all.py, test_release.py)
 # --------------------------------------------------------------------------------------
-def check_names():
-    return list(exercise(NAME, loader=lambda name, sid: small_retail()).checks)
-
-
-def test_stored_source_shows_every_check_passed():
-    assert_source_passes(NAME, check_names())
-
-
-def test_unsolved_student_version_fails_every_check_kindly():
-    assert_student_version_fails_kindly(NAME, check_names())
-
-
 def test_two_students_get_different_expected_answers():
     a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
     row_a = ch07.exploration_variants(a)["right"]
     assert not np.allclose(row_a.to_numpy(), ch07.exploration_variants(b)["right"].to_numpy())
-    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
-    assert ex1.run("exploration_row", row_a).passed
-    assert not ex2.run("exploration_row", row_a).passed
-    clv_a = ch07.clv_variants(a)["right"]
-    assert ex1.run("clv_by_phase", clv_a).passed and not ex2.run("clv_by_phase", clv_a).passed
+    assert_answers_are_personal(NAME, "exploration_row",
+                                lambda ex: ch07.exploration_variants(ex.data("retail"))["right"])
+    assert_answers_are_personal(NAME, "clv_by_phase", lambda ex: ch07.clv_variants(ex.data("retail"))["right"])

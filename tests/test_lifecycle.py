@@ -5,12 +5,16 @@ import pytest
 
 from crmlab._validate import CRMDataError
 from crmlab.lifecycle import (
+    STAGES,
     LifecycleRules,
     classify_patterns,
     classify_stages,
     monthly_activity,
     pattern_recovery,
     pattern_trajectories,
+    rule_sensitivity,
+    rules_outcome,
+    stage_counts,
     stage_history,
     stage_input_output,
 )
@@ -249,3 +253,53 @@ def test_pattern_recovery_on_the_shipped_retail_data():
     assert rec.accuracy_by_pattern["A"] >= 0.9
     # every customer with a kept order is classified; customers whose only orders were returned are not
     assert rec.n == len(pred) and pred.attrs["excluded"]["returned orders"] > 0
+
+
+# --------------------------------------------------------------------------------------
+# Rule sensitivity. Hand-built base, as of 2024-06-30, default rules (ended_after = 2):
+#   a: orders 2024-01-05 (15) and 2024-02-07 (20); in June 4 silent months > max(2, gap 1)
+#      -> ended; it never left exploration before its last order -> pattern A
+#   b: one order 2024-06-02 -> exploration, active
+# With ended_after = 6, a's 4 silent months are not enough: a is active again, and in June
+#   it is 5 months old with 2 orders (past exploration), level 35/6 = 5.83 > 0.2 x peak 17.5
+#   (no decline), younger than 9 months (no stability) -> formation. True patterns: a A, b active.
+# --------------------------------------------------------------------------------------
+ORDERS = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                       "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"],
+                       "amount": [15.0, 20.0, 30.0]})
+TRUTH = pd.DataFrame({"customer_id": ["a", "b"], "true_pattern": ["A", "active"]})
+
+
+def test_stage_counts_and_rules_outcome_by_hand():
+    stages, rec = rules_outcome(ORDERS, TRUTH, as_of="2024-06-30", ended_after=6)
+    assert stage_counts(stages).tolist() == [1, 1, 0, 0, 0]  # b exploration, a formation
+    assert rec.accuracy == 0.5 and rec.accuracy_ended == 0.0  # a (true A) is not ended any more
+    with pytest.raises(CRMDataError, match="table 'stages': missing column 'stage'"):
+        stage_counts(stages.drop(columns="stage"))
+
+
+def test_rule_sensitivity_by_hand_and_refusals():
+    s = rule_sensitivity(ORDERS, TRUTH, rule="ended_after", values=[2, 6], as_of="2024-06-30")
+    assert list(s.index) == [2, 6] and s.index.name == "ended_after"
+    assert s.loc[2, ["exploration", "ended"]].tolist() == [1, 1]
+    assert s.loc[6, ["formation", "ended", "accuracy", "accuracy_ended"]].tolist() == [1, 0, 0.5, 0.0]
+    with pytest.raises(CRMDataError, match="'rule' = 'patience' is not a lifecycle rule"):
+        rule_sensitivity(ORDERS, TRUTH, rule="patience")
+    with pytest.raises(CRMDataError, match="'values' is empty"):
+        rule_sensitivity(ORDERS, TRUTH, values=[])
+    with pytest.raises(CRMDataError, match="do not also pass it"):
+        rule_sensitivity(ORDERS, TRUTH, rule="window", values=[3], window=4)
+
+
+def test_rule_sensitivity_on_the_shipped_data_matches_the_default_classifier():
+    from crmlab import datasets
+
+    ds = datasets.load("retail")
+    s = rule_sensitivity(ds.orders, ds.truth, rule="stability_after", values=[9], as_of=ds.as_of)
+    patterns = classify_patterns(ds.orders, as_of=ds.as_of)
+    rec = pattern_recovery(patterns, ds.truth)
+    assert s.loc[9, "accuracy"] == pytest.approx(rec.accuracy)
+    # every customer with an order that was not returned is in exactly one stage
+    kept = ds.orders.loc[~ds.orders["returned"], "customer_id"].nunique()
+    assert s.loc[9, list(STAGES)].sum() == kept
+    assert rec.accuracy >= 0.8  # the target for the default rules

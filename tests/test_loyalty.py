@@ -16,6 +16,7 @@ from crmlab.loyalty import (
     churn_management,
     churn_warning_points,
     cohort_matrix,
+    cohort_survival,
     fit_sbg,
     loyalty_matrix,
     purchase_gaps,
@@ -96,6 +97,66 @@ def test_cohort_matrix_unknown_customer_is_an_error():
     customers = pd.DataFrame({"customer_id": ["a"], "signup_date": ["2024-01-10"]})
     with pytest.raises(CRMDataError, match="not in table 'customers'"):
         cohort_matrix(orders_of([("zz", "2024-01-15")]), customers)
+
+
+
+def test_cohort_survival_counts_the_last_order_not_the_active_months():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
+                              "signup_date": ["2024-01-10", "2024-01-20", "2024-01-25", "2024-02-01"]})
+    # January cohort a, b, c (b never orders): a buys in months 0 and 2 (skips 1), c only in month 0.
+    # Last orders: a month 2, c month 0, b none -> survival k=0: 2/3, k=1: 1/3 (a), k=2: 1/3.
+    # The active share in month 1 is 0 (cohort_matrix); survival does not drop to 0 and come back.
+    o = orders_of([("a", "2024-01-15"), ("a", "2024-03-03"), ("c", "2024-01-28"), ("d", "2024-02-05")])
+    s = cohort_survival(o, customers)
+    assert s.loc[pd.Period("2024-01", "M")].tolist() == pytest.approx([2 / 3, 1 / 3, 1 / 3])
+    assert cohort_matrix(o, customers).loc[pd.Period("2024-01", "M"), 1] == 0.0
+    feb = s.loc[pd.Period("2024-02", "M")]
+    assert feb[0] == 1.0 and feb[1] == 0.0 and np.isnan(feb[2])  # d last bought in Feb; March is observed
+    assert s.attrs["cohort_size"].tolist() == [3, 1] and s.attrs["period"] == "month"
+    with pytest.raises(CRMDataError, match="not in table 'customers'"):
+        cohort_survival(orders_of([("zz", "2024-01-15")]), customers)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 400)), min_size=1, max_size=40))
+def test_cohort_survival_never_rises_and_bounds_the_active_share(rows):
+    o = orders_of([(c, pd.Timestamp("2023-01-01") + pd.Timedelta(days=d)) for c, d in rows])
+    s, m = cohort_survival(o, cohort_freq="Q"), cohort_matrix(o, cohort_freq="Q")
+    values = s.to_numpy()
+    steps = np.diff(values, axis=1)
+    assert (steps[~np.isnan(steps)] <= 1e-12).all()  # a survival curve never rises
+    assert (values[:, 0] == 1.0).all()  # without a customers table everyone buys in their cohort period
+    both = ~np.isnan(values) & ~np.isnan(m.to_numpy())
+    assert (values[both] >= m.to_numpy()[both] - 1e-12).all()  # still buying later >= active now
+
+
+def test_churn_management_and_retention_economics_figures():
+    import matplotlib.pyplot as plt
+
+    risk = pd.DataFrame(index=pd.Index(["a", "b"], name="customer_id"))
+    # cost 0.1 x^2 per customer: net benefit x/100 * 400 - 2 * 0.1 x^2 -> 20 - 5 = 15 at 5, 40 - 20 at 10,
+    # 80 - 80 = 0 at 20: the best target is 10 points
+    plan = churn_management(risk, pd.Series({"a": 300.0, "b": 100.0}), reduction_points=[5, 10, 20],
+                            cost=lambda x: 0.1 * x ** 2)
+    ax = plots.plot_churn_management(plan)
+    net = [line for line in ax.get_lines() if line.get_label() == "net benefit"][0]
+    assert net.get_ydata().tolist() == pytest.approx([15.0, 20.0, 0.0])
+    assert "best net benefit: 10 points" in [t.get_text().strip() for t in ax.texts][0]
+    assert ax.get_title() == "Reducing churn among the 2 at-risk customers"
+    runs = [retention_economics(0.8, 100, 0.1, gain_points=g, period="year") for g in (10, 5)]
+    ax = plots.plot_retention_economics(runs)
+    # steady state, no costs: profit = customers x margin, customers = 200 / (1 - r'):
+    # 5 points: 1000 -> 200/0.15 = 1333.3 (+33.3%); 10 points: 2000 (+100%), drawn in order of the gain
+    assert ax.get_lines()[0].get_xdata().tolist() == [5.0, 10.0]
+    assert ax.get_lines()[0].get_ydata().tolist() == pytest.approx([100 / 3, 100.0])
+    assert ax.get_xlabel() == "retention gain (percentage points per year)"
+    one = plots.plot_retention_economics(runs[1], measure="clv")  # one result: one point
+    assert one.get_lines()[0].get_ydata().tolist() == pytest.approx([100 * (110 / 0.25 / (110 / 0.3) - 1)])
+    with pytest.raises(CRMDataError, match="'measure'"):
+        plots.plot_retention_economics(runs, measure="happiness")
+    with pytest.raises(CRMDataError, match="at least one"):
+        plots.plot_retention_economics([])
+    plt.close("all")
 
 
 # ---------------------------------------------------------------- sBG

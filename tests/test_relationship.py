@@ -12,6 +12,7 @@ from crmlab.relationship import (
     EXPLORATION_SUBPROCESSES,
     PHASE_CHINESE,
     PHASES,
+    adjusted_transitions,
     expected_time_to_absorption,
     markov_clv,
     phase_mix,
@@ -264,4 +265,64 @@ def test_relationship_plots_return_axes():
     for ax in (plots.transition_heatmap(tm), plots.phase_mix_area(project_mix(tm, "awareness", 10)),
                plots.phase_mix_area(phase_mix(sim, period="period")), plots.cohort_paths(sim)):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------------------
+# What-if transition matrices
+# --------------------------------------------------------------------------------------
+P3 = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
+                  index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
+
+
+def test_adjusted_transitions_moves_the_slack_to_staying():
+    M = adjusted_transitions(P3, {("new", "loyal"): 0.4, ("loyal", "gone"): 0.3})
+    # new: stay 0.7 - (0.4 - 0.2) = 0.5; loyal: stay 0.9 - (0.3 - 0.1) = 0.7
+    assert M.loc["new"].tolist() == pytest.approx([0.5, 0.4, 0.1])
+    assert M.loc["loyal"].tolist() == pytest.approx([0.0, 0.7, 0.3])
+    assert P3.loc["new", "new"] == 0.7  # the input is not changed
+
+
+def test_adjusted_transitions_refusals():
+    with pytest.raises(CRMDataError, match="leaving 'new' add up to 1.100 > 1"):
+        adjusted_transitions(P3, {("new", "loyal"): 1.0})
+    with pytest.raises(CRMDataError, match="probability of staying"):
+        adjusted_transitions(P3, {("new", "new"): 0.5})
+    with pytest.raises(CRMDataError, match="'lost' is not one of the states"):
+        adjusted_transitions(P3, {("new", "lost"): 0.5})
+    with pytest.raises(CRMDataError, match="row 'new' sums to"):
+        adjusted_transitions(P3.assign(gone=[0.5, 0.1, 1.0]), {})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0, 0.6), st.floats(0, 0.4), st.floats(0, 0.2))
+def test_adjusted_rows_still_sum_to_one(expand, d_expl, d_comm):
+    base = pd.DataFrame(DEFAULT_TRANSITIONS, index=PHASES, columns=PHASES)
+    M = adjusted_transitions(base, {("exploration", "expansion"): expand, ("exploration", "dissolution"): d_expl,
+                                    ("commitment", "dissolution"): d_comm})
+    assert np.allclose(M.sum(axis=1), 1.0) and (M.to_numpy() >= 0).all()
+
+
+def test_phase_mix_states_its_time_unit_and_the_figure_uses_it():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crmlab import plots
+
+    # both customers start in awareness in month 1; the unit comes from the column name
+    h = history({"a": ["awareness", "exploration"], "b": ["awareness", "dissolution"]})
+    mix = phase_mix(h)
+    assert (mix.attrs["period"], mix.attrs["period_column"], mix.attrs["start"]) == ("month", "month", "awareness")
+    assert plots.phase_mix_area(mix).get_xlabel() == "months since awareness"
+    # a simulated cohort states its unit in attrs; phase_mix carries it, an explicit unit wins
+    sim = simulate_cohort(20, periods=3, seed=1)
+    sim.attrs["period"] = "quarter"
+    assert phase_mix(sim, period="period").attrs["period"] == "quarter"
+    assert phase_mix(sim, period="period", unit="week").attrs["period"] == "week"
+    # customers who start in different phases: no common start, the column and its unit
+    mixed = history({"a": ["awareness", "exploration"], "b": ["exploration", "expansion"]})
+    assert phase_mix(mixed).attrs["start"] is None
+    assert plots.phase_mix_area(phase_mix(mixed, unit="week")).get_xlabel() == "month (weeks)"
     plt.close("all")

@@ -1,24 +1,19 @@
-"""Widgets of chapters 06 and 07: lifecycle rules explorer, rule sensitivity, phase simulation."""
+"""Widgets of chapters 06 and 07: lifecycle rules explorer and phase simulation."""
 from __future__ import annotations
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from crmlab import datasets, lifecycle, relationship
+from crmlab import lifecycle, relationship, widgets
 from crmlab._validate import CRMDataError
 from crmlab.widgets import (
-    adjusted_transitions,
     lifecycle_rules_explorer,
     phase_simulation_explorer,
     phase_simulation_readout,
-    rule_sensitivity,
 )
 
 
@@ -53,6 +48,11 @@ def test_lifecycle_explorer_readout_follows_the_sliders():
     assert "ended 1 customers" in readout.value
 
 
+def test_the_analytics_the_explorers_use_are_reexported_from_their_modules():
+    assert widgets.rule_sensitivity is lifecycle.rule_sensitivity
+    assert widgets.adjusted_transitions is relationship.adjusted_transitions
+
+
 def test_lifecycle_explorer_refuses_bad_input():
     with pytest.raises(CRMDataError, match="stability_after"):
         lifecycle_rules_explorer(ORDERS, TRUTH, stability_after=40)
@@ -60,66 +60,9 @@ def test_lifecycle_explorer_refuses_bad_input():
         lifecycle_rules_explorer(ORDERS.drop(columns="amount"), TRUTH)
 
 
-def test_rule_sensitivity_by_hand_and_refusals():
-    s = rule_sensitivity(ORDERS, TRUTH, rule="ended_after", values=[2, 6], as_of="2024-06-30")
-    assert list(s.index) == [2, 6] and s.index.name == "ended_after"
-    assert s.loc[2, ["exploration", "ended"]].tolist() == [1, 1]
-    assert s.loc[6, ["formation", "ended", "accuracy", "accuracy_ended"]].tolist() == [1, 0, 0.5, 0.0]
-    with pytest.raises(CRMDataError, match="'rule' = 'patience' is not a lifecycle rule"):
-        rule_sensitivity(ORDERS, TRUTH, rule="patience")
-    with pytest.raises(CRMDataError, match="'values' is empty"):
-        rule_sensitivity(ORDERS, TRUTH, values=[])
-    with pytest.raises(CRMDataError, match="do not also pass it"):
-        rule_sensitivity(ORDERS, TRUTH, rule="window", values=[3], window=4)
-
-
-def test_rule_sensitivity_on_the_shipped_data_matches_the_default_classifier():
-    ds = datasets.load("retail")
-    s = rule_sensitivity(ds.orders, ds.truth, rule="stability_after", values=[9], as_of=ds.as_of)
-    patterns = lifecycle.classify_patterns(ds.orders, as_of=ds.as_of)
-    rec = lifecycle.pattern_recovery(patterns, ds.truth)
-    assert s.loc[9, "accuracy"] == pytest.approx(rec.accuracy)
-    # every customer with an order that was not returned is in exactly one stage
-    kept = ds.orders.loc[~ds.orders["returned"], "customer_id"].nunique()
-    assert s.loc[9, list(lifecycle.STAGES)].sum() == kept
-    assert rec.accuracy >= 0.8  # the issue's target for the default rules
-
-
 # --------------------------------------------------------------------------------------
 # Transition matrices
 # --------------------------------------------------------------------------------------
-P3 = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
-                  index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
-
-
-def test_adjusted_transitions_moves_the_slack_to_staying():
-    M = adjusted_transitions(P3, {("new", "loyal"): 0.4, ("loyal", "gone"): 0.3})
-    # new: stay 0.7 - (0.4 - 0.2) = 0.5; loyal: stay 0.9 - (0.3 - 0.1) = 0.7
-    assert M.loc["new"].tolist() == pytest.approx([0.5, 0.4, 0.1])
-    assert M.loc["loyal"].tolist() == pytest.approx([0.0, 0.7, 0.3])
-    assert P3.loc["new", "new"] == 0.7  # the input is not changed
-
-
-def test_adjusted_transitions_refusals():
-    with pytest.raises(CRMDataError, match="leaving 'new' add up to 1.100 > 1"):
-        adjusted_transitions(P3, {("new", "loyal"): 1.0})
-    with pytest.raises(CRMDataError, match="probability of staying"):
-        adjusted_transitions(P3, {("new", "new"): 0.5})
-    with pytest.raises(CRMDataError, match="'lost' is not one of the states"):
-        adjusted_transitions(P3, {("new", "lost"): 0.5})
-    with pytest.raises(CRMDataError, match="row 'new' sums to"):
-        adjusted_transitions(P3.assign(gone=[0.5, 0.1, 1.0]), {})
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.floats(0, 0.6), st.floats(0, 0.4), st.floats(0, 0.2))
-def test_adjusted_rows_still_sum_to_one(expand, d_expl, d_comm):
-    base = pd.DataFrame(relationship.DEFAULT_TRANSITIONS, index=relationship.PHASES, columns=relationship.PHASES)
-    M = adjusted_transitions(base, {("exploration", "expansion"): expand, ("exploration", "dissolution"): d_expl,
-                                    ("commitment", "dissolution"): d_comm})
-    assert np.allclose(M.sum(axis=1), 1.0) and (M.to_numpy() >= 0).all()
-
-
 def test_phase_simulation_readout_by_hand():
     # Every active phase dissolves with probability 1/2 a month: expected time 1 / (1/2) = 2 months
     # from any phase; a reward of 10 in awareness with d = 0 is worth 10 / (1 - 1/2) = 20.
@@ -151,7 +94,9 @@ def test_phase_simulation_explorer_slider_changes_readout_and_figure():
 
 
 def test_phase_simulation_explorer_refuses_bad_input():
+    three_states = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
+                                index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
     with pytest.raises(CRMDataError, match="missing phase"):
-        phase_simulation_explorer(P3)
+        phase_simulation_explorer(three_states)
     with pytest.raises(CRMDataError, match="'n'"):
         phase_simulation_explorer(n=0)

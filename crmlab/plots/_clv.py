@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmlab.plots._common import new_axes
+
 __all__ = [
     "plot_clv_curve",
     "plot_clv_table",
@@ -19,14 +21,6 @@ __all__ = [
 
 _BLUE, _ORANGE, _GREEN, _RED = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
-
-
-def _axes(ax: Any):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def _unit(result: Any) -> str:
@@ -44,7 +38,7 @@ def plot_clv_curve(curve: Any, *, ax: Any = None):
     >>> ax.get_xlabel()
     'Retention rate per period'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     ax.plot(curve["retention"], curve["clv"], color=_BLUE, marker="o", ms=3)
     a = curve.attrs
     horizon = "infinite horizon" if a.get("periods") is None else f"{a['periods']} periods"
@@ -64,7 +58,7 @@ def plot_clv_table(table: Any, *, ax: Any = None):
     >>> ax.get_ylabel()
     'Present value (currency units)'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     ax.bar(table["period"], table["pv"], color=_ORANGE, label="PV of the period")
     ax.plot(table["period"], table["cumulative_pv"], color=_BLUE, marker="o", label="Cumulative PV (CLV so far)")
     a = table.attrs
@@ -85,7 +79,7 @@ def plot_clv_components(components: Any, *, ax: Any = None):
     >>> [t.get_text() for t in ax.get_xticklabels()][-1]
     'total CLV'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     values = components["value"].to_numpy(dtype=float)
     names = [str(n) for n in components.index]
     bottoms = [float(values[:i].sum()) for i in range(len(values))]
@@ -117,7 +111,7 @@ def plot_customer_equity(equity: Any, *, ax: Any = None):
     >>> ax.get_title()
     'Customer equity: current base plus future cohorts'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     pv = equity["present_value"].to_numpy(dtype=float)
     bottoms = [float(pv[:i].sum()) for i in range(len(pv))]
     colors = [_BLUE] + [_GREEN] * (len(pv) - 1)
@@ -149,7 +143,7 @@ def plot_repeat_frequency_check(check: Any, *, ax: Any = None):
     """
     import numpy as np
 
-    ax = _axes(ax)
+    ax = new_axes(ax)
     x = np.arange(len(check))
     ax.bar(x - 0.2, check["actual"], width=0.4, color=_BLUE, label="Actual")
     ax.bar(x + 0.2, check["expected"], width=0.4, color=_ORANGE, label="BG/NBD expected")
@@ -172,7 +166,7 @@ def plot_p_alive_matrix(matrix: Any, *, ax: Any = None):
     >>> ax.get_xlabel()
     'Recency: first to last purchase (weeks)'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     rec = matrix.columns.to_numpy(dtype=float)
     freq = matrix.index.to_numpy()
     im = ax.imshow(matrix.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
@@ -199,7 +193,7 @@ def plot_tracking(tracking: Any, *, ax: Any = None):
     >>> plot_tracking(t).get_xlabel()
     'Weeks since the first order in the data'
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     ax.plot(tracking["period"], tracking["actual"], color=_BLUE, label="Actual")
     ax.plot(tracking["period"], tracking["expected"], color=_ORANGE, ls="--", label="BG/NBD expected")
     cal = tracking.attrs.get("calibration_end_period")

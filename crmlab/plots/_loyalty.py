@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmlab.plots._common import label, new_axes, percent_axis
+
 __all__ = [
     "plot_nps",
     "plot_importance_performance",
@@ -18,6 +20,8 @@ __all__ = [
     "plot_cohort_curves",
     "plot_sbg",
     "plot_warning_point",
+    "plot_churn_management",
+    "plot_retention_economics",
     "plot_loyalty_matrix",
     "plot_acquisition_quality",
     "plot_wallet_segments",
@@ -26,34 +30,14 @@ __all__ = [
 
 # Colour-blind-safe (Okabe-Ito) colours.
 _GOOD, _MID, _BAD, _BLUE, _GREY = "#009E73", "#F0E442", "#D55E00", "#0072B2", "#999999"
+_SIZE = (7.0, 4.2)  # inches, the default figure of this module
 _CYCLE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-
-
-def _ax(ax: Any, size: tuple[float, float] = (7.0, 4.2)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
-
-
-def _label(ax: Any, title: str, xlabel: str, ylabel: str) -> Any:
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    return ax
-
-
-def _percent(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    axis.set_major_formatter(PercentFormatter(1.0))
 
 
 # ---------------------------------------------------------------- satisfaction
 def plot_nps(result: Any, *, ax: Any = None):
     """Stacked bar of detractors, passives and promoters, with the NPS in the title."""
-    ax = _ax(ax, (7.0, 2.4))
+    ax = new_axes(ax, (7.0, 2.4))
     left = 0.0
     for name, colour in (("detractors", _BAD), ("passives", _MID), ("promoters", _GOOD)):
         v = getattr(result, name)
@@ -61,15 +45,15 @@ def plot_nps(result: Any, *, ax: Any = None):
         left += v
     ax.set_yticks([])
     ax.set_xlim(0, 1)
-    _percent(ax.xaxis)
+    percent_axis(ax.xaxis)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False)
-    return _label(ax, f"Net Promoter Score = {result.nps:+.1f} points (n = {result.n})",
+    return label(ax, f"Net Promoter Score = {result.nps:+.1f} points (n = {result.n})",
                   "share of respondents (%)", "")
 
 
 def plot_importance_performance(ipa: Any, *, ax: Any = None):
     """Importance-performance grid: attributes, crosshairs and the four quadrant names."""
-    ax = _ax(ax, (7.5, 5.5))
+    ax = new_axes(ax, (7.5, 5.5))
     x, y = ipa["performance"], ipa["importance"]
     colours = {"Concentrate here": _BAD, "Keep up the good work": _GOOD,
                "Low priority": _GREY, "Possible overkill": _BLUE}
@@ -87,28 +71,28 @@ def plot_importance_performance(ipa: Any, *, ax: Any = None):
     for name, (cx, cy, ha, va) in corners.items():
         ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color=colours[name],
                 fontweight="bold")
-    return _label(ax, f"Importance-performance analysis (crosshairs: {ipa.attrs.get('crosshair', 'mean')})",
+    return label(ax, f"Importance-performance analysis (crosshairs: {ipa.attrs.get('crosshair', 'mean')})",
                   "performance (mean perception, 1-7)", "importance (mean, 1-7)")
 
 
 def plot_servqual_gaps(gaps: Any, *, ax: Any = None):
     """SERVQUAL gap (perception - expectation) by dimension; negative gaps in red."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     g = gaps["gap"]
     ax.bar([str(i) for i in g.index], g, color=[_BAD if v < 0 else _GOOD for v in g])
     ax.axhline(0, color="k", lw=0.8)
-    return _label(ax, "SERVQUAL gaps by dimension", "dimension", "gap: perception - expectation (scale points)")
+    return label(ax, "SERVQUAL gaps by dimension", "dimension", "gap: perception - expectation (scale points)")
 
 
 def plot_expectation_simulation(sim: Any, *, ax: Any = None):
     """Expectation management: first purchase, satisfaction and repurchase against the expectation set."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     x = sim.index.to_numpy(dtype=float)
-    for col, label, colour in (("first_purchase_rate", "first purchase (share of prospects)", _BLUE),
+    for col, text, colour in (("first_purchase_rate", "first purchase (share of prospects)", _BLUE),
                                ("share_satisfied", "satisfied (share of buyers)", _GOOD),
                                ("repurchase_rate", "repurchase (share of buyers)", "#E69F00"),
                                ("repeat_rate_of_prospects", "repeat buyers (share of prospects)", "k")):
-        ax.plot(x, sim[col], marker="o", ms=3, label=label, color=colour, lw=2.2 if colour == "k" else 1.5)
+        ax.plot(x, sim[col], marker="o", ms=3, label=text, color=colour, lw=2.2 if colour == "k" else 1.5)
     opt = sim.attrs.get("optimum_expectation")
     if opt is not None:
         ax.axvline(opt, color=_GREY, ls="--", lw=1)
@@ -118,75 +102,93 @@ def plot_expectation_simulation(sim: Any, *, ax: Any = None):
     if tq is not None:
         ax.axvline(tq, color=_GREY, ls=":", lw=1, label=f"true quality {tq:g}")
     ax.set_ylim(0, 1.05)
-    _percent(ax.yaxis)
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8, loc="center left")
-    return _label(ax, "Expectation management: promise too little or too much?",
+    return label(ax, "Expectation management: promise too little or too much?",
                   "expectation set by the firm (1-7 scale)", "share (%)")
 
 
 def plot_complainer_churn(result: Any, *, ax: Any = None):
     """Churn rate of non-complainers and of recovered and unrecovered complainers."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     r = result["churn_rate"]
     bars = ax.bar([str(i) for i in r.index], r, color=[_BLUE, _GOOD, _BAD][: len(r)])
     for b, n in zip(bars, result["customers"]):
         ax.text(b.get_x() + b.get_width() / 2, b.get_height(), f"n={n}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, 1.05)
-    _percent(ax.yaxis)
+    percent_axis(ax.yaxis)
     days = result.attrs.get("inactive_days", "?")
-    return _label(ax, "Churn after complaints: does recovery help?", "customer group",
+    return label(ax, "Churn after complaints: does recovery help?", "customer group",
                   f"churn rate (no order in last {days} days, %)")
 
 
 # ---------------------------------------------------------------- retention and churn
 def plot_retention_rates(rates: Any, *, ax: Any = None):
     """Retention and churn rate per period (textbook and strict retention)."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     x = [str(p) for p in rates.index]
     ax.plot(x, rates["retention"], marker="o", label="retention (end - new) / start", color=_BLUE)
     ax.plot(x, rates["retention_strict"], marker="s", ls="--", label="retention, strict", color=_GOOD)
     ax.plot(x, rates["churn"], marker="^", label="churn = 1 - retention", color=_BAD)
     ax.tick_params(axis="x", rotation=45)
-    _percent(ax.yaxis)
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8)
     unit = rates.attrs.get("period", "period")
-    return _label(ax, f"Retention and churn per {unit}", unit, "rate (%)")
+    return label(ax, f"Retention and churn per {unit}", unit, "rate (%)")
 
 
 def plot_cohort_heatmap(matrix: Any, *, ax: Any = None):
     """Cohort retention matrix as a heatmap (share of each cohort active k periods later)."""
     import numpy as np
 
-    ax = _ax(ax, (9.0, 5.5))
+    ax = new_axes(ax, (9.0, 5.5))
     v = matrix.to_numpy(dtype=float)
     im = ax.imshow(np.ma.masked_invalid(v), aspect="auto", cmap="Blues", vmin=0, vmax=1)
     step = max(1, len(matrix.index) // 12)
     ax.set_yticks(range(0, len(matrix.index), step), [str(c) for c in matrix.index[::step]])
     ax.figure.colorbar(im, ax=ax, label="share of cohort active")
     unit = matrix.attrs.get("period", "month")
-    return _label(ax, "Cohort retention by signup cohort", f"{unit}s since acquisition (k)", "cohort")
+    return label(ax, "Cohort retention by signup cohort", f"{unit}s since acquisition (k)", "cohort")
 
 
 def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 8, ax: Any = None):
     """Retention curves of the first ``max_cohorts`` cohorts and the mean curve."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     step = max(1, len(matrix) // max_cohorts)
     for i, (c, row) in enumerate(matrix.iloc[::step].iterrows()):
         ax.plot(row.index, row.to_numpy(dtype=float), lw=1, color=_CYCLE[i % len(_CYCLE)], label=str(c))
     ax.plot(matrix.columns, matrix.mean(axis=0), color="k", lw=2.5, label="mean of cohorts")
-    _percent(ax.yaxis)
+    percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=7, ncol=2)
     unit = matrix.attrs.get("period", "month")
-    return _label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
+    return label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
 
 
-def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", ax: Any = None):
-    """sBG fit: observed vs fitted survival (or retention), projected beyond the data."""
-    from crmlab._validate import check_choice
+def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", held_out: Any = None,
+             ax: Any = None):
+    """sBG fit: observed vs fitted survival (or retention), projected beyond the data.
+
+    ``held_out`` (survival only) is the observed survival after the periods the
+    model was fitted on, a Series indexed by period (e.g. a row of
+    :func:`crmlab.loyalty.cohort_survival` from the first unfitted period on);
+    it is marked with crosses, so the projection can be judged against it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.loyalty import fit_sbg
+    >>> fit = fit_sbg([0.6, 0.45, 0.38], period="quarter")
+    >>> ax = plot_sbg(fit, horizon=5, held_out=pd.Series([0.33, 0.30], index=[4, 5]))
+    >>> [line.get_label() for line in ax.get_lines()][-1], ax.get_xlabel()
+    ('held out', 'quarters since acquisition')
+    """
+    from crmlab._validate import CRMDataError, check_choice
 
     check_choice("which", which, ["survival", "retention"])
-    ax = _ax(ax)
+    if held_out is not None and which != "survival":
+        raise CRMDataError("parameter 'held_out': held-out data is survival; draw it with which='survival'.")
+    ax = new_axes(ax, _SIZE)
     n_obs = len(fit.observed) - 1
     proj = fit.project(horizon or 2 * max(n_obs, 1))
     t = proj.index.to_numpy()
@@ -194,16 +196,18 @@ def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", a
     ax.plot(t, proj[f"{which}_observed"], "o", color="k", label="observed")
     ax.axvline(n_obs, color=_GREY, ls="--", lw=1)
     ax.text(n_obs, 0.02, " projection ->", transform=ax.get_xaxis_transform(), fontsize=8, color=_GREY)
-    _percent(ax.yaxis)
+    if held_out is not None:
+        ax.plot(held_out.index.to_numpy(), held_out.to_numpy(dtype=float), "x", color=_BAD, ms=9, label="held out")
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8)
     title = "Share of cohort surviving" if which == "survival" else "Retention rate rises as the cohort sorts itself"
-    return _label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition",
+    return label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition",
                   f"{which} (%)")
 
 
 def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None):
     """Inter-purchase gaps with the churn warning point: one customer's, or the population's."""
-    ax = _ax(ax)
+    ax = new_axes(ax, _SIZE)
     if customer is None:
         g = gaps.to_numpy()
         w = warning_points.attrs.get("population_warning_days")
@@ -216,14 +220,83 @@ def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, 
     if w is not None:
         ax.axvline(w, color=_BAD, lw=2, label=f"warning point {w:.0f} days")
         ax.legend()
-    return _label(ax, f"Inter-purchase gaps, {who}", "days between purchases", "number of gaps")
+    return label(ax, f"Inter-purchase gaps, {who}", "days between purchases", "number of gaps")
 
+
+def plot_churn_management(plan: Any, *, ax: Any = None):
+    """Step 4 of churn management: CLV saved, cost and net benefit against the churn reduction.
+
+    Draws a :func:`crmlab.loyalty.churn_management` result (one row per
+    reduction target) and marks the target with the highest net benefit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.loyalty import churn_management
+    >>> risk = pd.DataFrame(index=pd.Index(["a", "b"], name="customer_id"))
+    >>> plan = churn_management(risk, pd.Series({"a": 300.0, "b": 100.0}), reduction_points=[5, 10, 20],
+    ...                         cost=lambda x: 0.1 * x ** 2)
+    >>> ax = plot_churn_management(plan)
+    >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()][:3]
+    ('churn reduction (percentage points)', ['CLV saved', 'cost', 'net benefit'])
+    """
+    ax = new_axes(ax, _SIZE)
+    x = plan.index.to_numpy(dtype=float)
+    for col, text, colour in (("clv_saved", "CLV saved", _GOOD), ("cost", "cost", _BAD),
+                              ("net_benefit", "net benefit", _BLUE)):
+        ax.plot(x, plan[col].to_numpy(dtype=float), marker="o", label=text, color=colour,
+                lw=2.2 if col == "net_benefit" else 1.5)
+    ax.axhline(0, color="k", lw=0.8)
+    best = plan.attrs.get("best_reduction_points")
+    if best is not None and best == best:  # not NaN
+        ax.axvline(best, color=_GREY, ls="--", lw=1)
+        ax.text(best, 0.98, f" best net benefit: {best:g} points", transform=ax.get_xaxis_transform(),
+                fontsize=8, color=_GREY, va="top")
+    ax.legend(fontsize=8)
+    n = int(plan["customers_at_risk"].iloc[0]) if len(plan) else 0
+    return label(ax, f"Reducing churn among the {n:,} at-risk customers",
+                 "churn reduction (percentage points)", "currency units")
+
+
+def plot_retention_economics(results: Any, *, measure: str = "profit", ax: Any = None):
+    """Change in profit (or another measure) from a retention gain, for one or several gains.
+
+    ``results`` is one :func:`crmlab.loyalty.retention_economics` result or a
+    list of them (e.g. for gains of 1 to 15 points); each is drawn at its
+    ``attrs["gain_points"]`` with its ``change_%`` of ``measure``.
+
+    Examples
+    --------
+    >>> from crmlab.loyalty import retention_economics
+    >>> runs = [retention_economics(0.8, 100, 0.1, gain_points=g, period="year") for g in (1, 5, 10)]
+    >>> ax = plot_retention_economics(runs)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('retention gain (percentage points per year)', 'change in profit (%)')
+    """
+    from crmlab._validate import CRMDataError, check_choice
+
+    runs = [results] if hasattr(results, "attrs") else list(results)
+    if not runs:
+        raise CRMDataError("parameter 'results': give at least one retention_economics result.")
+    measures = [c for c in runs[0].columns if c not in ("retention", "churn")]
+    check_choice("measure", measure, measures)
+    gains = [float(r.attrs["gain_points"]) for r in runs]
+    change = [float(r.loc["change_%", measure]) for r in runs]
+    order = sorted(range(len(runs)), key=gains.__getitem__)
+    ax = new_axes(ax, _SIZE)
+    ax.plot([gains[i] for i in order], [change[i] for i in order], marker="o", color=_BLUE)
+    ax.axhline(0, color="k", lw=0.8)
+    words = measure.replace("_", " ")
+    period = runs[0].attrs.get("period", "period")
+    title = ("Profit gain from better retention (steady state)" if measure == "profit"
+             else f"Change in {words} from better retention")
+    return label(ax, title, f"retention gain (percentage points per {period})", f"change in {words} (%)")
 
 def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
     """Dick & Basu loyalty matrix: customers by relative attitude and repeat patronage."""
     import numpy as np
 
-    ax = _ax(ax, (7.0, 5.5))
+    ax = new_axes(ax, (7.0, 5.5))
     colours = {"true loyalty": _GOOD, "latent loyalty": _BLUE, "spurious loyalty": "#E69F00", "no loyalty": _GREY}
     rng = np.random.default_rng(0)  # small fixed jitter so tied survey scores stay visible
     jit = 0.15 * rng.standard_normal(len(matrix))
@@ -234,7 +307,7 @@ def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
     ax.axvline(matrix.attrs.get("patronage_cut"), color="k", lw=0.8)
     ax.axhline(matrix.attrs.get("attitude_cut"), color="k", lw=0.8)
     ax.legend(fontsize=8, loc="lower right")
-    return _label(ax, "Loyalty matrix (Dick & Basu 1994)", "repeat patronage", "relative attitude")
+    return label(ax, "Loyalty matrix (Dick & Basu 1994)", "repeat patronage", "relative attitude")
 
 
 # ---------------------------------------------------------------- acquisition and development
@@ -243,7 +316,7 @@ def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
     """Acquisition quality by channel: grouped bars of cost, margin, equity and retention revenue."""
     import numpy as np
 
-    ax = _ax(ax, (8.0, 4.5))
+    ax = new_axes(ax, (8.0, 4.5))
     q = quality.drop(index="all", errors="ignore")
     x = np.arange(len(q))
     w = 0.8 / len(measures)
@@ -252,21 +325,21 @@ def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
     ax.set_xticks(x, [str(c) for c in q.index])
     ax.axhline(0, color="k", lw=0.8)
     ax.legend(fontsize=8)
-    return _label(ax, "Acquisition quality by channel", "acquisition channel", "currency units per new customer")
+    return label(ax, "Acquisition quality by channel", "acquisition channel", "currency units per new customer")
 
 
 def plot_wallet_segments(segments: Any, *, ax: Any = None):
     """Share of wallet against wallet size, with the cut lines and the four strategies."""
-    ax = _ax(ax, (7.5, 5.5))
+    ax = new_axes(ax, (7.5, 5.5))
     for i, (name, g) in enumerate(segments.groupby("segment", sort=True)):
         ax.scatter(g["wallet"], g["share_of_wallet"], s=14, alpha=0.7, color=_CYCLE[i], label=f"{name} ({len(g)})")
     ax.set_xscale("log")
     ax.axvline(segments.attrs.get("wallet_cut"), color="k", lw=0.8)
     ax.axhline(segments.attrs.get("share_cut"), color="k", lw=0.8)
-    _percent(ax.yaxis)
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8)
     year = segments.attrs.get("year", "")
-    return _label(ax, f"Share of wallet segments {year}", "wallet: category spend per year (currency units, log scale)",
+    return label(ax, f"Share of wallet segments {year}", "wallet: category spend per year (currency units, log scale)",
                   "share of wallet (%)")
 
 
@@ -274,7 +347,7 @@ def plot_lift_heatmap(rules: Any, *, ax: Any = None):
     """Lift of each category pair A -> B (rows: bought A, columns: B)."""
     import numpy as np
 
-    ax = _ax(ax, (7.0, 6.0))
+    ax = new_axes(ax, (7.0, 6.0))
     items = sorted(set(rules["antecedent"]) | set(rules["consequent"]))
     m = rules.pivot_table(index="antecedent", columns="consequent", values="lift", observed=True)
     m = m.reindex(index=items, columns=items)
@@ -288,4 +361,4 @@ def plot_lift_heatmap(rules: Any, *, ax: Any = None):
             if np.isfinite(v[i, j]):
                 ax.text(j, i, f"{v[i, j]:.2f}", ha="center", va="center", fontsize=7)
     ax.figure.colorbar(im, ax=ax, label="lift (1 = independent)")
-    return _label(ax, "Category co-purchase lift", "then also bought (B)", "bought (A)")
+    return label(ax, "Category co-purchase lift", "then also bought (B)", "bought (A)")

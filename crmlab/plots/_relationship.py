@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crmlab.plots._common import new_axes
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
@@ -22,6 +24,7 @@ __all__ = [
     "cohort_paths",
 ]
 
+_SIZE = (7.0, 4.2)  # inches, the default figure of this module
 _STAGE_COLOURS = {
     "exploration": "#56B4E9",
     "formation": "#009E73",
@@ -36,14 +39,6 @@ _PHASE_COLOURS = {
     "commitment": "#0072B2",
     "dissolution": "#BBBBBB",
 }
-
-
-def _axes(ax: "Axes | None", figsize: tuple[float, float] = (7.0, 4.2)) -> "Axes":
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _colour(name: str, table: dict[str, str], i: int) -> str:
@@ -83,7 +78,7 @@ def lifecycle_curve(history: "pd.DataFrame", customer: Any = None, *, customer_c
     h = history[history[customer_col] == customer]
     if h.empty:
         raise ValueError(f"customer {customer!r} is not in the history")
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     x = h["period"].to_numpy()
     stages = h["stage"].astype(str).to_numpy()
     start = 0
@@ -109,7 +104,7 @@ def stage_bar(stages: "pd.DataFrame", *, column: str = "stage", ax: "Axes | None
     from crmlab.lifecycle import STAGES
 
     counts = stages[column].astype(str).value_counts().reindex(list(STAGES), fill_value=0)
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     ax.bar(counts.index, counts.to_numpy(), color=[_STAGE_COLOURS[s] for s in counts.index])
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
@@ -126,7 +121,7 @@ def pattern_curves(trajectories: "pd.DataFrame", *, ax: "Axes | None" = None) ->
     ``trajectories`` is a :func:`crmlab.lifecycle.pattern_trajectories` result.
     """
     names = {"A": "A early abort", "B": "B midway", "C": "C early exit", "D": "D long-kept", "active": "active"}
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     for i, col in enumerate(trajectories.columns):
         ax.plot(trajectories.index, trajectories[col], lw=2, label=names.get(str(col), str(col)),
                 ls="--" if col == "active" else "-", color=_colour(str(col), {}, i))
@@ -146,7 +141,7 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
     div = io["customers"] if per == "customer" else io["customer_months"]
     div = div.replace(0, np.nan)
     x = np.arange(len(io))
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     bottom = np.zeros(len(io))
     for col, colour, label in (("acquisition_cost", "#D55E00", "acquisition"),
                                ("service_cost", "#CC79A7", "service"),
@@ -168,7 +163,7 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
 def confusion_heatmap(recovery: Any, *, ax: "Axes | None" = None) -> "Axes":
     """Confusion matrix of predicted against true lifecycle patterns (:func:`pattern_recovery`)."""
     conf = recovery.confusion
-    ax = _axes(ax, (6.0, 4.8))
+    ax = new_axes(ax, (6.0, 4.8))
     _heatmap(ax, conf.to_numpy(), list(map(str, conf.index)), list(map(str, conf.columns)), ".0f", "Blues")
     ax.set_title(f"Pattern recovery: accuracy {recovery.accuracy:.0%} (ended: {recovery.accuracy_ended:.0%})")
     ax.set_xlabel("predicted pattern")
@@ -179,7 +174,7 @@ def confusion_heatmap(recovery: Any, *, ax: "Axes | None" = None) -> "Axes":
 def transition_heatmap(tm: Any, *, ax: "Axes | None" = None) -> "Axes":
     """Transition probabilities between phases (a :class:`TransitionMatrix` or a square DataFrame)."""
     P = getattr(tm, "probabilities", tm)
-    ax = _axes(ax, (6.4, 5.0))
+    ax = new_axes(ax, (6.4, 5.0))
     _heatmap(ax, P.to_numpy(), list(map(str, P.index)), list(map(str, P.columns)), ".2f", "Greens")
     ax.set_title(f"Phase transitions per {getattr(tm, 'period', 'period')}")
     ax.set_xlabel("to phase")
@@ -188,10 +183,23 @@ def transition_heatmap(tm: Any, *, ax: "Axes | None" = None) -> "Axes":
 
 
 def phase_mix_area(mix: "pd.DataFrame", *, ax: "Axes | None" = None) -> "Axes":
-    """Stacked area of the phase mix over time (:func:`project_mix` or :func:`phase_mix`)."""
+    """Stacked area of the phase mix over time (:func:`project_mix` or :func:`phase_mix`).
+
+    The x axis is labelled with the time unit the mix states (``attrs["period"]``),
+    counted from the phase the cohort started in when :func:`phase_mix` found one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.relationship import phase_mix
+    >>> h = pd.DataFrame({"customer_id": ["a", "b", "a", "b"], "period": [0, 0, 1, 1],
+    ...                   "phase": ["awareness", "awareness", "exploration", "dissolution"]})
+    >>> phase_mix_area(phase_mix(h, period="period", unit="month")).get_xlabel()
+    'months since awareness'
+    """
     import numpy as np
 
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     cols = list(mix.columns)
     ax.stackplot(np.asarray(mix.index), mix.to_numpy().T, labels=cols,
                  colors=[_colour(str(c), _PHASE_COLOURS, i) for i, c in enumerate(cols)], alpha=0.9)
@@ -199,8 +207,14 @@ def phase_mix_area(mix: "pd.DataFrame", *, ax: "Axes | None" = None) -> "Axes":
     total = mix.sum(axis=1)
     shares = bool(np.allclose(total.to_numpy(), 1.0))
     ax.set_ylabel("share of customers" if shares else "customers")
-    ax.set_xlabel(f"{mix.attrs.get('period', 'period')}s from start" if mix.index.name == "step"
-                  else str(mix.index.name or "period"))
+    unit, start = mix.attrs.get("period", "period"), mix.attrs.get("start")
+    if mix.index.name == "step":  # project_mix: steps of the chain
+        ax.set_xlabel(f"{unit}s from start")
+    elif start:  # phase_mix of a cohort that started together
+        ax.set_xlabel(f"{unit}s since {start}")
+    else:
+        column = str(mix.index.name or "period")
+        ax.set_xlabel(column if column == unit else f"{column} ({unit}s)")
     ax.set_title("Relationship phase mix over time")
     ax.margins(x=0)
     return ax
@@ -220,7 +234,7 @@ def cohort_paths(sim: "pd.DataFrame", *, max_customers: int = 60, customer: str 
     grid = sub.pivot(index=customer, columns=period, values=phase)
     cats = list(PHASES)
     codes = np.vectorize(lambda v: cats.index(str(v)) if str(v) in cats else -1)(grid.to_numpy())
-    ax = _axes(ax)
+    ax = new_axes(ax, _SIZE)
     cmap = ListedColormap([_PHASE_COLOURS[c] for c in cats])
     ax.imshow(np.ma.masked_less(codes, 0), cmap=cmap, vmin=0, vmax=len(cats) - 1, aspect="auto",
               interpolation="nearest", extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5, len(grid), 0))

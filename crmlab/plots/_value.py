@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.plots._common import new_axes, percent_axis
+
 __all__ = [
     "plot_pareto",
     "plot_lorenz",
@@ -26,21 +28,11 @@ __all__ = [
 ]
 
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
-
-
-def _new_axes(ax: Any, size: tuple[float, float] = (6.4, 4.4)):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=size)[1]
+_SIZE = (6.4, 4.4)  # inches, the default figure of this module
 
 
 def _percent_axes(ax: Any, xlabel: str, ylabel: str, title: str) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    percent_axis(ax.xaxis, ax.yaxis)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
 
@@ -51,7 +43,7 @@ def plot_pareto(pareto: pd.DataFrame, *, mark: float = 0.2, ax: Any = None):
     The point at ``mark`` (default the top 20% of customers) is annotated with
     the share of value they bring.
     """
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     x = np.concatenate([[0.0], pareto["customer_share"].to_numpy()])
     y = np.concatenate([[0.0], pareto["cumulative_share"].to_numpy()])
     ax.plot(x, y, color=_BLUE, lw=2, label="customers ranked by value")
@@ -71,7 +63,7 @@ def plot_pareto(pareto: pd.DataFrame, *, mark: float = 0.2, ax: Any = None):
 
 def plot_lorenz(lorenz: pd.DataFrame, *, ax: Any = None):
     """Lorenz curve (from :func:`~crmlab.segmentation.lorenz_curve`) with the Gini coefficient."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     x, y = lorenz["customer_share"].to_numpy(), lorenz["value_share"].to_numpy()
     ax.plot(x, y, color=_BLUE, lw=2, label="Lorenz curve")
     ax.fill_between(x, y, x, color=_BLUE, alpha=0.15, label="inequality area")
@@ -89,7 +81,7 @@ def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
     Bar widths are schematic (a pyramid); the labels give each tier's share of
     customers and of value.
     """
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     tiers = list(summary.index.astype(str))
     n = len(tiers)
     colors = [_BLUE, _ORANGE, _GREEN, _GREY, _RED][:n] + [_GREY] * max(0, n - 5)
@@ -111,7 +103,7 @@ def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
 
 def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str = "mean", ax: Any = None):
     """R x F grid (from :func:`~crmlab.rfm.score`): mean of ``value`` per cell, or customer count."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     if agg == "count":
         grid = scores.pivot_table(index="R", columns="F", values="RFM", aggfunc="size", fill_value=0)
         label = "customers"
@@ -136,7 +128,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str 
 
 def plot_segment_sizes(segments: pd.Series, *, ax: Any = None):
     """Customers per segment (a Series of segment labels, e.g. :func:`~crmlab.rfm.segment`)."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     counts = segments.value_counts(sort=False)
     if not isinstance(segments.dtype, pd.CategoricalDtype):
         counts = counts.sort_values()
@@ -150,7 +142,7 @@ def plot_segment_sizes(segments: pd.Series, *, ax: Any = None):
 
 def plot_elbow(elbow: pd.DataFrame, silhouette: pd.DataFrame | None = None, *, ax: Any = None):
     """Inertia by k (from :func:`~crmlab.segmentation.elbow`), with the silhouette on a second axis."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     ax.plot(elbow.index, elbow["inertia"], "o-", color=_BLUE, label="inertia")
     ax.set(xlabel="number of segments k", ylabel="within-segment sum of squares (standardised units)",
            title="Choosing k: elbow" + (" and silhouette" if silhouette is not None else ""))
@@ -174,7 +166,7 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
     standardised centres) or any table of segment means (standardised here,
     column by column).
     """
-    ax = _new_axes(ax, (7.5, 4.4))
+    ax = new_axes(ax, (7.5, 4.4))
     if hasattr(result, "centers"):
         z = result.centers
     else:
@@ -192,7 +184,7 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
 
 def plot_offers(offers: pd.DataFrame, *, ax: Any = None):
     """Stacked value and cost bars per offer (from :func:`~crmlab.value.compare_offers`)."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     vcols, ccols = offers.attrs.get("value_columns"), offers.attrs.get("cost_columns")
     if vcols is None or ccols is None:
         from crmlab.value import COST_COMPONENTS, VALUE_COMPONENTS
@@ -221,7 +213,7 @@ def plot_offers(offers: pd.DataFrame, *, ax: Any = None):
 
 def plot_whale_curve(whale: Any, *, ax: Any = None):
     """The whale curve (from :func:`~crmlab.profitability.whale_curve`), peak and loss makers marked."""
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     t = whale.table
     x = np.concatenate([[0.0], t["customer_share"].to_numpy()])
     y = np.concatenate([[0.0], t["cumulative_share"].to_numpy()])
@@ -247,7 +239,7 @@ def plot_profit_comparison(traditional: pd.DataFrame, abc: pd.DataFrame, *, ax: 
     :func:`~crmlab.profitability.activity_based_profit` results. Points below
     the diagonal look better under traditional allocation than they are.
     """
-    ax = _new_axes(ax)
+    ax = new_axes(ax, _SIZE)
     both = pd.concat([traditional["profit"].rename("traditional"), abc["profit"].rename("abc")], axis=1).fillna(0.0)
     hidden = (both["traditional"] >= 0) & (both["abc"] < 0)
     ax.scatter(both.loc[~hidden, "traditional"], both.loc[~hidden, "abc"], s=14, color=_BLUE, alpha=0.7,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmlab.widgets._common import explorer_box, show_axes
+
 __all__ = ["retention_clv_explorer", "retention_clv_readout"]
 
 
@@ -88,43 +90,19 @@ def retention_clv_explorer(
                       readout_format=",.0f", continuous_update=False, style=style, layout=layout)
     d = w.FloatSlider(value=discount, min=0.0, max=0.3, step=0.01, description="discount",
                       readout_format=".2f", continuous_update=False, style=style, layout=layout)
-    readout = w.HTML()
-    out = w.Output()
 
-    def redraw(_change: Any = None) -> None:
+    def redraw(readout: Any, out: Any) -> None:
         readout.value = retention_clv_readout(m.value, r.value, d.value, periods)
-        _draw(out, m.value, r.value, d.value, periods)
+        show_axes(out, lambda ax: _draw(ax, m.value, r.value, d.value, periods), figsize=(7.0, 3.8),
+                  label="CLV figure")
 
-    for s in (r, m, d):
-        s.observe(redraw, names="value")
-    redraw()
-    return w.VBox([r, m, d, readout, out])
+    return explorer_box([r, m, d], redraw)
 
 
-def _draw(out: Any, margin: float, retention: float, discount: float, periods: int) -> None:
-    """Replace the figure in ``out`` with the CLV table of the current values.
-
-    The PNG is set on the Output widget's ``outputs`` directly (no display
-    message), so it shows in any front end that renders widgets and leaves the
-    cell's own stored outputs unchanged.
-    """
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-
+def _draw(ax: Any, margin: float, retention: float, discount: float, periods: int) -> None:
+    """The CLV table of the current values, on a y axis fixed by the infinite-horizon CLV."""
     from crmlab.clv import clv_table
     from crmlab.plots import plot_clv_table
 
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
     plot_clv_table(clv_table(margin, retention, discount, periods), ax=ax)
     ax.set_ylim(0, max(margin * retention / (1 + discount - retention), margin, 1.0) * 1.05)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    out.outputs = ({
-        "output_type": "display_data",
-        "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                 "text/plain": f"<CLV figure: {ax.get_title()}>"},
-        "metadata": {},
-    },)

@@ -20,61 +20,15 @@ from typing import Any
 import numpy as np
 
 from crmlab._validate import check_range
+# The shared explorer parts, under the names crmlab.widgets._practice imports from here.
+from crmlab.widgets._common import explorer_box as _assemble
+from crmlab.widgets._common import float_slider as _slider
+from crmlab.widgets._common import show_axes as _show
 
 __all__ = ["expectation_explorer", "churn_management_explorer"]
 
 #: Expectation levels (1-7 scale) simulated by :func:`expectation_explorer`.
 EXPECTATION_GRID = np.round(np.arange(1.0, 7.0001, 0.25), 2)
-
-
-def _slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f"):
-    import ipywidgets as w
-
-    return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                         readout=True, readout_format=fmt, continuous_update=False,
-                         style={"description_width": "initial"}, layout=w.Layout(width="480px"))
-
-
-def _assemble(sliders: list, redraw) -> Any:
-    """VBox of the sliders, an HTML readout and an Output redrawn by ``redraw(readout, out)``."""
-    import ipywidgets as w
-
-    readout = w.HTML()
-    out = w.Output()
-
-    def update(_change: Any = None) -> None:
-        redraw(readout, out)
-
-    for s in sliders:
-        s.observe(update, names="value")
-    update()
-    box = w.VBox([*sliders, readout, out])
-    box.readout = readout
-    box.output = out
-    box.sliders = {s.description: s for s in sliders}
-    return box
-
-
-def _show(out: Any, draw) -> None:
-    """Put the figure ``draw(ax)`` makes into ``out`` as a PNG.
-
-    The image is set on the Output widget's ``outputs`` directly (no display message),
-    so a front end with widgets shows it while the cell's own stored outputs stay the
-    widget alone.
-    """
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    draw(ax)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": png, "text/plain": f"<figure: {ax.get_title()}>"}},)
 
 
 def expectation_explorer(
