@@ -4,13 +4,18 @@ A plain module that the ``tests/test_exercises_*.py`` files import (pytest puts 
 the path). ``tests/test_exercises_all.py`` runs the checks every exercise must pass, for every
 ``exercises/source/*.ipynb``; the per-chapter files keep what is particular to one exercise:
 the hand-built data, the right answers and the typical wrong ones.
+
+A chapter file defines ``NAME`` (the exercise) and ``small_<dataset>()`` functions that build its
+hand-made data (``small_retail()``, ``small_b2b()``, ...); the fixtures ``small`` (the exercise
+on that data, :func:`on_hand_built_data`) and ``shipped`` (on the shipped data) in
+``tests/conftest.py`` give it the two exercises its tests run checks on.
 """
 from __future__ import annotations
 
 import functools
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import nbformat
 
@@ -63,6 +68,19 @@ def payloads(cells: list) -> list[dict]:
 def stored_payloads(name: str) -> list[dict]:
     """The check results stored in the executed source notebook of ``name``."""
     return payloads(nbformat.read(SOURCE / f"{name}.ipynb", as_version=4).cells)
+
+
+def on_hand_built_data(name: str, builders: Mapping[str, Callable[[], Any]]) -> Exercise:
+    """Exercise ``name`` whose ``ex.data(d)`` is a fresh ``builders[d]()``, whatever the student id.
+
+    Used through the ``small`` fixture (tests/conftest.py), with the test module's
+    ``small_<dataset>()`` functions as ``builders``.
+    """
+    def loader(dataset: str, student_id: str | None) -> Any:
+        assert dataset in builders, f"{name}: the test builds no {dataset!r} data (define small_{dataset}())"
+        return builders[dataset]()
+
+    return exercise(name, loader=loader)
 
 
 def run(ex: Exercise, name: str, answer: Any) -> CheckResult:

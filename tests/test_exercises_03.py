@@ -15,7 +15,6 @@ import pytest  # noqa: E402
 
 from crmlab import datasets, plots, segmentation  # noqa: E402
 from crmlab.checks import ch03_segmentation as ch03  # noqa: E402
-from crmlab.checks import exercise  # noqa: E402
 from exercise_support import assert_answers_are_personal, run  # noqa: E402
 
 NAME = "03_segmentation"
@@ -40,16 +39,6 @@ def small_retail() -> datasets.Dataset:
     return datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
 
 
-@pytest.fixture(scope="module")
-def ex():
-    return exercise(NAME, loader=lambda name, sid: small_retail())
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return exercise(NAME)
-
-
 def test_expected_values_by_hand():
     rev = ch03.revenue(small_retail())
     assert rev.to_dict() == pytest.approx({k: float(v) for k, v in REVENUE.items()})
@@ -61,8 +50,8 @@ def test_expected_values_by_hand():
     ("top20_share", 0.70), ("top20_share", 0.7009),
     ("abc_counts", pd.Series({"C": 4, "A": 3, "B": 3})), ("abc_counts", {"A": 3, "B": 3, "C": 4}),
 ])
-def test_right_answers_pass(ex, name, answer):
-    assert run(ex, name, answer).passed
+def test_right_answers_pass(small, name, answer):
+    assert run(small, name, answer).passed
 
 
 @pytest.mark.parametrize(("name", "answer", "words"), [
@@ -75,8 +64,8 @@ def test_right_answers_pass(ex, name, answer):
     ("abc_counts", pd.Series({"A": 3, "B": 3, "C": 5}), "hold 11 customers"),
     ("abc_counts", pd.Series({"A": 3, "B": 3}), "missing"),
 ])
-def test_typical_wrong_answers(ex, name, answer, words):
-    res = run(ex, name, answer)
+def test_typical_wrong_answers(small, name, answer, words):
+    res = run(small, name, answer)
     assert not res.passed
     assert words in res.message, res.message
 
@@ -88,10 +77,10 @@ def test_abc_by_share_of_customers_is_diagnosed(shipped):
     assert not res.passed and "share of customers (20 / 30 / 50 %)" in res.message
 
 
-def test_pareto_figure(ex):
+def test_pareto_figure(small):
     ax = plots.plot_pareto(segmentation.pareto_table(pd.Series(REVENUE, dtype=float)))
-    assert run(ex, "pareto_figure", ax).passed
-    assert "matplotlib Axes" in run(ex, "pareto_figure", segmentation.pareto_table(pd.Series(REVENUE))).message
+    assert run(small, "pareto_figure", ax).passed
+    assert "matplotlib Axes" in run(small, "pareto_figure", segmentation.pareto_table(pd.Series(REVENUE))).message
 
 
 def test_kmeans_answers_on_the_shipped_data(shipped):

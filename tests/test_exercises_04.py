@@ -12,7 +12,6 @@ import pytest
 
 from crmlab import datasets, rfm
 from crmlab.checks import ch04_rfm as ch04
-from crmlab.checks import exercise
 from exercise_support import assert_answers_are_personal, run
 
 NAME = "04_rfm"
@@ -47,16 +46,6 @@ def small_retail() -> datasets.Dataset:
     return datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
 
 
-@pytest.fixture(scope="module")
-def ex():
-    return exercise(NAME, loader=lambda name, sid: small_retail())
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return exercise(NAME)
-
-
 def test_expected_values_by_hand():
     got = ch04.rfm_expected(small_retail())[["recency_days", "frequency", "monetary"]]
     pd.testing.assert_frame_equal(got.sort_index(), RIGHT, check_dtype=False)
@@ -72,8 +61,8 @@ def test_expected_values_by_hand():
     ("n_champions", 1), ("n_champions", 1.0),
     ("champions_spend_share", 60 / 770),
 ])
-def test_right_answers_pass(ex, name, answer):
-    assert run(ex, name, answer).passed
+def test_right_answers_pass(small, name, answer):
+    assert run(small, name, answer).passed
 
 
 @pytest.mark.parametrize(("name", "answer", "words"), [
@@ -96,8 +85,8 @@ def test_right_answers_pass(ex, name, answer):
     ("champions_spend_share", 0.2, "share of *customers*"),     # 1 of 5 customers
     ("champions_spend_share", 100 * 60 / 770, "percentage"),
 ])
-def test_typical_wrong_answers(ex, name, answer, words):
-    res = run(ex, name, answer)
+def test_typical_wrong_answers(small, name, answer, words):
+    res = run(small, name, answer)
     assert not res.passed
     assert words in res.message, res.message
 

@@ -1,22 +1,18 @@
 """Exercise 10 (acquisition and development): its checks pass right answers and diagnose wrong ones."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-import nbformat
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal, run
 
 from crmlab import datasets
-from crmlab.checks import MIMETYPE, exercise
 from crmlab.checks import ch10_acquisition_and_development as ch10
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "10_acquisition_and_development"
 
 
@@ -67,21 +63,6 @@ def small_b2b() -> datasets.Dataset:
     return datasets.Dataset("b2b", {"orders": orders, "wallets": wallets}, pd.Timestamp("2024-12-31"))
 
 
-def loader(name, sid):
-    return small_retail() if name == "retail" else small_b2b()
-
-
-@pytest.fixture(scope="module")
-def small():
-    return exercise(NAME, loader=loader)
-
-
-def message(ex, name, answer):
-    res = ex.run(name, answer)
-    assert res.error is None, res.message
-    return res
-
-
 def test_expected_values_by_hand():
     q = ch10.quality(small_retail())
     assert q.loc["social", "acquisition_cost"] == 30
@@ -92,71 +73,48 @@ def test_expected_values_by_hand():
     assert sow["share_of_wallet"].to_dict() == {"A": 0.5, "B": 0.4}
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (30, True, "correct"),
-    (30.001, True, "correct"),
-    (pd.Series([30.0]), True, "correct"),
-    (15, False, "divided the social spend by all customers"),
-    (60, False, "total acquisition spend"),
-    (17, False, "over all channels"),
-    (35, False, "too high"),
-    ("30", False, "not text"),
+@pytest.mark.parametrize(("check", "answer", "passed", "words"), [
+    ("acq_cost_social", 30, True, "correct"),
+    ("acq_cost_social", 30.001, True, "correct"),
+    ("acq_cost_social", pd.Series([30.0]), True, "correct"),
+    ("acq_cost_social", 15, False, "divided the social spend by all customers"),
+    ("acq_cost_social", 60, False, "total acquisition spend"),
+    ("acq_cost_social", 17, False, "over all channels"),
+    ("acq_cost_social", 35, False, "too high"),
+    ("acq_cost_social", "30", False, "not text"),
+    ("sow_top", 0.4, True, "correct"),
+    ("sow_top", 800 / 600, False, "returned orders"),
+    ("sow_top", 0.5, False, "highest share of wallet"),
+    ("sow_top", 0.25, False, "wallets of all accounts"),
+    ("sow_top", 40, False, "percent"),
+    ("sow_top", 0.3, False, "too low"),
+    ("lift_pair", 1.0, True, "correct"),
+    ("lift_pair", 0.25, False, "support"),
+    ("lift_pair", 0.0, False, "per customer"),
+    ("lift_pair", 1.3, False, "too high"),
+    ("cut_channel", "social", True, "correct"),
+    ("cut_channel", " Social ", True, "correct"),
+    ("cut_channel", "store", False, "highest acquisition equity"),
+    ("cut_channel", "email_list", False, "the channel to cut"),
+    ("cut_channel", "tiktok", False, "social"),
 ])
-def test_acq_cost_social(small, answer, passed, words):
-    res = message(small, "acq_cost_social", answer)
+def test_answers_on_the_hand_built_data(small, check, answer, passed, words):
+    res = run(small, check, answer)
     assert res.passed is passed and words in res.message, res.message
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (0.4, True, "correct"),
-    (800 / 600, False, "returned orders"),
-    (0.5, False, "highest share of wallet"),
-    (0.25, False, "wallets of all accounts"),
-    (40, False, "percent"),
-    (0.3, False, "too low"),
-])
-def test_sow_top(small, answer, passed, words):
-    res = message(small, "sow_top", answer)
-    assert res.passed is passed and words in res.message, res.message
-
-
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (1.0, True, "correct"),
-    (0.25, False, "support"),
-    (0.0, False, "per customer"),
-    (1.3, False, "too high"),
-])
-def test_lift_pair(small, answer, passed, words):
-    res = message(small, "lift_pair", answer)
-    assert res.passed is passed and words in res.message, res.message
-
-
-def test_lift_pair_confidence_on_the_shipped_data():
-    ex = exercise(NAME)
-    rule, _ = ch10.pair_rule(datasets.load("retail"))
-    assert message(ex, "lift_pair", float(rule["lift"])).passed
-    res = message(ex, "lift_pair", float(rule["confidence"]))
+def test_lift_pair_confidence_on_the_shipped_data(shipped):
+    rule, _ = ch10.pair_rule(shipped.data("retail"))
+    assert run(shipped, "lift_pair", float(rule["lift"])).passed
+    res = run(shipped, "lift_pair", float(rule["confidence"]))
     assert not res.passed and "confidence of beauty -> household" in res.message
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    ("social", True, "correct"),
-    (" Social ", True, "correct"),
-    ("store", False, "highest acquisition equity"),
-    ("email_list", False, "the channel to cut"),
-    ("tiktok", False, "social"),
-])
-def test_cut_channel(small, answer, passed, words):
-    res = message(small, "cut_channel", answer)
-    assert res.passed is passed and words in res.message, res.message
-
-
-def test_cut_channel_most_expensive_is_diagnosed_on_the_shipped_data():
-    ex = exercise(NAME)
-    q = ch10.quality(datasets.load("retail")).drop(index="all")
+def test_cut_channel_most_expensive_is_diagnosed_on_the_shipped_data(shipped):
+    q = ch10.quality(shipped.data("retail")).drop(index="all")
     cheapest_equity, dearest = q["acquisition_equity"].idxmin(), q["acquisition_cost"].idxmax()
     assert cheapest_equity != dearest  # social vs search on the shipped data
-    res = message(ex, "cut_channel", dearest)
+    res = run(shipped, "cut_channel", dearest)
     assert not res.passed and "highest acquisition cost" in res.message
 
 
@@ -164,59 +122,23 @@ def test_cost_chart(small):
     fig, ax = plt.subplots()
     ax.bar(["social", "store", "email_list"], [30, 6, 2])
     ax.set_title("Acquisition cost"), ax.set_xlabel("channel"), ax.set_ylabel("currency units per customer")
-    assert message(small, "cost_chart", ax).passed
+    assert run(small, "cost_chart", ax).passed
     fig2, ax2 = plt.subplots()
     ax2.bar(["social", "store", "email_list", "all"], [30, 6, 2, 17])
     ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
-    assert "4 bars, expected one per acquisition channel (3)" in message(small, "cost_chart", ax2).message
+    assert "4 bars, expected one per acquisition channel (3)" in run(small, "cost_chart", ax2).message
     plt.close("all")
 
 
 # --------------------------------------------------------------------------------------
-# Notebooks and personal data
+# Personal data (the notebooks: test_exercises_all.py and test_release.py, for every exercise)
 # --------------------------------------------------------------------------------------
-def check_names():
-    return list(exercise(NAME, loader=loader).checks)
-
-
-def assert_source_passes(name, names):
-    """The stored solution source shows every check of the exercise, all passed."""
-    nb = nbformat.read(ROOT / "exercises" / "source" / f"{name}.ipynb", as_version=4)
-    results = [o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if MIMETYPE in o.get("data", {})]
-    assert sorted(r["name"] for r in results) == sorted(names)
-    assert all(r["passed"] for r in results)
-
-
-def assert_student_version_fails_kindly(name, names):
-    """The released student version, run unsolved: every check says "not answered yet", no traceback."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(ROOT / "exercises" / "student" / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
-    check_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ex.check(")]
-    assert len(check_cells) == len(names)
-    for cell in check_cells:
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-        (payload,) = [o["data"][MIMETYPE] for o in cell.outputs if MIMETYPE in o.get("data", {})]
-        assert not payload["passed"] and payload["error"] is None
-        assert "You have not answered yet" in payload["message"]
-
-
-def test_stored_source_shows_every_check_passed():
-    assert_source_passes(NAME, check_names())
-
-
-def test_unsolved_student_version_fails_every_check_kindly():
-    assert_student_version_fails_kindly(NAME, check_names())
-
-
 def test_two_students_get_different_expected_answers():
-    a1, a2 = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
-    cost1 = float(ch10.quality(a1).loc["social", "acquisition_cost"])
-    assert cost1 != float(ch10.quality(a2).loc["social", "acquisition_cost"])
-    b1, b2 = datasets.load("b2b", student_id="s001"), datasets.load("b2b", student_id="s002")
-    assert ch10.wallet_year(b1)["share_of_wallet"].max() != ch10.wallet_year(b2)["share_of_wallet"].max()
-    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
-    assert ex1.run("acq_cost_social", cost1).passed
-    assert not ex2.run("acq_cost_social", cost1).passed
+    assert_answers_are_personal(NAME, "acq_cost_social",
+                                lambda ex: float(ch10.quality(ex.data("retail")).loc["social", "acquisition_cost"]))
+
+    def top_share(ex):
+        sow = ch10.wallet_year(ex.data("b2b"))
+        return float(sow.loc[sow["spend"].idxmax(), "share_of_wallet"])
+
+    assert_answers_are_personal(NAME, "sow_top", top_share)

@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_support import assert_answers_are_personal, run
 
 from crmlab import datasets
-from crmlab.checks import exercise
 from crmlab.checks import ch11_crm_in_practice as ch11
-from test_exercises_10 import assert_source_passes, assert_student_version_fails_kindly  # shared notebook checks
 
 NAME = "11_crm_in_practice"
 
@@ -34,77 +33,53 @@ def small_retail() -> datasets.Dataset:
     return datasets.Dataset("retail", {"orders": orders, "surveys": surveys}, pd.Timestamp("2024-12-31"))
 
 
-@pytest.fixture(scope="module")
-def small():
-    return exercise(NAME, loader=lambda name, sid: small_retail())
-
-
-def message(ex, name, answer):
-    res = ex.run(name, answer)
-    assert res.error is None, res.message
-    return res
-
-
 def test_expected_values_by_hand():
     row = ch11.yearly_rates(small_retail().orders).loc["2024"]
     assert (row["customers_start"], row["customers_end"], row["new"], row["retained"]) == (4, 5, 2, 2)
     assert row["churn"] == pytest.approx(0.25)
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (0.25, True, "correct"),
-    (0.2502, True, "correct"),
-    (np.float64(0.25), True, "correct"),
-    (-0.25, False, "new customers of 2024 as retained"),
-    (0.5, False, "strict churn"),
-    (0.75, False, "retention rate"),
-    (25, False, "percent"),
-    (0.3, False, "too high"),
+@pytest.mark.parametrize(("check", "answer", "passed", "words"), [
+    ("churn_2024", 0.25, True, "correct"),
+    ("churn_2024", 0.2502, True, "correct"),
+    ("churn_2024", np.float64(0.25), True, "correct"),
+    ("churn_2024", -0.25, False, "new customers of 2024 as retained"),
+    ("churn_2024", 0.5, False, "strict churn"),
+    ("churn_2024", 0.75, False, "retention rate"),
+    ("churn_2024", 25, False, "percent"),
+    ("churn_2024", 0.3, False, "too high"),
+    ("nps_2024", 0.0, True, "correct"),
+    ("nps_2024", 0.04, True, "correct"),
+    ("nps_2024", 12.5, False, "Promoters answer 9 or 10"),
+    ("nps_2024", -100 / 9, False, "every year"),
+    ("nps_2024", 6.875, False, "mean answer"),
+    ("nps_2024", 30, False, "too high"),
 ])
-def test_churn_2024(small, answer, passed, words):
-    res = message(small, "churn_2024", answer)
+def test_answers_on_the_hand_built_data(small, check, answer, passed, words):
+    res = run(small, check, answer)
     assert res.passed is passed and words in res.message, res.message
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (0.0, True, "correct"),
-    (0.04, True, "correct"),
-    (12.5, False, "Promoters answer 9 or 10"),
-    (-100 / 9, False, "every year"),
-    (6.875, False, "mean answer"),
-    (30, False, "too high"),
-])
-def test_nps_2024(small, answer, passed, words):
-    res = message(small, "nps_2024", answer)
-    assert res.passed is passed and words in res.message, res.message
-
-
-def test_nps_share_instead_of_points_on_the_shipped_data():
+def test_nps_share_instead_of_points_on_the_shipped_data(shipped):
     from crmlab.satisfaction import nps
 
-    ex = exercise(NAME)
-    sv = datasets.load("retail").surveys
+    sv = shipped.data("retail").surveys
     value = nps(sv.loc[sv["survey_date"].dt.year == 2024, "recommend"]).nps
-    assert message(ex, "nps_2024", value).passed
-    res = message(ex, "nps_2024", value / 100)
+    assert run(shipped, "nps_2024", value).passed
+    res = run(shipped, "nps_2024", value / 100)
     assert not res.passed and "in points" in res.message
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return exercise(NAME)
 
 
 def test_missed_targets_on_the_shipped_data(shipped):
     from crmlab.dashboard import kpi_dashboard
 
-    kpi = kpi_dashboard(datasets.load("retail"))
+    kpi = kpi_dashboard(shipped.data("retail"))
     # shipped retail 2024: churn 0.41 > 0.35, NPS 27.8 < 30, resolved 0.71 < 0.80 miss;
     # acquisition cost 21.6 <= 25 and top-20% share 0.63 <= 0.70 meet their targets
     assert ch11.missed(kpi) == {"churn_rate", "nps", "complaints_resolved"}
     for answer in (["churn_rate", "nps", "complaints_resolved"], ("nps", "complaints_resolved", "churn_rate"),
                    {"churn_rate", " nps", "complaints_resolved"}, pd.Index(["churn_rate", "nps", "complaints_resolved"])):
-        assert message(shipped, "missed_targets", answer).passed
+        assert run(shipped, "missed_targets", answer).passed
     wrong = {
         "meet their target": ["acquisition_cost", "top20_share"],
         "acquisition_cost meets its target": ["churn_rate", "nps", "complaints_resolved", "acquisition_cost"],
@@ -114,22 +89,12 @@ def test_missed_targets_on_the_shipped_data(shipped):
         "a list of KPI names": 3,
     }
     for words, answer in wrong.items():
-        res = message(shipped, "missed_targets", answer)
+        res = run(shipped, "missed_targets", answer)
         assert not res.passed and words in res.message, (words, res.message)
 
 
-def test_stored_source_shows_every_check_passed():
-    assert_source_passes(NAME, list(exercise(NAME).checks))
-
-
-def test_unsolved_student_version_fails_every_check_kindly():
-    assert_student_version_fails_kindly(NAME, list(exercise(NAME).checks))
-
-
+# The notebooks (stored source all ✔, unsolved student version ✘ kindly) are tested for every
+# exercise in test_exercises_all.py and test_release.py.
 def test_two_students_get_different_expected_answers():
-    a, b = datasets.load("retail", student_id="s001"), datasets.load("retail", student_id="s002")
-    churn_a = float(ch11.yearly_rates(a.orders).loc["2024", "churn"])
-    assert churn_a != float(ch11.yearly_rates(b.orders).loc["2024", "churn"])
-    ex1, ex2 = exercise(NAME, student_id="s001"), exercise(NAME, student_id="s002")
-    assert ex1.run("churn_2024", churn_a).passed
-    assert not ex2.run("churn_2024", churn_a).passed
+    assert_answers_are_personal(NAME, "churn_2024",
+                                lambda ex: float(ch11.yearly_rates(ex.data("retail").orders).loc["2024", "churn"]))

@@ -135,6 +135,49 @@ def test_rules_are_parameters(pattern_cases):
     assert p3.loc["C", "pattern"] == "B"  # stability only possible from month 14: C never got there
 
 
+def test_tenure_pattern_rule_at_its_boundaries():
+    # Default rules: exploration_months 3, stability_after 9, min_stability_months 1, late_stability_months 9.
+    # Monthly orders from January 2020, silent long before as_of, so every relationship has ended.
+    # Last order in month d (duration d):  d <= 3 -> A;  4 <= d <= 9 -> B;  stability months = d - 9:
+    # 1..8 -> C (d = 10..17), 9 or more -> D (d >= 18). One order only -> A whatever the timing.
+    durations = {"d3": 3, "d4": 4, "d9": 9, "d10": 10, "d17": 17, "d18": 18}
+    o = orders_of(*[trajectory(k, "2020-01-01", [50] * d) for k, d in durations.items()],
+                  trajectory("one", "2020-01-01", [0] * 6 + [50]))
+    p = classify_patterns(o, as_of=AS_OF)
+    assert p["pattern"].astype(str).to_dict() == {
+        "d3": "A", "d4": "B", "d9": "B", "d10": "C", "d17": "C", "d18": "D", "one": "A"}
+    assert p["stability_months"].to_dict() == {"d3": 0, "d4": 0, "d9": 0, "d10": 1, "d17": 8, "d18": 9, "one": 0}
+    assert p.loc["d10", "furthest_stage"] == "stability" and p.loc["d9", "furthest_stage"] == "formation"
+    assert p.attrs["rules"]["pattern_rule"] == "tenure"
+
+
+def test_stages_pattern_rule_counts_the_stage_history(pattern_cases):
+    # The alternative reading: the furthest stage of the month-by-month history up to the last order.
+    h = stage_history(pattern_cases, as_of=AS_OF, pattern_rule="stages")
+    p = classify_patterns(pattern_cases, as_of=AS_OF, history=h)
+    assert p["pattern"].astype(str).to_dict() == {
+        "A": "A", "B": "B", "C": "C", "D": "D", "live": "active", "new": "active",
+    }
+    # C is classified stable in months 10-12 of its history (t = 9, 10, 11): 3 months, as in the tenure rule
+    upto = h[(h.customer_id == "C") & (h.t <= 11)]
+    assert (upto["stage"] == "stability").sum() == p.loc["C", "stability_months"] == 3
+    # the pattern rules can also be changed on a given history; stage rules cannot (its stages are fixed)
+    default_h = stage_history(pattern_cases, as_of=AS_OF)
+    again = classify_patterns(pattern_cases, as_of=AS_OF, history=default_h, pattern_rule="stages")
+    assert again["stability_months"].equals(p["stability_months"])
+    assert again.attrs["rules"]["pattern_rule"] == "stages"
+    with pytest.raises(CRMDataError, match=r"option\(s\) \['window'\] cannot be applied to a given 'history'"):
+        classify_patterns(pattern_cases, as_of=AS_OF, history=default_h, window=3)
+    with pytest.raises(CRMDataError, match="cannot be applied to a given 'history'"):
+        classify_stages(pattern_cases, as_of=AS_OF, history=default_h, wallets=None)
+    # spend doubling every month for 14 months, then gone: by its age the tenure rule says it had reached
+    # stability (14 - 9 = 5 months -> C); its history never looks steady (the level is always far more
+    # than (1 + rise) = 3 times the level 6 months before), so the stage reading says formation -> B
+    climber = trajectory("n", "2022-01-01", [2.0 ** k for k in range(14)])
+    assert classify_patterns(climber, as_of=AS_OF)["pattern"].item() == "C"
+    assert classify_patterns(climber, as_of=AS_OF, pattern_rule="stages")["pattern"].item() == "B"
+
+
 def test_rule_validation():
     with pytest.raises(CRMDataError, match="'decline_share'.*must be below 'stable_share'"):
         LifecycleRules(decline_share=0.8, stable_share=0.7)
@@ -142,6 +185,8 @@ def test_rule_validation():
         LifecycleRules(window=0)
     with pytest.raises(CRMDataError, match=r"unknown rule\(s\) \['windw'\]"):
         classify_stages(trajectory("a", "2024-01-01", [1]), as_of=AS_OF, windw=3)
+    with pytest.raises(CRMDataError, match="'pattern_rule'"):
+        LifecycleRules(pattern_rule="peak")
 
 
 def test_bad_orders_name_table_and_column():
@@ -240,19 +285,50 @@ def test_lifecycle_plots_return_axes(pattern_cases):
 def test_pattern_recovery_on_the_shipped_retail_data():
     # The generator's latent truth.true_pattern against the rule-based classifier with its default
     # (documented) thresholds. Measured on the shipped data (3,000 customers, seed 2024, as of
-    # 2024-12-31): accuracy 0.831 overall, 0.774 on ended relationships (true A-D); per pattern
-    # A .95, B .69, C .62, D .57, active .93 (an earlier draft of the generator gave .828 / .780).
+    # 2024-12-31): accuracy 0.855 overall, 0.822 on ended relationships (true A-D); per pattern
+    # A .949, B .675, C .763, D .786, active .911. The earlier reading of the pattern from the
+    # month-by-month stages (pattern_rule="stages") gives .820 / .764 (C .58, D .61).
     # Floors sit a little below the measured values.
     from crmlab import datasets
 
     ds = datasets.load("retail")
     pred = classify_patterns(ds.orders, as_of=ds.as_of)
     rec = pattern_recovery(pred, ds.truth)
-    assert rec.accuracy >= 0.80
-    assert rec.accuracy_ended >= 0.75
-    assert rec.accuracy_by_pattern["A"] >= 0.9
+    assert rec.accuracy >= 0.84
+    assert rec.accuracy_ended >= 0.80  # the target
+    by = rec.accuracy_by_pattern
+    assert by["A"] >= 0.93 and by["B"] >= 0.65 and by["C"] >= 0.73 and by["D"] >= 0.75 and by["active"] >= 0.89
+    old = pattern_recovery(classify_patterns(ds.orders, as_of=ds.as_of, pattern_rule="stages"), ds.truth)
+    assert old.accuracy_ended < rec.accuracy_ended - 0.04
     # every customer with a kept order is classified; customers whose only orders were returned are not
     assert rec.n == len(pred) and pred.attrs["excluded"]["returned orders"] > 0
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_pattern_recovery_on_other_generated_seeds(seed):
+    # The defaults were chosen on the shipped seed; on other draws of the same generator they hold up.
+    # Measured (3,000 customers): seed 1 accuracy .858, ended .819; seed 3 .856 / .824
+    # (seeds 2 and 4: .854 / .825 and .849 / .814).
+    from crmlab import datasets
+
+    ds = datasets.generate("retail", seed=seed)
+    rec = pattern_recovery(classify_patterns(ds.orders, as_of=ds.as_of), ds.truth)
+    assert rec.accuracy >= 0.83
+    assert rec.accuracy_ended >= 0.80
+
+
+def test_pattern_recovery_on_the_b2b_data_with_and_without_wallets():
+    # b2b accounts (400, as of 2024-12-31). Measured: accuracy .912, ended .865 (A .92, B .88, C .88,
+    # D .71, active .97), the same with wallets: the wallets change the stages, not where an ended
+    # relationship stood at its last order. (With pattern_rule="stages" and wallets: .805 / .665.)
+    from crmlab import datasets
+
+    ds = datasets.load("b2b")
+    plain = classify_patterns(ds.orders, as_of=ds.as_of, customer="account_id")
+    walleted = classify_patterns(ds.orders, as_of=ds.as_of, customer="account_id", wallets=ds.wallets)
+    for pred in (plain, walleted):
+        rec = pattern_recovery(pred, ds.truth, customer="account_id")
+        assert rec.accuracy >= 0.89 and rec.accuracy_ended >= 0.84
 
 
 # --------------------------------------------------------------------------------------

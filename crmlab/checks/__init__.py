@@ -59,7 +59,8 @@ wrong::
 Comparators (all tolerate harmless differences and raise :class:`Fail` otherwise):
 :func:`expect_number`, :func:`expect_choice`, :func:`expect_series`, :func:`expect_frame`,
 :func:`expect_axes`; :func:`expect_type` for a custom check. ``raise Fail("message",
-hint="...")`` gives any other specific feedback. A check function that returns normally
+hint="...")`` gives any other specific feedback. :func:`first_match` turns a list of typical
+wrong answers into the ``diagnose`` of :func:`expect_number`. A check function that returns normally
 passes (a returned string is added to the success message). ``None`` answers are refused
 before the function runs ("you have not answered yet").
 """
@@ -86,6 +87,7 @@ __all__ = [
     "run_check",
     "expect_type",
     "expect_number",
+    "first_match",
     "expect_choice",
     "expect_series",
     "expect_frame",
@@ -563,6 +565,39 @@ def expect_number(
     direction = "too high" if value > exp else "too low"
     rel = f" (by {abs(value - exp) / abs(exp):.2%})" if exp != 0 else ""
     raise Fail(f"Your answer {_fmt(value)} is not {what}: it is {direction}{rel}.", hint)
+
+
+def first_match(got: float, expected: float, variants: Iterable[tuple[float, str]], tol: float) -> str | None:
+    """The message of the first typical wrong answer that ``got`` matches, or ``None``.
+
+    ``variants`` are ``(value, message)`` pairs, one per typical mistake (the total
+    instead of the mean, the wrong denominator, ...), each value computed from the
+    same data as ``expected``. A variant matches when ``got`` is within ``tol`` of its
+    value; variants that happen to equal the right answer (within ``tol``) are
+    skipped, so a correct answer is never told it is a mistake. Use it as the
+    ``diagnose`` of :func:`expect_number`.
+
+    Examples
+    --------
+    >>> orders = [30.0, 50.0, 100.0]   # mean 60, total 180
+    >>> variants = [(sum(orders), "That is the total: divide it by the number of orders."),
+    ...             (max(orders), "That is the largest order, not the mean.")]
+    >>> first_match(180.0, 60.0, variants, tol=0.01)
+    'That is the total: divide it by the number of orders.'
+    >>> first_match(75.0, 60.0, variants, tol=0.01) is None
+    True
+    >>> first_match(60.0, 60.0, [(60.0, "never said")], tol=0.01) is None
+    True
+    >>> expect_number(180, 60, diagnose=lambda got, exp: first_match(got, exp, variants, 0.01))
+    Traceback (most recent call last):
+    ...
+    crmlab.checks.Fail: That is the total: divide it by the number of orders.
+    """
+    for value, text in variants:
+        value = float(value)
+        if abs(got - value) <= tol and abs(value - expected) > tol:
+            return text
+    return None
 
 
 def _norm_label(x: Any) -> str:

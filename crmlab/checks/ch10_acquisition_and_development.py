@@ -8,7 +8,7 @@ from us (b2b), and the lift of one category pair for cross-selling (交叉销售
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, register
+from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, first_match, register
 
 EXERCISE = "10_acquisition_and_development"
 #: The channel of exercise 1.
@@ -39,16 +39,6 @@ def pair_rule(ds):
 
     rules = co_purchase(ds.orders).set_index(["antecedent", "consequent"])
     return rules.loc[PAIR], rules.attrs["transactions"]
-
-
-def first_match(got: float, exp: float, variants, tol: float) -> str | None:
-    """The message of the first typical wrong answer ``(value, message)`` that ``got`` matches
-    (within ``tol``), skipping variants that happen to equal the right answer."""
-    for value, text in variants:
-        value = float(value)
-        if abs(got - value) <= tol and abs(value - exp) > tol:
-            return text
-    return None
 
 
 @register(EXERCISE, "acq_cost_social", points=2)

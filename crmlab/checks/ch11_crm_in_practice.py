@@ -8,8 +8,7 @@ the dashboard of :func:`crmlab.dashboard.kpi_dashboard` against the targets in
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_number, expect_type, register
-from crmlab.checks.ch10_acquisition_and_development import first_match
+from crmlab.checks import Fail, expect_number, expect_type, first_match, register
 
 EXERCISE = "11_crm_in_practice"
 #: The KPI year of the exercise (the dataset's as_of is its last day).

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.plots._common import new_axes
+from crmlab.plots._common import heatmap, new_axes
 
 __all__ = [
     "plot_clv_curve",
@@ -169,9 +169,8 @@ def plot_p_alive_matrix(matrix: Any, *, ax: Any = None):
     ax = new_axes(ax)
     rec = matrix.columns.to_numpy(dtype=float)
     freq = matrix.index.to_numpy()
-    im = ax.imshow(matrix.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                   extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5))
-    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    heatmap(ax, matrix.to_numpy(dtype=float), colorbar="P(alive) (probability, 0-1)", cmap="viridis", vmin=0, vmax=1,
+            origin="lower", aspect="auto", extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5))
     unit = _unit(matrix)
     ax.set_title(f"P(alive) for customers aged T = {matrix.attrs.get('T', rec.max()):g} {unit}")
     ax.set_xlabel(f"Recency: first to last purchase ({unit})")

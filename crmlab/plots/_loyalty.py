@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.plots._common import label, new_axes, percent_axis
+from crmlab.plots._common import heatmap, label, new_axes, percent_axis
 
 __all__ = [
     "plot_nps",
@@ -139,14 +139,11 @@ def plot_retention_rates(rates: Any, *, ax: Any = None):
 
 def plot_cohort_heatmap(matrix: Any, *, ax: Any = None):
     """Cohort retention matrix as a heatmap (share of each cohort active k periods later)."""
-    import numpy as np
-
     ax = new_axes(ax, (9.0, 5.5))
-    v = matrix.to_numpy(dtype=float)
-    im = ax.imshow(np.ma.masked_invalid(v), aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    heatmap(ax, matrix.to_numpy(dtype=float), colorbar="share of cohort active (0-1)", cmap="Blues", vmin=0, vmax=1,
+            aspect="auto")
     step = max(1, len(matrix.index) // 12)
     ax.set_yticks(range(0, len(matrix.index), step), [str(c) for c in matrix.index[::step]])
-    ax.figure.colorbar(im, ax=ax, label="share of cohort active")
     unit = matrix.attrs.get("period", "month")
     return label(ax, "Cohort retention by signup cohort", f"{unit}s since acquisition (k)", "cohort")
 
@@ -353,12 +350,7 @@ def plot_lift_heatmap(rules: Any, *, ax: Any = None):
     m = m.reindex(index=items, columns=items)
     v = m.to_numpy(dtype=float)
     lim = max(abs(np.nanmax(v) - 1), abs(1 - np.nanmin(v)), 0.05) if np.isfinite(v).any() else 1
-    im = ax.imshow(np.ma.masked_invalid(v), cmap="RdBu", vmin=1 - lim, vmax=1 + lim)
+    heatmap(ax, v, colorbar="lift (1 = independent)", cmap="RdBu", fmt=".2f", vmin=1 - lim, vmax=1 + lim)
     ax.set_xticks(range(len(items)), items, rotation=45, ha="right")
     ax.set_yticks(range(len(items)), items)
-    for i in range(len(items)):
-        for j in range(len(items)):
-            if np.isfinite(v[i, j]):
-                ax.text(j, i, f"{v[i, j]:.2f}", ha="center", va="center", fontsize=7)
-    ax.figure.colorbar(im, ax=ax, label="lift (1 = independent)")
     return label(ax, "Category co-purchase lift", "then also bought (B)", "bought (A)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crmlab.plots._common import new_axes
+from crmlab.plots._common import heatmap, label, new_axes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -47,20 +47,15 @@ def _colour(name: str, table: dict[str, str], i: int) -> str:
     return table.get(name, PALETTE[i % len(PALETTE)])
 
 
-def _heatmap(ax: "Axes", values: Any, rows: list[str], cols: list[str], fmt: str, cmap: str) -> None:
-    import numpy as np
-
-    v = np.asarray(values, dtype=float)
-    im = ax.imshow(v, cmap=cmap, aspect="auto", vmin=0)
-    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
-    ax.set_yticks(range(len(rows)), rows)
-    top = np.nanmax(v) if v.size else 0
-    for i in range(v.shape[0]):
-        for j in range(v.shape[1]):
-            ax.text(j, i, format(v[i, j], fmt), ha="center", va="center",
-                    color="white" if top and v[i, j] > 0.6 * top else "black", fontsize=9)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    ax.grid(False)
+def _heatmap(table: "pd.DataFrame", ax: "Axes | None", size: tuple[float, float], fmt: str, cmap: str,
+             unit: str) -> "Axes":
+    """A table as an annotated heatmap (rows down, columns across) whose colour bar says ``unit``."""
+    ax = new_axes(ax, size)
+    heatmap(ax, table.to_numpy(), colorbar=unit, cmap=cmap, fmt=fmt, fontsize=9,
+            colorbar_kw={"fraction": 0.046, "pad": 0.04}, aspect="auto", vmin=0)
+    ax.set_xticks(range(table.shape[1]), list(map(str, table.columns)), rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), list(map(str, table.index)))
+    return ax
 
 
 def lifecycle_curve(history: "pd.DataFrame", customer: Any = None, *, customer_col: str = "customer_id",
@@ -143,11 +138,11 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
     x = np.arange(len(io))
     ax = new_axes(ax, _SIZE)
     bottom = np.zeros(len(io))
-    for col, colour, label in (("acquisition_cost", "#D55E00", "acquisition"),
-                               ("service_cost", "#CC79A7", "service"),
-                               ("marketing_cost", "#E69F00", "marketing")):
+    for col, colour, name in (("acquisition_cost", "#D55E00", "acquisition"),
+                              ("service_cost", "#CC79A7", "service"),
+                              ("marketing_cost", "#E69F00", "marketing")):
         v = (io[col] / div).fillna(0).to_numpy()
-        ax.bar(x - 0.2, v, width=0.4, bottom=bottom, color=colour, label=f"cost: {label}")
+        ax.bar(x - 0.2, v, width=0.4, bottom=bottom, color=colour, label=f"cost: {name}")
         bottom += v
     ax.bar(x + 0.2, (io["gross_margin"] / div).fillna(0).to_numpy(), width=0.4, color="#0072B2",
            label="gross margin")
@@ -162,24 +157,15 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
 
 def confusion_heatmap(recovery: Any, *, ax: "Axes | None" = None) -> "Axes":
     """Confusion matrix of predicted against true lifecycle patterns (:func:`pattern_recovery`)."""
-    conf = recovery.confusion
-    ax = new_axes(ax, (6.0, 4.8))
-    _heatmap(ax, conf.to_numpy(), list(map(str, conf.index)), list(map(str, conf.columns)), ".0f", "Blues")
-    ax.set_title(f"Pattern recovery: accuracy {recovery.accuracy:.0%} (ended: {recovery.accuracy_ended:.0%})")
-    ax.set_xlabel("predicted pattern")
-    ax.set_ylabel("true pattern")
-    return ax
+    ax = _heatmap(recovery.confusion, ax, (6.0, 4.8), ".0f", "Blues", "customers")
+    return label(ax, f"Pattern recovery: accuracy {recovery.accuracy:.0%} (ended: {recovery.accuracy_ended:.0%})",
+                 "predicted pattern", "true pattern")
 
 
 def transition_heatmap(tm: Any, *, ax: "Axes | None" = None) -> "Axes":
     """Transition probabilities between phases (a :class:`TransitionMatrix` or a square DataFrame)."""
-    P = getattr(tm, "probabilities", tm)
-    ax = new_axes(ax, (6.4, 5.0))
-    _heatmap(ax, P.to_numpy(), list(map(str, P.index)), list(map(str, P.columns)), ".2f", "Greens")
-    ax.set_title(f"Phase transitions per {getattr(tm, 'period', 'period')}")
-    ax.set_xlabel("to phase")
-    ax.set_ylabel("from phase")
-    return ax
+    ax = _heatmap(getattr(tm, "probabilities", tm), ax, (6.4, 5.0), ".2f", "Greens", "transition probability (0-1)")
+    return label(ax, f"Phase transitions per {getattr(tm, 'period', 'period')}", "to phase", "from phase")
 
 
 def phase_mix_area(mix: "pd.DataFrame", *, ax: "Axes | None" = None) -> "Axes":

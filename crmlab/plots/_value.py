@@ -7,12 +7,13 @@ states its unit.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.plots._common import new_axes, percent_axis
+from crmlab.plots._common import heatmap, new_axes, percent_axis
 
 __all__ = [
     "plot_pareto",
@@ -29,6 +30,9 @@ __all__ = [
 
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
 _SIZE = (6.4, 4.4)  # inches, the default figure of this module
+#: Units of the columns an R x F grid can average (rfm_table, rfm_with_cost).
+_RFM_UNITS = {"recency_days": "days", "frequency": "orders", "monetary": "currency units",
+              "margin": "currency units", "cost_to_serve": "currency units", "profit": "currency units"}
 
 
 def _percent_axes(ax: Any, xlabel: str, ylabel: str, title: str) -> None:
@@ -102,27 +106,38 @@ def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
 
 
 def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str = "mean", ax: Any = None):
-    """R x F grid (from :func:`~crmlab.rfm.score`): mean of ``value`` per cell, or customer count."""
+    """R x F grid (from :func:`~crmlab.rfm.score`): ``agg`` of ``value`` per cell, or the customer count.
+
+    The colour bar carries the unit of what the cells show:
+    customers (accounts for B2B) for ``agg="count"``, else the unit of
+    ``value`` (``scores.attrs["units"]``, or days, orders and currency units
+    for the RFM and profit columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"R": [5, 5, 1], "F": [5, 4, 1], "RFM": ["555", "545", "111"],
+    ...                   "monetary": [900.0, 300.0, 20.0]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> plot_rfm_heatmap(s).images[0].colorbar.ax.get_ylabel()
+    'mean monetary (currency units)'
+    >>> plot_rfm_heatmap(s, agg="count").get_title()
+    'RFM grid: customers by recency and frequency score'
+    """
     ax = new_axes(ax, _SIZE)
     if agg == "count":
         grid = scores.pivot_table(index="R", columns="F", values="RFM", aggfunc="size", fill_value=0)
-        label = "customers"
+        what = label = "accounts" if scores.index.name == "account_id" else "customers"
     else:
         grid = scores.pivot_table(index="R", columns="F", values=value, aggfunc=agg)
-        label = f"{agg} {value}" + (" (currency units)" if value == "monetary" else "")
+        unit = _RFM_UNITS.get(value) or scores.attrs.get("units", {}).get(value)
+        what = f"{agg} {value.replace('_', ' ')}"
+        label = what + (f" ({unit})" if unit else "")
     grid = grid.sort_index(ascending=False)
-    im = ax.imshow(grid.to_numpy(dtype=float), cmap="Blues", aspect="auto")
-    ax.figure.colorbar(im, ax=ax, label=label)
+    heatmap(ax, grid.to_numpy(dtype=float), colorbar=label, cmap="Blues", fmt=",.0f", aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns)
     ax.set_yticks(range(grid.shape[0]), grid.index)
-    vals = grid.to_numpy(dtype=float)
-    top = np.nanmax(vals) if np.isfinite(vals).any() else 0
-    for (i, j), v in np.ndenumerate(vals):
-        if np.isfinite(v):
-            ax.text(j, i, f"{v:,.0f}", ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * top else "black")
     ax.set(xlabel="F score (1 = fewest orders, 5 = most)", ylabel="R score (5 = most recent)",
-           title=f"RFM grid: {label} by recency and frequency score")
+           title=f"RFM grid: {what} by recency and frequency score")
     return ax
 
 
@@ -164,7 +179,16 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
 
     Accepts the :class:`~crmlab.segmentation.KMeansSegments` result (its
     standardised centres) or any table of segment means (standardised here,
-    column by column).
+    column by column). Segments are labelled by name alone, wrapped onto
+    short lines so that long names do not overlap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> means = pd.DataFrame({"spend": [10.0, 30.0], "visits": [4.0, 2.0]},
+    ...                      index=["convenience seekers", "bargain hunters"])
+    >>> [t.get_text().splitlines() for t in plot_segment_profile(means).get_xticklabels()]
+    [['convenience', 'seekers'], ['bargain', 'hunters']]
     """
     ax = new_axes(ax, (7.5, 4.4))
     if hasattr(result, "centers"):
@@ -174,9 +198,9 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
         sd = prof.std(ddof=0).replace(0, 1)
         z = (prof - prof.mean()) / sd
     lim = max(float(np.abs(z.to_numpy()).max()), 1e-9)
-    im = ax.imshow(z.to_numpy(dtype=float).T, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-    ax.figure.colorbar(im, ax=ax, label="segment mean (z-score, standard deviations)")
-    ax.set_xticks(range(z.shape[0]), [f"segment {s}" for s in z.index])
+    heatmap(ax, z.to_numpy(dtype=float).T, colorbar="segment mean (z-score, standard deviations)", cmap="RdBu_r",
+            vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_xticks(range(z.shape[0]), [textwrap.fill(str(s), 12) for s in z.index])
     ax.set_yticks(range(z.shape[1]), z.columns)
     ax.set(xlabel="segment", ylabel="feature", title="Segment profiles: how each segment differs from the average")
     return ax

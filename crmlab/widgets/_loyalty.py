@@ -20,10 +20,7 @@ from typing import Any
 import numpy as np
 
 from crmlab._validate import check_range
-# The shared explorer parts, under the names crmlab.widgets._practice imports from here.
-from crmlab.widgets._common import explorer_box as _assemble
-from crmlab.widgets._common import float_slider as _slider
-from crmlab.widgets._common import show_axes as _show
+from crmlab.widgets._common import explorer_box, float_slider, show_axes
 
 __all__ = ["expectation_explorer", "churn_management_explorer"]
 
@@ -64,8 +61,8 @@ def expectation_explorer(
     e0 = check_range("expectation", expectation, lo=1, hi=7)
     q0 = check_range("true_quality", true_quality, lo=2, hi=7)
     n = int(check_range("n", n, lo=100))
-    s_exp = _slider("expectation set (1-7)", e0, 1.0, 7.0, 0.25)
-    s_q = _slider("true quality (1-7)", q0, 2.0, 7.0, 0.25)
+    s_exp = float_slider("expectation set (1-7)", e0, 1.0, 7.0, 0.25)
+    s_q = float_slider("true quality (1-7)", q0, 2.0, 7.0, 0.25)
     cache: dict[float, Any] = {}
 
     def redraw(readout: Any, out: Any) -> None:
@@ -87,9 +84,9 @@ def expectation_explorer(
             plot_expectation_simulation(sim, ax=ax)
             ax.axvline(e, color="#D55E00", lw=2, alpha=0.6)
 
-        _show(out, draw)
+        show_axes(out, draw)
 
-    return _assemble([s_exp, s_q], redraw)
+    return explorer_box([s_exp, s_q], redraw)
 
 
 def churn_management_explorer(
@@ -142,9 +139,9 @@ def churn_management_explorer(
     max_ratio = check_range("max_ratio", max_ratio, lo=1, lo_open=True)
     gaps = purchase_gaps(orders, customer=customer, date=date)
     values = pd.Series(clv, dtype=float)
-    s_mult = _slider("warning point multiplier", multiplier, 0.5, 3.0, 0.1, ".1f")
-    s_pts = _slider("churn reduction (points)", reduction_points, 1.0, 50.0, 1.0, ".0f")
-    s_cost = _slider("cost per customer per point", cost_per_point, 0.0, 20.0, 0.25)
+    s_mult = float_slider("warning point multiplier", multiplier, 0.5, 3.0, 0.1, ".1f")
+    s_pts = float_slider("churn reduction (points)", reduction_points, 1.0, 50.0, 1.0, ".0f")
+    s_cost = float_slider("cost per customer per point", cost_per_point, 0.0, 20.0, 0.25)
 
     def redraw(readout: Any, out: Any) -> None:
         wp = churn_warning_points(orders, customer=customer, date=date, multiplier=float(s_mult.value))
@@ -161,6 +158,6 @@ def churn_management_explorer(
             f"saves CLV {plan['clv_saved']:,.0f} for a cost of {plan['cost']:,.0f}: "
             f"net benefit <b>{plan['net_benefit']:,.0f}</b> ({verdict})."
         )
-        _show(out, lambda ax: plot_warning_point(gaps, wp, ax=ax))
+        show_axes(out, lambda ax: plot_warning_point(gaps, wp, ax=ax))
 
-    return _assemble([s_mult, s_pts, s_cost], redraw)
+    return explorer_box([s_mult, s_pts, s_cost], redraw)

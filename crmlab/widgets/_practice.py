@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from crmlab._validate import CRMDataError, check_range
-from crmlab.widgets._loyalty import _assemble, _show, _slider
+from crmlab.widgets._common import explorer_box, float_slider, show_axes
 
 __all__ = ["wallet_segment_explorer", "cross_sell_explorer", "dashboard_explorer"]
 
@@ -63,8 +63,8 @@ def wallet_segment_explorer(
     s0 = float(base.attrs["share_cut"]) if share_cut is None else check_range("share_cut", share_cut, lo=0, hi=1)
     w0 = float(base.attrs["wallet_cut"]) if wallet_cut is None else check_range("wallet_cut", wallet_cut, lo=0)
     w_hi = float(sizes.max())
-    s_share = _slider("share-of-wallet cut", s0, 0.0, max(0.5, round(float(shares.max()), 2)), 0.01)
-    s_wallet = _slider("wallet cut (currency units/year)", min(w0, w_hi), 0.0, w_hi,
+    s_share = float_slider("share-of-wallet cut", s0, 0.0, max(0.5, round(float(shares.max()), 2)), 0.01)
+    s_wallet = float_slider("wallet cut (currency units/year)", min(w0, w_hi), 0.0, w_hi,
                        max(1.0, float(10 ** np.floor(np.log10(max(w_hi, 10)) - 2))), ",.0f")
 
     def redraw(readout: Any, out: Any) -> None:
@@ -79,9 +79,9 @@ def wallet_segment_explorer(
             f"{seg.attrs['wallet_cut']:,.0f}. Accounts per segment: {parts}. The grow-share accounts "
             f"still spend <b>{elsewhere:,.0f}</b> a year with competitors."
         )
-        _show(out, lambda ax: plot_wallet_segments(seg, ax=ax))
+        show_axes(out, lambda ax: plot_wallet_segments(seg, ax=ax))
 
-    return _assemble([s_share, s_wallet], redraw)
+    return explorer_box([s_share, s_wallet], redraw)
 
 
 def cross_sell_explorer(
@@ -125,7 +125,7 @@ def cross_sell_explorer(
     hi = max(1.0, float(np.floor(lifts.max() * 100) / 100))  # at the right end the best rule still counts
     lo = min(1.0, float(np.floor(lifts.min() * 100) / 100))
     n_customers = int(orders[customer].nunique())
-    s_lift = _slider("minimum lift", min(max(float(min_lift), lo), hi), lo, hi, 0.01)
+    s_lift = float_slider("minimum lift", min(max(float(min_lift), lo), hi), lo, hi, 0.01)
 
     def redraw(readout: Any, out: Any) -> None:
         m = float(s_lift.value)
@@ -147,9 +147,9 @@ def cross_sell_explorer(
             ax.set_xlabel("suggested category")
             ax.set_ylabel("customers")
 
-        _show(out, draw)
+        show_axes(out, draw)
 
-    return _assemble([s_lift], redraw)
+    return explorer_box([s_lift], redraw)
 
 
 def dashboard_explorer(histories: Mapping[str, Any], *, dataset: str | None = None, as_of: Any = None) -> Any:
@@ -228,6 +228,6 @@ def dashboard_explorer(histories: Mapping[str, Any], *, dataset: str | None = No
             delta = f" ({fmt(k, x - y, units, '+', x)})" if np.isfinite(y) else ""
             items.append(f"{labels.get(k, k)} <b>{fmt(k, x, units)}</b>{delta}")
         readout.value = f"<b>{pick.value}</b>, KPI year to {t.date()}: " + "; ".join(items) + "."
-        _show(out, lambda ax: plot_kpi_dashboard(h, mark=t, axes=ax.figure))
+        show_axes(out, lambda ax: plot_kpi_dashboard(h, mark=t, axes=ax.figure))
 
-    return _assemble([pick, when], redraw)
+    return explorer_box([pick, when], redraw)
