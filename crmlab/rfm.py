@@ -602,6 +602,7 @@ def rfm_with_cost(
     out.attrs.update(
         margin_source="monetary (revenue: an upper bound)" if margin is None else "given margin",
         top_unprofitable=int((top & out["unprofitable"]).sum()),
-        units={"margin": "currency units", "cost_to_serve": "currency units", "profit": "currency units"},
+        units={**scores.attrs.get("units", {}),
+               "margin": "currency units", "cost_to_serve": "currency units", "profit": "currency units"},
     )
     return out

@@ -211,3 +211,15 @@ def test_rfm_plots_return_labelled_axes(tiny_orders):
     for ax in (plot_rfm_heatmap(s), plot_rfm_heatmap(s, agg="count"), plot_segment_sizes(segment(s))):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         plt.close(ax.figure)
+
+
+def test_rfm_with_cost_keeps_the_units_of_the_scores():
+    import pandas as pd
+    from crmlab import rfm
+
+    orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-15"]),
+                           "amount": [10.0, 20.0, 5.0], "returned": [False, False, False]})
+    scores = rfm.score(rfm.rfm_table(orders, as_of="2024-03-01"), bins=2)
+    out = rfm.rfm_with_cost(scores, pd.Series({"a": 40.0, "b": 1.0}))
+    assert out.attrs["units"]["recency_days"] == "days"
+    assert out.attrs["units"]["profit"] == "currency units"
