@@ -3,6 +3,13 @@
 # nbval must not collect them.
 collect_ignore_glob = ["fixtures/*"]
 
+# Property tests: no per-example deadline (CI machines are shared and noisy) and a fixed
+# example sequence, so a run is reproducible.
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("crmlab", deadline=None, derandomize=True)
+_hypothesis_settings.load_profile("crmlab")
+
 
 # ---------------------------------------------------------------- exercise tests
 # A test_exercises_NN.py module defines NAME (its exercise) and small_<dataset>() builders of
