@@ -94,6 +94,9 @@ def open_lab(extra: list[str]) -> None:
     jupyter = py.parent / "jupyter"
     say(f"opening JupyterLab at {START_NOTEBOOK} (stop it with Ctrl+C) ...")
     os.chdir(ROOT)
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        say("running as root (a container?): passing --allow-root to JupyterLab")
+        extra = ["--allow-root", *extra]
     os.execv(str(jupyter), [str(jupyter), "lab", START_NOTEBOOK, *extra])
 
 
