@@ -18,7 +18,12 @@ defect rate with the conventional long-term shift of 1.5 standard deviations,
 so that 3.4 defects per million opportunities is "six sigma" (Harry &
 Schroeder 2000, *Six Sigma*).
 
-Every figure covers the *KPI year*: the twelve months that end at ``as_of``.
+Every figure covers the *KPI year*: the twelve months that end at ``as_of``,
+``as_of - 1 year < date <= as_of``. The KPI year, the active customers, the
+retention rate and the NPS come from the same functions as the case studies'
+(:func:`crmlab.diagnosis.analysis_year`, :func:`~crmlab.diagnosis.active_customers`,
+:func:`~crmlab.diagnosis.yearly_retention`, :func:`~crmlab.diagnosis.yearly_nps`),
+so both report the same figures for the same data and date.
 """
 from __future__ import annotations
 
@@ -132,26 +137,30 @@ def kpi_dashboard(
     Each KPI is computed by the crmlab module of the chapter that explains it
     (column ``chapter``); returned orders are left out of revenue and margin.
 
-    * base: ``customers`` signed up by ``as_of``; ``active_customers`` with an
-      order in the KPI year; ``new_customers`` signed up in it and their mean
-      ``acquisition_cost`` (:func:`crmlab.acquisition.acquisition_quality`);
-    * value: ``revenue``, ``gross_margin``, ``revenue_per_active`` (per active
-      customer), ``top20_share`` (share of revenue of the top ``top`` of
-      buyers, :func:`crmlab.segmentation.top_share`), ``mean_clv`` = the
-      retention model ``m·r/(1+d−r)`` with m = gross margin per active customer,
-      r = the yearly retention rate and d = ``discount``
+    * base: ``customers`` signed up by ``as_of``; ``active_customers`` with at
+      least one order in the KPI year, a returned one included (chapter 09's
+      definition, :func:`crmlab.diagnosis.active_customers`); ``new_customers``
+      signed up in it and their mean ``acquisition_cost``
+      (:func:`crmlab.acquisition.acquisition_quality`);
+    * value: ``revenue``, ``gross_margin``, ``revenue_per_active`` (revenue ÷
+      active customers), ``top20_share`` (share of revenue of the top ``top``
+      of buyers, the customers with revenue,
+      :func:`crmlab.segmentation.top_share`), ``mean_clv`` = the retention
+      model ``m·r/(1+d−r)`` with m = gross margin per active customer, r = the
+      yearly retention rate and d = ``discount``
       (:func:`crmlab.clv.retention_clv`), ``customer_equity`` = mean CLV ×
       active customers;
     * retention: ``retention_rate`` and ``churn_rate`` of the KPI year against
-      the year before (:func:`crmlab.loyalty.retention_rates`: (end − new) ÷
-      start), ``at_risk`` = customers past their churn warning point by at most
+      the twelve months before (:func:`crmlab.diagnosis.yearly_retention`, the
+      rate of :func:`crmlab.loyalty.retention_rates`: (end − new) ÷ start),
+      ``at_risk`` = customers past their churn warning point by at most
       ``max_ratio`` times (:func:`crmlab.loyalty.at_risk`), ``in_decline`` =
       customers in the decline stage (:func:`crmlab.lifecycle.classify_stages`);
-    * satisfaction: ``nps`` of the survey answers of the KPI year,
-      ``complaints_per_1000_orders`` and ``complaints_resolved``
-      (:func:`crmlab.satisfaction.complaint_summary`) and ``complaint_sigma``,
-      the sigma level of complaint handling with an unresolved complaint as the
-      defect (:func:`sigma_level`);
+    * satisfaction: ``nps`` of the survey answers of the KPI year
+      (:func:`crmlab.diagnosis.yearly_nps`), ``complaints_per_1000_orders``
+      and ``complaints_resolved`` (:func:`crmlab.satisfaction.complaint_summary`)
+      and ``complaint_sigma``, the sigma level of complaint handling with an
+      unresolved complaint as the defect (:func:`sigma_level`);
     * ``share_of_wallet``: our revenue ÷ the accounts' category spend in the
       last complete calendar year (datasets with ``wallets`` only).
 
@@ -181,7 +190,7 @@ def kpi_dashboard(
     >>> bool(abs(kpi.loc["churn_rate", "value"] + kpi.loc["retention_rate", "value"] - 1) < 1e-12)
     True
     """
-    from crmlab import acquisition, clv, lifecycle, loyalty, profitability, satisfaction, segmentation
+    from crmlab import acquisition, clv, diagnosis, lifecycle, loyalty, profitability, satisfaction, segmentation
 
     table, key = _base_table(ds)
     d = check_range("discount", discount, lo=0, lo_open=False)
@@ -192,24 +201,22 @@ def kpi_dashboard(
     if not len(orders):
         raise CRMDataError("table 'orders' is empty: the dashboard needs orders. Load a dataset with orders.")
     t = _as_of(ds, as_of, orders, "order_date")
-    # The KPI year: shift the dates so that as_of falls on a calendar year end, then the
-    # last calendar year of the shifted dates is the twelve months ending at as_of.
-    shift = pd.Timestamp(year=t.year, month=12, day=31) - t
-    start = pd.Timestamp(year=t.year, month=1, day=1) - shift
+    start = t - pd.DateOffset(years=1) + pd.Timedelta(days=1)  # first day of the KPI year
     notes: dict[str, str] = {}
     upto = orders.loc[orders["order_date"] <= t]
-    year = upto.loc[upto["order_date"] >= start]
+    year = diagnosis.analysis_year(upto, t)
     v: dict[str, float] = {}
 
     v["customers"] = int((base["signup_date"] <= t).sum())
-    rates = loyalty.retention_rates(upto.assign(order_date=upto["order_date"] + shift), customer=key, freq="YE")
-    last = rates.iloc[-1]
-    v["active_customers"] = int(last["customers_end"])
-    v["retention_rate"], v["churn_rate"] = float(last["retention"]), float(last["churn"])
-    if np.isnan(v["retention_rate"]):
+    v["active_customers"] = len(diagnosis.active_customers(upto, t, customer=key))
+    try:
+        rates = diagnosis.yearly_retention(upto, t, customer=key)
+        v["retention_rate"], v["churn_rate"] = float(rates["retention"]), float(rates["churn"])
+    except CRMDataError:  # nobody ordered in the twelve months before the KPI year
+        v["retention_rate"] = v["churn_rate"] = np.nan
         notes["retention_rate"] = notes["churn_rate"] = "no orders in the year before the KPI year"
 
-    new = base.loc[(base["signup_date"] >= start) & (base["signup_date"] <= t)]
+    new = diagnosis.analysis_year(base.loc[base["signup_date"] <= t], t, date="signup_date")
     v["new_customers"] = len(new)
     if len(new):
         theirs = upto.loc[upto[key].isin(new[key])]
@@ -248,9 +255,10 @@ def kpi_dashboard(
 
     if "surveys" in set(ds) and len(ds["surveys"]):
         sv = ds["surveys"]
-        answers = sv.loc[(sv["survey_date"] >= start) & (sv["survey_date"] <= t), "recommend"]
-        v["nps"] = satisfaction.nps(answers).nps if len(answers) else np.nan
-        if not len(answers):
+        if len(diagnosis.analysis_year(sv, t, date="survey_date")):
+            v["nps"] = diagnosis.yearly_nps(sv, t).nps
+        else:
+            v["nps"] = np.nan
             notes["nps"] = "no survey answers in the KPI year"
     else:
         v["nps"] = np.nan
@@ -259,7 +267,7 @@ def kpi_dashboard(
     inter = ds["interactions"] if "interactions" in set(ds) else None
     complaints = 0
     if inter is not None:
-        inter = inter.loc[(inter["date"] >= start) & (inter["date"] <= t)]
+        inter = diagnosis.analysis_year(inter, t, date="date")
         complaints = int((inter["kind"] == "complaint").sum())
     if complaints:
         cs = satisfaction.complaint_summary(inter, orders=year, customer=key).loc["all"]

@@ -4,9 +4,10 @@ The case-study notebooks (``notebooks/case_*.ipynb``) compute their figures with
 the analytics modules (rfm, segmentation, clv, loyalty, satisfaction,
 acquisition, profitability, lifecycle). This module holds what is left: loading
 a case's data for a set of parameters and cutting it at the analysis date, a
-few figures the analytics modules do not give in this form (retention over the
-twelve months before any date, the churn warning list with the value at risk,
-share of wallet over those twelve months), the catalogue of recorded figures
+few figures the analytics modules do not give in this form (the active
+customers, retention and NPS of the twelve months before any date, the churn
+warning list with the value at risk, share of wallet over those twelve months),
+the catalogue of recorded figures
 (:data:`RETAIL_FIGURES`, :data:`B2B_FIGURES`), the service-level plan of the
 B2B case and the rules that turn the figures into recommendations.
 
@@ -20,6 +21,11 @@ others. Sources for the measures: Reichheld (2003) for NPS, Martilla & James
 Narayanan (2001) for time-driven ABC and the whale curve, Keiningham et al.
 (2011) for share of wallet, Zeithaml, Rust & Lemon (2001) for serving customer
 tiers differently.
+
+The twelve months up to the analysis date are the *analysis year*; the chapter
+11 dashboard (:func:`crmlab.dashboard.kpi_dashboard`) calls the same functions
+for its *KPI year*, so a case study and the dashboard give the same active
+customers, retention and NPS for the same data and date.
 """
 from __future__ import annotations
 
@@ -46,7 +52,9 @@ __all__ = [
     "load_case",
     "cut_at",
     "analysis_year",
+    "active_customers",
     "yearly_retention",
+    "yearly_nps",
     "customer_value",
     "warning_list",
     "window_share_of_wallet",
@@ -99,10 +107,10 @@ class Figure:
 #: The figures the retail case study records (name -> unit, label). Money in the run's currency.
 RETAIL_FIGURES: dict[str, Figure] = {
     "customers": Figure("customers", "Customers in the base (signed up by the analysis date)"),
-    "active_customers": Figure("customers", "Active customers (bought in the analysis year)"),
+    "active_customers": Figure("customers", "Active customers (ordered in the analysis year)"),
     "revenue": Figure("{currency}", "Revenue in the analysis year (returns excluded)"),
     "revenue_per_active": Figure("{currency}", "Revenue per active customer"),
-    "top20_share": Figure("share", "Revenue share of the top 20% of active customers"),
+    "top20_share": Figure("share", "Revenue share of the top 20% of buying customers"),
     "champions": Figure("customers", "RFM Champions"),
     "rfm_at_risk": Figure("customers", "RFM 'At risk' and 'Can't lose them' customers"),
     "margin_rate": Figure("share", "Gross margin rate used for customer value"),
@@ -113,7 +121,7 @@ RETAIL_FIGURES: dict[str, Figure] = {
     "at_risk_count": Figure("customers", "Customers on the churn warning list"),
     "value_at_risk": Figure("{currency}", "Customer lifetime value on the warning list"),
     "lapsed_count": Figure("customers", "Customers long past their warning point (win-back)"),
-    "nps": Figure("points", "Net Promoter Score"),
+    "nps": Figure("points", "Net Promoter Score (survey answers of the analysis year)"),
     "concentrate_here": Figure("", "Attributes to concentrate on (importance-performance)"),
     "complaint_rate": Figure("complaints per active customer", "Complaints in the analysis year"),
     "complaint_recovery": Figure("share", "Complaints resolved to satisfaction (recovered)"),
@@ -317,6 +325,9 @@ def cut_at(ds: "Dataset", date: Any) -> "Dataset":
 def analysis_year(table: "pd.DataFrame", as_of: Any, *, date: str = "order_date") -> "pd.DataFrame":
     """Rows of the twelve months up to ``as_of``: ``as_of - 1 year < date <= as_of``.
 
+    This is the *analysis year* of the case studies and the *KPI year* of
+    :func:`crmlab.dashboard.kpi_dashboard`.
+
     Examples
     --------
     >>> import pandas as pd
@@ -329,6 +340,73 @@ def analysis_year(table: "pd.DataFrame", as_of: Any, *, date: str = "order_date"
     as_of = pd.Timestamp(as_of)
     when = table[date]
     return table.loc[(when > as_of - pd.DateOffset(years=1)) & (when <= as_of)]
+
+
+def active_customers(orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id",
+                     date: str = "order_date") -> "pd.Index":
+    """The customers active in the analysis year: at least one order in the twelve months up to ``as_of``.
+
+    The definition of chapter 09 (:func:`crmlab.loyalty.retention_rates`):
+    a returned order counts, because the visit happened, so a customer whose
+    only orders of the year were returned is active with zero revenue. These
+    are the ``customers_end`` of :func:`yearly_retention`, the denominator of
+    revenue per active customer and of complaints per active customer, and the
+    ``active_customers`` of :func:`crmlab.dashboard.kpi_dashboard`.
+
+    Returns
+    -------
+    The sorted customer ids (``pd.Index`` named ``customer``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "returned": [False, False, True, False],
+    ...     "order_date": pd.to_datetime(["2023-12-31", "2024-03-01", "2024-05-01", "2024-07-01"])})
+    >>> active_customers(o, "2024-12-31").tolist()  # c returned its only order and still counts
+    ['a', 'b', 'c']
+    """
+    import pandas as pd
+
+    ids = analysis_year(orders, as_of, date=date)[customer].unique()
+    return pd.Index(sorted(ids), name=customer)
+
+
+def yearly_nps(surveys: "pd.DataFrame", as_of: Any, *, date: str = "survey_date",
+               recommend: str = "recommend") -> Any:
+    """Net Promoter Score of the survey answers given in the twelve months up to ``as_of``.
+
+    :func:`crmlab.satisfaction.nps` (Reichheld 2003) over the answers of the
+    analysis year only, like every other figure of the year: older answers
+    describe how customers felt then, not now.
+
+    Returns
+    -------
+    :class:`crmlab.satisfaction.NPSResult` (``nps`` in points, -100..100, and
+    the shares of promoters, passives and detractors).
+
+    Raises
+    ------
+    CRMDataError when no answer falls in the analysis year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"recommend": [0, 10, 9, 7, 3],
+    ...     "survey_date": pd.to_datetime(["2023-05-01", "2024-04-01", "2024-05-01", "2024-08-01", "2024-09-01"])})
+    >>> yearly_nps(s, "2024-12-31").nps  # 2023's 0 left out: 50% promoters - 25% detractors
+    25.0
+    """
+    import pandas as pd
+
+    from crmlab import satisfaction
+
+    answers = analysis_year(surveys, as_of, date=date)[recommend]
+    if not len(answers):
+        raise CRMDataError(
+            f"table 'surveys', column '{date}': no survey answer in the twelve months up to "
+            f"{pd.Timestamp(as_of).date()}, so there is no NPS for that year; choose a later date or add survey answers."
+        )
+    return satisfaction.nps(answers)
 
 
 def yearly_retention(orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id",
@@ -355,8 +433,8 @@ def yearly_retention(orders: "pd.DataFrame", as_of: Any, *, customer: str = "cus
     as_of = pd.Timestamp(as_of)
     year = pd.DateOffset(years=1)
     when, who = orders[date], orders[customer]
-    end = set(who[(when > as_of - year) & (when <= as_of)])
-    start = set(who[(when > as_of - 2 * year) & (when <= as_of - year)])
+    end = set(active_customers(orders, as_of, customer=customer, date=date))
+    start = set(active_customers(orders, as_of - year, customer=customer, date=date))
     before = set(who[when <= as_of - year])
     new = end - before
     if not start:
@@ -712,7 +790,7 @@ def retail_recommendations(figures: Mapping[str, Any], *, currency: str = "EUR",
     Examples
     --------
     >>> f = dict(churn_rate=0.42, at_risk_count=198, value_at_risk=33500.0, lapsed_count=1750,
-    ...          top20_share=0.63, champions=419, nps=18.5, concentrate_here="on-time delivery",
+    ...          top20_share=0.63, champions=419, nps=27.8, concentrate_here="on-time delivery",
     ...          complaint_recovery=0.54, unrecovered_churn_ratio=1.8, best_channel="referral",
     ...          best_channel_equity=155.0, worst_channel="social", worst_channel_equity=66.0,
     ...          acquisition_cost=22.3, mean_clv=160.0)
@@ -907,23 +985,23 @@ def retail_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[s
 
     Examples
     --------
-    >>> f = dict(customers=3000, active_customers=1635, revenue=780537.0, revenue_per_active=477.4,
+    >>> f = dict(customers=3000, active_customers=1650, revenue=780537.0, revenue_per_active=473.1,
     ...          top20_share=0.625, churn_rate=0.412, mean_clv=161.6, at_risk_count=198,
-    ...          value_at_risk=33531.6, nps=18.5, complaint_rate=0.2, complaint_recovery=0.54,
+    ...          value_at_risk=33531.6, nps=27.8, complaint_rate=0.2, complaint_recovery=0.54,
     ...          best_channel="referral", worst_channel="social")
     >>> retail_facts(f)[0]
-    '1,635 of 3,000 customers bought in the analysis year, for 780,537 EUR (477 EUR each).'
+    '1,650 of 3,000 customers ordered in the analysis year, for 780,537 EUR (473 EUR per active customer).'
     """
     f, cur = figures, currency
     return [
-        f"{f['active_customers']:,} of {f['customers']:,} customers bought in the analysis year, for "
-        f"{_money(f['revenue'], cur)} ({_money(f['revenue_per_active'], cur)} each).",
-        f"The top 20% of active customers bring {f['top20_share']:.0%} of revenue.",
+        f"{f['active_customers']:,} of {f['customers']:,} customers ordered in the analysis year, for "
+        f"{_money(f['revenue'], cur)} ({_money(f['revenue_per_active'], cur)} per active customer).",
+        f"The top 20% of buying customers bring {f['top20_share']:.0%} of revenue.",
         f"Churn over the year: {f['churn_rate']:.0%}; a customer is worth {_money(f['mean_clv'], cur)} on average "
         f"over the next {CLV_HORIZON_YEARS} years.",
         f"{f['at_risk_count']:,} customers are on the churn warning list, holding "
         f"{_money(f['value_at_risk'], cur)} of customer lifetime value.",
-        f"NPS {f['nps']:+.0f}; {f['complaint_rate']:.2f} complaints per active customer, "
+        f"NPS {f['nps']:+.0f} over the year; {f['complaint_rate']:.2f} complaints per active customer, "
         f"{f['complaint_recovery']:.0%} of them recovered.",
         f"Best acquisition channel: {f['best_channel']}; weakest: {f['worst_channel']}.",
     ]

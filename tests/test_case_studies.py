@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab import datasets, diagnosis, loyalty, profitability, satisfaction, segmentation
+from crmlab import dashboard, datasets, diagnosis, loyalty, profitability, satisfaction, segmentation
 from crmlab.casestudy import load_param_file, read_figures, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,15 @@ def _rules(recommendations: list[str]) -> list[str]:
     return sorted(r.split("]:")[0] + "]" for r in recommendations)
 
 
+def _year(table: pd.DataFrame, as_of: pd.Timestamp, date: str = "order_date") -> pd.DataFrame:
+    """The twelve months up to as_of (the analysis year of the case, the KPI year of the dashboard)."""
+    when = table[date]
+    return table.loc[(when > as_of - pd.DateOffset(years=1)) & (when <= as_of)]
+
+
 def _kept_year(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    when = orders["order_date"]
-    return orders.loc[(when > as_of - pd.DateOffset(years=1)) & (when <= as_of) & ~orders["returned"]]
+    year = _year(orders, as_of)
+    return year.loc[~year["returned"]]
 
 
 # ---------------------------------------------------------------- retail
@@ -91,8 +97,11 @@ def test_retail_figures_match_a_recomputation(retail, run, data):
     year = _kept_year(ds.orders, ds.as_of)
     per_customer = year.groupby("customer_id")["amount"].sum()
     assert fig["customers"] == len(ds.customers)
-    assert fig["active_customers"] == per_customer.size
+    # active = at least one order in the year, a returned one included (chapter 09's definition)
+    active = _year(ds.orders, ds.as_of)["customer_id"].nunique()
+    assert fig["active_customers"] == active >= per_customer.size
     assert fig["revenue"] == pytest.approx(per_customer.sum())
+    assert fig["revenue_per_active"] == pytest.approx(per_customer.sum() / active)
     # top 20%: the largest 20% of customers' revenue over the total (interpolated at 0.2 n)
     assert fig["top20_share"] == pytest.approx(segmentation.top_share(per_customer, 0.2))
     ranked = np.sort(per_customer.to_numpy())[::-1]
@@ -103,8 +112,14 @@ def test_retail_figures_match_a_recomputation(retail, run, data):
     start = set(who[(when > ds.as_of - pd.DateOffset(years=2)) & (when <= ds.as_of - pd.DateOffset(years=1))])
     new = end - set(who[when <= ds.as_of - pd.DateOffset(years=1)])
     assert fig["churn_rate"] == pytest.approx(1 - (len(end) - len(new)) / len(start))
-    answers = ds.surveys["recommend"]
+    # NPS of the answers of the analysis year only: % promoters (9-10) - % detractors (0-6)
+    answers = _year(ds.surveys, ds.as_of, "survey_date")["recommend"]
+    assert 0 < len(answers) < len(ds.surveys)
     assert fig["nps"] == pytest.approx(100 * ((answers >= 9).mean() - (answers <= 6).mean()), abs=1e-6)
+    # retention model m r / (1 + d - r), m = margin rate x revenue per active customer, d = 0.1
+    r = 1 - fig["churn_rate"]
+    assert fig["retention_model_clv"] == pytest.approx(
+        fig["margin_rate"] * per_customer.sum() / active * r / (1.1 - r))
     risk = loyalty.at_risk(ds.orders, loyalty.churn_warning_points(ds.orders), as_of=ds.as_of)
     assert fig["at_risk_count"] == int((risk["ratio"] <= 2).sum())
     assert fig["lapsed_count"] == int((risk["ratio"] > 2).sum())
@@ -116,6 +131,17 @@ def test_retail_figures_match_a_recomputation(retail, run, data):
     channels = ds.customers["acquisition_channel"].astype(str).unique()
     assert fig["best_channel"] in channels and fig["worst_channel"] in channels
     assert fig["best_channel_equity"] >= fig["worst_channel_equity"]
+
+
+def test_retail_case_and_dashboard_report_the_same_kpis(retail):
+    # same data, same date (the end of the data), same discount rate 0.1, margin rate from the data
+    _, out = retail
+    fig = read_figures(out / "default.ipynb")
+    kpi = dashboard.kpi_dashboard(datasets.load("retail"))["value"]
+    for case, board in [("active_customers", "active_customers"), ("revenue", "revenue"),
+                        ("revenue_per_active", "revenue_per_active"), ("top20_share", "top20_share"),
+                        ("churn_rate", "churn_rate"), ("nps", "nps"), ("retention_model_clv", "mean_clv")]:
+        assert fig[case] == pytest.approx(kpi[board]), case
 
 
 def test_retail_summary_speaks_about_its_own_run(retail):
@@ -163,7 +189,8 @@ def test_b2b_figures_match_a_recomputation(b2b, run, data):
     ds = data()
     year = _kept_year(ds.orders, ds.as_of)
     assert fig["accounts"] == len(ds.accounts)
-    assert fig["active_accounts"] == year["account_id"].nunique()
+    active = _year(ds.orders, ds.as_of)["account_id"].unique()  # a returned order counts as a visit
+    assert fig["active_accounts"] == len(active) == dashboard.kpi_dashboard(ds).loc["active_customers", "value"]
     assert fig["revenue"] == pytest.approx(year["amount"].sum())
     assert fig["gross_margin"] == pytest.approx(year["gross_margin"].sum())
     # time-driven ABC over 2024: driver rate = department cost per minute x unit minutes
@@ -186,8 +213,9 @@ def test_b2b_figures_match_a_recomputation(b2b, run, data):
     idle = (capacity["practical_minutes"] - used) * capacity["annual_cost"] / capacity["practical_minutes"]
     assert fig["unused_capacity_cost"] == pytest.approx(idle.clip(lower=0).sum())
     sow = ds.wallets.loc[ds.wallets["year"] == 2024].set_index("account_id")["category_spend"]
-    spend = year.groupby("account_id")["amount"].sum()
-    assert fig["mean_share_of_wallet"] == pytest.approx((spend / sow.reindex(spend.index)).mean())
+    # over all active accounts: one whose orders were all returned spent 0 with us
+    spend = year.groupby("account_id")["amount"].sum().reindex(active, fill_value=0.0)
+    assert fig["mean_share_of_wallet"] == pytest.approx((spend / sow.reindex(active)).mean())
     assert fig["key_accounts"] <= math.ceil(0.2 * fig["active_accounts"])
     handling = satisfaction.complaint_summary(ds.interactions, orders=ds.orders, customer="account_id")
     assert 0 <= fig["complaint_recovery"] <= 1 and handling.loc["all", "complaints"] > 0

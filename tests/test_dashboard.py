@@ -170,6 +170,30 @@ def test_retail_churn_agrees_with_the_calendar_year():
     assert 0 < kpi.loc["top20_share", "value"] < 1 and kpi.loc["nps", "value"] > -100
 
 
+@pytest.mark.parametrize("as_of", ["2024-12-31", "2024-06-30"])
+def test_retail_kpis_recomputed_from_the_tables(as_of):
+    ds = datasets.load("retail")
+    t = pd.Timestamp(as_of)
+    kpi = dashboard.kpi_dashboard(ds, as_of=t)["value"]
+    o, s = ds.orders, ds.surveys
+    year = o.loc[(o["order_date"] > t - pd.DateOffset(years=1)) & (o["order_date"] <= t)]
+    # active: at least one order in the KPI year, a returned one included (chapter 09)
+    active = year["customer_id"].nunique()
+    assert active > year.loc[~year["returned"], "customer_id"].nunique()  # the data have return-only customers
+    assert kpi["active_customers"] == active
+    assert kpi["revenue_per_active"] == pytest.approx(year.loc[~year["returned"], "amount"].sum() / active)
+    # NPS of the KPI year's answers only: % promoters (9-10) - % detractors (0-6)
+    answers = s.loc[(s["survey_date"] > t - pd.DateOffset(years=1)) & (s["survey_date"] <= t), "recommend"]
+    assert kpi["nps"] == pytest.approx(100 * ((answers >= 9).mean() - (answers <= 6).mean()))
+
+
+def test_the_kpi_year_is_the_case_studies_analysis_year():
+    # 2024 is a leap year but the twelve months to 15 January 2024 hold no 29 February:
+    # the KPI year is 2023-01-16 .. 2024-01-15, as in crmlab.diagnosis.analysis_year
+    kpi = dashboard.kpi_dashboard(tiny(), as_of="2024-01-15")
+    assert kpi.attrs["window_start"] == pd.Timestamp("2023-01-16")
+
+
 # Standard Six Sigma conversion table (1.5 sigma shift), e.g. Harry & Schroeder (2000), *Six Sigma*:
 # 690,000 DPMO = 1 sigma, 308,537 = 2, 66,807 = 3, 6,210 = 4, 233 = 5, 3.4 = 6.
 @pytest.mark.parametrize("dpmo, sigma", [(690_000, 1), (308_537, 2), (66_807, 3), (6_210, 4), (233, 5), (3.4, 6)])

@@ -14,7 +14,7 @@ from crmlab.casestudy import CaseStudyParameterError
 
 RETAIL_FIGURES = dict(
     churn_rate=0.42, at_risk_count=198, value_at_risk=33500.0, lapsed_count=1750, top20_share=0.63,
-    champions=419, nps=18.5, concentrate_here="on-time delivery; quick answers", complaint_recovery=0.54,
+    champions=419, nps=27.8, concentrate_here="on-time delivery; quick answers", complaint_recovery=0.54,
     unrecovered_churn_ratio=1.8, best_channel="referral", best_channel_equity=155.0, worst_channel="social",
     worst_channel_equity=66.0, acquisition_cost=22.3, mean_clv=160.0)
 B2B_FIGURES = dict(
@@ -81,6 +81,38 @@ def test_yearly_retention_without_an_earlier_year_says_so():
     o = pd.DataFrame({"customer_id": ["a"], "order_date": pd.to_datetime(["2024-05-01"])})
     with pytest.raises(CRMDataError, match=r"table 'orders', column 'order_date': no order in the year before"):
         diagnosis.yearly_retention(o, "2024-12-31")
+
+
+def test_active_customers_count_a_returned_order_as_a_visit():
+    # window 2023-07-01 .. 2024-06-30: a (2024-01-10), c (2024-06-30, returned); b's order is a day too early,
+    # d's a day too late
+    o = pd.DataFrame({"customer_id": ["b", "a", "c", "d"], "returned": [False, False, True, False],
+                      "order_date": pd.to_datetime(["2023-06-30", "2024-01-10", "2024-06-30", "2024-07-01"])})
+    active = diagnosis.active_customers(o, "2024-06-30")
+    assert active.tolist() == ["a", "c"] and active.name == "customer_id"
+
+
+def test_active_customers_are_the_end_of_the_yearly_retention():
+    orders = datasets.load("retail").orders
+    for day in ("2024-06-30", "2024-12-31"):
+        assert len(diagnosis.active_customers(orders, day)) == diagnosis.yearly_retention(orders, day)["customers_end"]
+
+
+def test_yearly_nps_uses_only_the_answers_of_the_year():
+    # 2024-03-31 window is 2023-04-01 .. 2024-03-31: answers 10, 10, 6, 8 -> 50% promoters - 25% detractors;
+    # the 0 of 2023-03-31 and the 0 of 2024-04-01 fall outside
+    s = pd.DataFrame({"recommend": [0, 10, 10, 6, 8, 0],
+                      "survey_date": pd.to_datetime(["2023-03-31", "2023-04-01", "2023-12-01", "2024-02-01",
+                                                     "2024-03-31", "2024-04-01"])})
+    r = diagnosis.yearly_nps(s, "2024-03-31")
+    assert r.n == 4 and r.nps == pytest.approx(25.0)
+
+
+def test_yearly_nps_without_answers_in_the_year_says_so():
+    s = pd.DataFrame({"recommend": [9], "survey_date": pd.to_datetime(["2022-05-01"])})
+    with pytest.raises(CRMDataError, match=r"table 'surveys', column 'survey_date': no survey answer in the twelve "
+                                           r"months up to 2024-12-31"):
+        diagnosis.yearly_nps(s, "2024-12-31")
 
 
 def test_window_share_of_wallet_equals_calendar_share_at_a_year_end():
