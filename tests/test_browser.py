@@ -83,9 +83,9 @@ def test_arrow_keys_on_the_focused_handle_move_the_slider(session):
         assert keys["output_text"][0].startswith(f"retention {value}%: {100 * (value / 100) ** 10:.1f} of 100")
 
 
-def test_run_is_fast_and_server_is_gone(session):
+def test_server_is_gone_afterwards(session):
+    # Speed is not asserted here (machines are noisy); the browser driver has its own time limit.
     observed, server = session
-    assert observed["total_s"] < 60, observed["timings"]
     assert server.proc.poll() is not None, "the JupyterLab server is still running"
     with socket.socket() as s:  # nothing listens on its port any more
         assert s.connect_ex(("127.0.0.1", server.port)) != 0

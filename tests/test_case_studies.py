@@ -81,7 +81,6 @@ def test_retail_batch_runs_good_sets_and_reports_the_bad_one(retail):
     assert summary.loc[["default", "small", "student"], "status"].eq("ok").all(), summary["error"].to_dict()
     assert summary.loc["bad-discount", "status"] == "failed"
     assert summary.loc["bad-discount", "error"] == f"CaseStudyParameterError: {BAD_DISCOUNT}"
-    assert (summary.loc[["default", "small", "student"], "duration_s"] < 30).all()
 
 
 @pytest.mark.parametrize("run,data", [
@@ -175,7 +174,6 @@ def test_b2b_batch_runs_good_sets_and_reports_the_bad_one(b2b):
     error = summary.loc["bad-student", "error"]
     assert error.startswith("CaseStudyParameterError: parameter 'student_id' = 's042'")
     assert "leave n_customers = 400 and seed = 2025" in error
-    assert (summary.loc[["default", "seed7", "midyear"], "duration_s"] < 30).all()
 
 
 @pytest.mark.parametrize("run,data", [
