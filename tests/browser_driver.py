@@ -61,7 +61,7 @@ class LabServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/lab/tree/{self.notebook.name}?reset&token={self.token}"
 
-    def start(self, timeout: float = 40.0) -> "LabServer":
+    def start(self, timeout: float = 90.0) -> "LabServer":
         self.home = Path(tempfile.mkdtemp(prefix="crmlab-lab-"))
         root = self.home / "root"
         settings = self.home / "settings"

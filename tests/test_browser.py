@@ -36,7 +36,7 @@ def session():
     t0 = time.monotonic()
     server = LabServer(NOTEBOOK).start()
     try:
-        observed = run_in_browser(server, timeout_s=45)
+        observed = run_in_browser(server, timeout_s=90)
     finally:
         server.stop()
     observed["total_s"] = time.monotonic() - t0
