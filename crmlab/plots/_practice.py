@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-__all__ = ["plot_kpi_dashboard"]
+__all__ = ["plot_kpi_dashboard", "plot_crm_triangle"]
 
 #: The KPIs drawn by default: one per question a manager asks of the customer base.
 DEFAULT_DASHBOARD_KPIS: tuple[str, ...] = (
@@ -88,3 +88,31 @@ def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols
                  fontsize=12, fontweight="bold")
     fig.tight_layout()
     return axes
+
+
+def plot_crm_triangle(*, ax: Any = None) -> Any:
+    """The CRM triangle (chapter 01): philosophy, implementation and technology around the customer.
+
+    The course defines CRM on three sides at once -- a customer-centred philosophy (理念),
+    its implementation in processes and people (实施), and the information technology that
+    supports both (技术); none of them alone is CRM. Returns the Axes.
+
+    Examples
+    --------
+    >>> ax = plot_crm_triangle()
+    >>> ax.get_title()
+    'The CRM triangle'
+    """
+    from crmlab.plots._common import new_axes
+
+    ax = new_axes(ax, (6, 4.6))
+    corners = [(0.0, 0.0), (1.0, 0.0), (0.5, 0.87), (0.0, 0.0)]
+    ax.fill(*zip(*corners), alpha=0.12)
+    ax.plot(*zip(*corners), lw=3)
+    ax.text(0.12, 0.51, "Philosophy\n(customer-centred idea)", rotation=60, ha="center", va="center")
+    ax.text(0.88, 0.51, "Implementation\n(processes, people)", rotation=-60, ha="center", va="center")
+    ax.text(0.5, -0.09, "Technology (information systems, CRM software)", ha="center", va="center")
+    ax.text(0.5, 0.3, "the\ncustomer", ha="center", va="center", fontsize=14, fontweight="bold")
+    ax.set(title="The CRM triangle", xlim=(-0.15, 1.15), ylim=(-0.18, 0.95), aspect="equal")
+    ax.axis("off")
+    return ax
