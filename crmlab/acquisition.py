@@ -80,15 +80,18 @@ def acquisition_quality(
     * ``new_customers``, ``acquisition_spend``, ``acquisition_cost`` (spend per new customer);
     * customers whose first period is complete by ``as_of`` (``matured``):
       ``first_period_revenue`` and ``first_period_margin`` per customer,
-      ``acquisition_equity`` = first-period margin - acquisition cost (per
-      customer; ``acquisition_equity_total`` for the channel) and
-      ``cost_share_of_equity`` = acquisition cost ÷ first-period margin (the
-      share of the gross acquisition equity that winning the customers ate up;
-      above 1 the first period did not pay the acquisition back);
+      ``first_period_cost`` (the mean acquisition cost of these same customers),
+      ``acquisition_equity`` = first-period margin - first-period cost (per
+      customer, so the three columns subtract exactly; ``acquisition_equity_total``
+      for the channel) and ``cost_share_of_margin`` = first-period cost ÷
+      first-period margin (the share of the first-period margin that winning the
+      customers ate up; above 1 the first period did not pay the acquisition back);
     * customers whose second period is complete (``matured_2``):
       ``retained_share`` (ordered again in days [h, 2h) after signup),
-      ``retention_revenue`` (revenue in that second period per customer) and
-      ``cost_to_retention_revenue`` = acquisition cost ÷ retention revenue;
+      ``retention_revenue`` (revenue in that second period per customer
+      acquired, those who left counting 0), ``revenue_per_retained`` (the same
+      revenue per customer who ordered in the second period) and
+      ``cost_to_retention_revenue`` = their acquisition cost ÷ retention revenue;
     * ``new_revenue_share`` and ``new_profit_share``: revenue and margin of
       orders placed within a customer's first period, as a share of all
       revenue and margin in the data (channels add up to the whole);
@@ -154,12 +157,14 @@ def acquisition_quality(
             "matured": len(m1),
             "first_period_revenue": m1["rev1"].mean(),
             "first_period_margin": m1["mar1"].mean(),
+            "first_period_cost": m1["cost"].mean(),
             "acquisition_equity": eq.mean(),
             "acquisition_equity_total": eq.sum(),
-            "cost_share_of_equity": m1["cost"].sum() / m1["mar1"].sum() if m1["mar1"].sum() > 0 else np.nan,
+            "cost_share_of_margin": m1["cost"].sum() / m1["mar1"].sum() if m1["mar1"].sum() > 0 else np.nan,
             "matured_2": len(m2),
             "retained_share": m2["active2"].mean(),
             "retention_revenue": m2["rev2"].mean(),
+            "revenue_per_retained": m2.loc[m2["active2"], "rev2"].mean() if m2["active2"].any() else np.nan,
             "cost_to_retention_revenue": m2["cost"].mean() / m2["rev2"].mean() if m2["rev2"].sum() > 0 else np.nan,
             "new_revenue_share": nr / tot_rev if tot_rev > 0 else np.nan,
             "new_profit_share": nm / tot_mar if tot_mar != 0 else np.nan,
@@ -333,6 +338,7 @@ def co_purchase(
     level: str = "customer",
     basket: str = "order_id",
     min_count: int = 1,
+    returned: str | None = "returned",
 ) -> pd.DataFrame:
     """Pairwise co-purchase rules A → B with support, confidence and lift.
 
@@ -340,7 +346,9 @@ def co_purchase(
     or a basket (``level="basket"``, grouped by ``basket``). Over N transactions:
     ``support = n(A and B) / N``, ``confidence = n(A and B) / n(A)``,
     ``lift = confidence / (n(B) / N)`` (> 1: B is bought with A more often than
-    by chance).
+    by chance). Returned orders are no purchase: they are left out (flag
+    column ``returned``; ``None`` keeps every row) and counted in
+    ``attrs["excluded"]``.
 
     Returns
     -------
@@ -360,6 +368,8 @@ def co_purchase(
     tx = customer if level == "customer" else basket
     df = check_table(orders, "orders", {tx: "id", item: "category"})
     k = int(check_range("min_count", min_count, lo=1))
+    attrs: dict = {}
+    df = _drop_returns(df, returned, attrs)
     tc, ic, t_ids, i_ids = _incidence(df, tx, item)
     from scipy import sparse
 
@@ -374,6 +384,7 @@ def co_purchase(
         "antecedent": np.asarray(i_ids)[a], "consequent": np.asarray(i_ids)[b], "n_both": nab.astype(np.int64),
         "support": nab / n_t, "confidence": conf, "lift": conf / (count[b] / n_t),
     }).sort_values(["lift", "antecedent", "consequent"], ascending=[False, True, True], ignore_index=True)
+    out.attrs.update(attrs)
     out.attrs.update(level=level, transactions=n_t,
                      item_support=pd.Series(count / n_t, index=pd.Index(i_ids, name=item), name="support"))
     return out
@@ -386,19 +397,26 @@ def next_best_category(
     customer: str = "customer_id",
     item: str = "category",
     top_n: int = 3,
-    metric: str = "confidence",
+    metric: str = "lift",
     min_lift: float = 1.0,
 ) -> pd.DataFrame:
     """Suggest, per customer, the categories they have not bought yet that their purchases point to.
 
-    The score of a category B for a customer is the highest ``metric``
-    (confidence or lift) of a rule A → B with lift >= ``min_lift`` whose
-    antecedent A the customer has bought; ``because`` names that A.
-    Categories already bought are never suggested.
+    The score of a category B for a customer is the highest ``metric`` of a
+    rule A → B with lift >= ``min_lift`` whose antecedent A the customer has
+    bought; ``because`` names that A. Categories already bought are never
+    suggested. The default ranks by **lift**: how much more often buyers of A
+    buy B than customers in general -- what buying A says about the customer.
+    Ranking by ``"confidence"`` instead favours the categories most customers
+    buy anyway (a popular category tops most lists whatever the customer bought).
+    ``confidence`` (the share of A's buyers who also bought B) is returned
+    beside the score: a baseline for planning, not the share who will respond
+    to an offer.
 
     Returns
     -------
-    DataFrame with ``customer``, ``rank`` (1 = best), ``item``, ``score``, ``because``.
+    DataFrame with ``customer``, ``rank`` (1 = best), ``item``, ``score``, ``because`` and
+    ``confidence`` (of the rule ``because`` → ``item``).
 
     Examples
     --------
@@ -421,7 +439,10 @@ def next_best_category(
     rl = rl.loc[known]
     m = len(items)
     S = np.zeros((m, m))
-    S[items.get_indexer(rl["antecedent"]), items.get_indexer(rl["consequent"])] = rl[metric].to_numpy(float)
+    C = np.zeros((m, m))
+    ia, ib = items.get_indexer(rl["antecedent"]), items.get_indexer(rl["consequent"])
+    S[ia, ib] = rl[metric].to_numpy(float)
+    C[ia, ib] = rl["confidence"].to_numpy(float) if "confidence" in rl.columns else np.nan
     owned = np.zeros((len(c_ids), m), dtype=bool)
     owned[tc, ic] = True
     parts = []
@@ -441,9 +462,11 @@ def next_best_category(
         cols = best.ravel()
         sc = score[rows, cols]
         ok = sc > 0
+        because = why[rows, cols][ok]
         parts.append(pd.DataFrame({
             customer: np.asarray(c_ids)[s0 + rows[ok]], "rank": np.tile(np.arange(1, k + 1), len(ow))[ok],
-            item: np.asarray(i_ids)[cols[ok]], "score": sc[ok], "because": np.asarray(i_ids)[why[rows, cols][ok]],
+            item: np.asarray(i_ids)[cols[ok]], "score": sc[ok], "because": np.asarray(i_ids)[because],
+            "confidence": C[because, cols[ok]],
         }))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     out.attrs.update(metric=metric, min_lift=min_lift, top_n=top_n)

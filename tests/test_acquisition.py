@@ -43,7 +43,7 @@ def test_acquisition_quality_hand_values():
     assert web["acquisition_cost"] == 40.0 and store["acquisition_spend"] == 30.0
     # web: first-year margins a 80, b 20 -> equity (80-50) + (20-30) = 20, per customer 10
     assert web["acquisition_equity"] == 10.0 and web["acquisition_equity_total"] == 20.0
-    assert web["cost_share_of_equity"] == pytest.approx(80 / 100)
+    assert web["cost_share_of_margin"] == pytest.approx(80 / 100)
     # second year (days 365..730): a bought 100 -> retained 1 of 2, retention revenue 50 per customer
     assert web["retained_share"] == 0.5 and web["retention_revenue"] == 50.0
     assert web["cost_to_retention_revenue"] == pytest.approx(40 / 50)
@@ -158,7 +158,7 @@ def test_next_best_category_never_suggests_what_was_bought():
     o = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c", "d", "d", "e"],
                       "category": ["tea", "cups", "tea", "cups", "tea", "cake", "cups", "cake"]})
     rules = co_purchase(o)
-    nb = next_best_category(o, rules, min_lift=0.0)
+    nb = next_best_category(o, rules, min_lift=0.0, metric="confidence")
     bought = set(map(tuple, o[["customer_id", "category"]].to_numpy()))
     assert not any((c, i) in bought for c, i in nb[["customer_id", "category"]].to_numpy())
     # c bought tea only: tea -> cups has confidence 2/3, tea -> cake has none

@@ -37,7 +37,7 @@ def pair_rule(ds):
     """The co-purchase rule PAIR[0] -> PAIR[1] at customer level."""
     from crmlab.acquisition import co_purchase
 
-    rules = co_purchase(ds.orders).set_index(["antecedent", "consequent"])
+    rules = co_purchase(ds.orders, returned=None).set_index(["antecedent", "consequent"])
     return rules.loc[PAIR], rules.attrs["transactions"]
 
 
