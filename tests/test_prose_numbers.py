@@ -47,7 +47,7 @@ ALLOWED: list[tuple[str, str, str]] = [
     ("", r"\b360\s*°", "the 360° customer profile (a name)"),
     ("", r"\b10C\b|\b4Ps?\b|\b7Ps?\b|\b4Cs?\b", "names of frameworks: 10C, 4P, 4C"),
     ("", r"\bA\s*[-–]\s*D\b|\bABC\b", "pattern and class letters"),
-    ("", r"\bShift\s*\+\s*Enter\b", "key names"),
+    ("", r"\bShift\s*\+\s*Enter\b", "key names such as Shift+Enter (not numbers)"),
     # --- constants from formulas and from the literature (each with its source)
     ("", r"[-−]\s*100\s+to\s+\+?\s*100\b", "the range of NPS, -100 to +100 points (Reichheld 2003)"),
     ("03", r"\b1\s*[-–]\s*4\s*[-–]\s*15\s*[-–]\s*80\b", "the customer pyramid's 1-4-15-80 split (Curry & Curry 2000)"),
