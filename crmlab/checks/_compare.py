@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from crmlab.checks._messages import _examples, _fmt, _kind
+from crmlab.checks._messages import _examples, _fmt, _how_far, _kind, _plural, _verb
 from crmlab.checks._results import NOT_ANSWERED, Fail
 
 
@@ -56,30 +56,100 @@ def _as_scalar(answer: Any, what: str, hint: str) -> float:
     return value
 
 
+#: Decimals beyond which a number is taken as unrounded (the rounding policy looks no further).
+_MAX_DECIMALS = 12
+
+
+def decimals_of(values: Any) -> "np.ndarray":
+    """How many decimals each number is written with (its shortest exact decimal form), at most 12.
+
+    Examples
+    --------
+    >>> decimals_of([4.19, 0.707, 12.0, 1/3]).tolist()
+    [2, 3, 0, 12]
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.shape, _MAX_DECIMALS, dtype=int)
+    todo = np.isfinite(v)
+    for d in range(_MAX_DECIMALS):
+        hit = todo & (np.abs(v - np.round(v, d)) <= 1e-9 * 10.0 ** -d * np.maximum(1.0, np.abs(v)))
+        out[hit] = d
+        todo &= ~hit
+    return out
+
+
+def rounded_match(got: Any, expected: Any, decimals: int | None) -> "np.ndarray":
+    """The rounding policy of every check: where ``got`` is ``expected`` as rounded by the answer.
+
+    An answer written with ``k`` decimals passes when ``k`` is at least ``decimals`` (the
+    precision the chapter prints) and the answer is the expected value rounded to ``k``
+    decimals (half a unit of its last decimal, a hair more for float noise). So 4.19 passes for
+    4.1873 when the chapter prints two decimals, 1.145 passes for 1.14548, and 0.709 fails for
+    0.7074: the more decimals a student writes, the closer they must be. ``decimals=None``
+    accepts no rounding (only the comparator's ``rtol``/``atol``).
+
+    Examples
+    --------
+    >>> rounded_match([4.19, 4.2, 1.145, 0.709], [4.1873, 4.1873, 1.14548, 0.7074], 2).tolist()
+    [True, False, True, False]
+    """
+    import numpy as np
+
+    g = np.asarray(got, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    if decimals is None:
+        return np.zeros(np.broadcast(g, e).shape, dtype=bool)
+    k = decimals_of(g)
+    half = 0.5 * 10.0 ** -k.astype(float)
+    return (k >= decimals) & (k < _MAX_DECIMALS) & (np.abs(g - e) <= half * (1 + 1e-6) + 1e-12)
+
+
+def _number_passes(value: float, exp: float, rtol: float, atol: float, decimals: int | None) -> bool:
+    return math.isclose(value, exp, rel_tol=rtol, abs_tol=atol) or bool(rounded_match(value, exp, decimals))
+
+
 def expect_number(
     answer: Any,
     expected: float,
     *,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    decimals: int | None = None,
+    also: Iterable[float] = (),
+    mistakes: Iterable[tuple[float, str]] = (),
     what: str = "the number",
     hint: str = "",
     reveal: bool = False,
     diagnose: Callable[[float, float], str | None] | None = None,
 ) -> None:
-    """Compare a number within ``rtol``/``atol``; ints, floats and numpy scalars all count.
+    """Compare a number within ``rtol``/``atol``, or rounded as the chapter prints it.
 
-    A one-element Series/array is accepted as its value. The expected value is not shown
-    unless ``reveal=True``; the message says whether the answer is too high or too low.
-    ``diagnose(got, expected)`` may return a specific message for a typical mistake.
+    Ints, floats and numpy scalars all count; a one-element Series/array is accepted as its
+    value. ``decimals`` is the precision the chapter prints: an answer rounded to that many
+    decimals (or more) passes (:func:`rounded_match`, the one rounding policy of the checks).
+    ``also`` are other right values (another correct method). ``mistakes`` are
+    ``(value, message)`` pairs of typical wrong answers computed from the same data: an answer
+    that *is* a mistake's value (to float precision) gets its message even where rounding
+    would have let it pass, so a mistake is graded the same for every student; an answer
+    that is the mistake rounded gets it too, after the answer has failed. ``diagnose(got,
+    expected)`` may return a specific message for any other typical mistake. The expected
+    value is not shown unless ``reveal=True``; the message says whether the answer is too
+    high or too low.
 
     Examples
     --------
     >>> expect_number(3.0000001, 3)
+    >>> expect_number(4.19, 4.1873, decimals=2)
     >>> expect_number(4, 3, what="the number of channels")
     Traceback (most recent call last):
     ...
     crmlab.checks.Fail: Your answer 4 is not the number of channels: it is too high (by 33.33%).
+    >>> expect_number(0.71003, 0.70744, decimals=3, mistakes=[(0.71003, "Returns are not revenue.")])
+    Traceback (most recent call last):
+    ...
+    crmlab.checks.Fail: Returns are not revenue.
     """
     value = _as_scalar(answer, what, hint)
     exp = float(expected)
@@ -87,8 +157,18 @@ def expect_number(
         raise Fail(f"Your answer is NaN (not a number), but {what} is expected.",
                    hint or "NaN often comes from the mean of an empty selection or a division by zero: "
                    "check your filter.")
-    if math.isclose(value, exp, rel_tol=rtol, abs_tol=atol):
+    rights = [exp, *(float(a) for a in also)]
+    wrongs = [(float(v), text) for v, text in mistakes
+              if math.isfinite(float(v)) and not any(math.isclose(float(v), r, rel_tol=1e-9, abs_tol=1e-12)
+                                                     for r in rights)]
+    for v, text in wrongs:  # exactly a known mistake: named, whatever the rounding allowance
+        if math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12) and not math.isclose(value, exp, rel_tol=rtol, abs_tol=atol):
+            raise Fail(text, hint)
+    if any(_number_passes(value, r, rtol, atol, decimals) for r in rights):
         return None
+    for v, text in wrongs:
+        if _number_passes(value, v, rtol, atol, decimals):
+            raise Fail(text, hint)
     if diagnose is not None:
         special = diagnose(value, exp)
         if special:
@@ -96,8 +176,7 @@ def expect_number(
     if reveal:
         raise Fail(f"Your answer is {_fmt(value)}, but {what} is {_fmt(exp)}.", hint)
     direction = "too high" if value > exp else "too low"
-    rel = f" (by {abs(value - exp) / abs(exp):.2%})" if exp != 0 else ""
-    raise Fail(f"Your answer {_fmt(value)} is not {what}: it is {direction}{rel}.", hint)
+    raise Fail(f"Your answer {_fmt(value)} is not {what}: it is {direction}{_how_far(value, exp)}.", hint)
 
 
 def first_match(got: float, expected: float, variants: Iterable[tuple[float, str]], tol: float) -> str | None:
@@ -203,7 +282,7 @@ def _exp_keys(exp: "pd.Series") -> "pd.Series":
     return exp.astype(str)
 
 
-def _compare_column(got: "pd.Series", exp: "pd.Series", rtol: float, atol: float):
+def _compare_column(got: "pd.Series", exp: "pd.Series", rtol: float, atol: float, decimals: int | None = None):
     """Boolean Series: where ``got`` differs from ``exp`` (aligned, same index).
 
     Raises Fail when the column's values are of the wrong kind altogether.
@@ -225,7 +304,7 @@ def _compare_column(got: "pd.Series", exp: "pd.Series", rtol: float, atol: float
                        "Convert text to numbers with pd.to_numeric(...).")
         g = got.astype("float64").to_numpy()
         e = exp.astype("float64").to_numpy()
-        return ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+        return ~(np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True) | rounded_match(g, e, decimals))
     if pd.api.types.is_datetime64_any_dtype(exp):
         g = pd.to_datetime(got, errors="coerce")
         return ~((g.to_numpy() == exp.to_numpy()) | (g.isna().to_numpy() & exp.isna().to_numpy()))
@@ -239,7 +318,8 @@ def _value_mismatch(got, exp, bad, entity: str, column_label: str, hint: str) ->
     first = got.index[bad][0]
     key_text = ", ".join(map(str, first)) if isinstance(first, tuple) else str(first)
     return Fail(
-        f"{n_bad:,} of {len(exp):,} {entity} have a different {column_label}, e.g. {key_text}: "
+        f"{n_bad:,} of {_plural(len(exp), entity)} {_verb(n_bad, 'has', 'have')} a different {column_label}, "
+        f"e.g. {key_text}: "
         f"you have {_fmt(got.loc[first])}, expected {_fmt(exp.loc[first])}.",
         hint,
     )
@@ -270,6 +350,7 @@ def expect_series(
     *,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    decimals: int | None = None,
     what: str = "the Series",
     entity: str = "labels",
     ordered: bool = False,
@@ -280,6 +361,7 @@ def expect_series(
     """Compare a Series label by label (index), in any order unless ``ordered=True``.
 
     Also accepted: a dict, a one-column table, or a two-column table of labels and values.
+    ``decimals``: values rounded as the chapter prints them pass (:func:`rounded_match`).
 
     Examples
     --------
@@ -289,7 +371,7 @@ def expect_series(
     >>> expect_series(pd.Series({"web": 4, "store": 5}), exp, entity="channels")
     Traceback (most recent call last):
     ...
-    crmlab.checks.Fail: 1 of 2 channels have a different value, e.g. web: you have 4, expected 3.
+    crmlab.checks.Fail: 1 of 2 channels has a different value, e.g. web: you have 4, expected 3.
     """
     import pandas as pd
 
@@ -304,7 +386,7 @@ def expect_series(
                    f"should appear once.", hint or "Group by the label before aggregating.")
     _check_same_labels(s.index, exp.index, entity, hint)
     got = s.reindex(exp.index).rename(exp.name)
-    bad = _compare_column(got, exp, rtol, atol)
+    bad = _compare_column(got, exp, rtol, atol, decimals)
     if bad.any():
         if diagnose is not None:
             special = diagnose(got, exp)
@@ -322,7 +404,7 @@ def _check_same_labels(got_index, exp_index, entity: str, hint: str) -> None:
     missing = exp_index.difference(got_index, sort=False)
     extra = got_index.difference(exp_index, sort=False)
     if len(missing) or len(extra):
-        parts = [f"Your answer has {len(got_index):,} {entity}, expected {len(exp_index):,}"]
+        parts = [f"Your answer has {_plural(len(got_index), entity)}, expected {len(exp_index):,}"]
         if len(missing):
             parts.append(f"{len(missing):,} missing (e.g. {_examples(missing)})")
         if len(extra):
@@ -355,6 +437,7 @@ def expect_frame(
     columns: Sequence[str] | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    decimals: int | None = None,
     what: str = "the table",
     entity: str = "rows",
     hints: Mapping[str, str] | None = None,
@@ -367,7 +450,7 @@ def expect_frame(
 
     Harmless differences are ignored: column order, extra columns, the key as index or as
     a column, row order (unless ``ordered=True``), float rounding (``rtol``/``atol``), int
-    vs float, category vs text. ``hints`` gives a hint per column; ``entity`` names the
+    vs float, category vs text, values rounded to ``decimals`` or more (:func:`rounded_match`). ``hints`` gives a hint per column; ``entity`` names the
     rows in messages ("customers"). ``diagnose(got, expected)`` gets both tables aligned
     on the key (key as index, the compared columns) when values differ and may return a
     specific message for a typical mistake.
@@ -382,7 +465,7 @@ def expect_frame(
     ...              hints={"frequency": "Count orders, not order lines."})
     Traceback (most recent call last):
     ...
-    crmlab.checks.Fail: 1 of 2 customers have a different 'frequency', e.g. a: you have 3, expected 2. Hint: Count orders, not order lines.
+    crmlab.checks.Fail: 1 of 2 customers has a different 'frequency', e.g. a: you have 3, expected 2. Hint: Count orders, not order lines.
     """
     import pandas as pd
 
@@ -429,12 +512,12 @@ def expect_frame(
         g = g.reindex(e.index)
     else:
         if len(got) != len(exp):
-            raise Fail(f"Your table has {len(got):,} {entity}, expected {len(exp):,}.", hint)
+            raise Fail(f"Your table has {_plural(len(got), entity)}, expected {len(exp):,}.", hint)
         g = got.reset_index(drop=True)
         e = exp.reset_index(drop=True)
     g = g[cols]
     e = e[cols]
-    bads = {c: _compare_column(g[c], e[c], rtol, atol) for c in cols}
+    bads = {c: _compare_column(g[c], e[c], rtol, atol, decimals) for c in cols}
     wrong = [c for c in cols if bads[c].any()]
     if wrong:
         if diagnose is not None:
@@ -453,6 +536,71 @@ def expect_frame(
     return None
 
 
+def describe_axes(answer: Any, hint: str = "") -> dict:
+    """What a figure shows, as data: title, axis labels, bars (label and value) and how much is drawn.
+
+    ``answer`` is a matplotlib Axes, a Figure (its first Axes), or such a description already
+    (a dict with ``title``, ``xlabel``, ``ylabel``, ``bars`` and ``artists``), the form in
+    which a grader hands a figure out of a student's kernel. Bars are read from the bar
+    containers: each bar's value is its height (vertical bars) or width (horizontal bars) and
+    its label the category tick at its centre. Raises :class:`Fail` when ``answer`` is no
+    figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.barh(["web", "store"], [3.0, 5.0]); _ = ax.set_title("Orders")
+    >>> d = describe_axes(ax)
+    >>> d["title"], d["bars"]
+    ('Orders', [{'label': 'web', 'value': 3.0}, {'label': 'store', 'value': 5.0}])
+    >>> plt.close(fig)
+    """
+    if answer is None:
+        raise Fail(NOT_ANSWERED)
+    if isinstance(answer, dict) and {"title", "xlabel", "ylabel"} <= set(answer):
+        d = dict(answer)
+        d.setdefault("bars", [])
+        d.setdefault("artists", len(d["bars"]))
+        return d
+    try:
+        from matplotlib.axes import Axes
+        from matplotlib.container import BarContainer
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover
+        raise Fail("matplotlib is not installed.") from None
+    ax = answer
+    if isinstance(answer, Figure):
+        if not answer.axes:
+            raise Fail("Your figure has no axes: nothing is drawn.", hint)
+        ax = answer.axes[0]
+    if not isinstance(ax, Axes):
+        raise Fail(f"Your answer is {_kind(answer)}, but a matplotlib Axes (the `ax` a plot returns) is expected.",
+                   hint or "Keep what the plot returns, e.g. ax = series.plot.bar().")
+    bars = []
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    if containers:
+        ticks = {}
+        for c in containers:
+            horizontal = getattr(c, "orientation", "vertical") == "horizontal"
+            axis = ax.yaxis if horizontal else ax.xaxis
+            if not ticks.get(horizontal):
+                labels = [t.get_text() for t in axis.get_ticklabels()]
+                if not any(labels) and ax.figure is not None:
+                    ax.figure.canvas.draw()
+                    labels = [t.get_text() for t in axis.get_ticklabels()]
+                ticks[horizontal] = dict(zip(axis.get_ticklocs(), labels))
+            for patch in c.patches:
+                centre = patch.get_y() + patch.get_height() / 2 if horizontal else patch.get_x() + patch.get_width() / 2
+                near = [lab for loc, lab in ticks[horizontal].items() if abs(loc - centre) < 1e-6 + 1e-3 * abs(centre)]
+                value = patch.get_width() if horizontal else patch.get_height()
+                bars.append({"label": near[0] if near else "", "value": float(value)})
+    drawn = len(ax.patches) + len(ax.lines) + len(ax.collections) + len(ax.images) + len(ax.containers)
+    return {"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "bars": bars,
+            "artists": drawn}
+
+
 def expect_axes(
     answer: Any,
     *,
@@ -460,9 +608,9 @@ def expect_axes(
     labels: bool = True,
     min_artists: int = 1,
     hint: str = "",
-) -> None:
-    """Check a figure: a matplotlib Axes (or a Figure with one) with something drawn on it,
-    a title and labelled axes.
+) -> dict:
+    """Check a figure: a matplotlib Axes (or a Figure with one, or its :func:`describe_axes`
+    description) with something drawn on it, a title and labelled axes. Returns the description.
 
     Examples
     --------
@@ -476,27 +624,96 @@ def expect_axes(
     crmlab.checks.Fail: Your figure has no title. Hint: Add one with ax.set_title(...).
     >>> plt.close(fig)
     """
-    if answer is None:
-        raise Fail(NOT_ANSWERED)
-    try:
-        from matplotlib.axes import Axes
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover
-        raise Fail("matplotlib is not installed.") from None
-    ax = answer
-    if isinstance(answer, Figure):
-        if not answer.axes:
-            raise Fail("Your figure has no axes: nothing is drawn.", hint)
-        ax = answer.axes[0]
-    if not isinstance(ax, Axes):
-        raise Fail(f"Your answer is {_kind(answer)}, but a matplotlib Axes (the `ax` a plot returns) is expected.",
-                   hint or "Keep what the plot returns, e.g. ax = series.plot.bar().")
-    drawn = len(ax.patches) + len(ax.lines) + len(ax.collections) + len(ax.images) + len(ax.containers)
-    if drawn < min_artists:
+    d = describe_axes(answer, hint)
+    if d["artists"] < min_artists:
         raise Fail("Your axes are empty: nothing is drawn on them.", hint)
-    if title and not ax.get_title():
+    if title and not d["title"]:
         raise Fail("Your figure has no title.", hint or "Add one with ax.set_title(...).")
-    if labels and not (ax.get_xlabel() and ax.get_ylabel()):
-        axis = "x" if not ax.get_xlabel() else "y"
+    if labels and not (d["xlabel"] and d["ylabel"]):
+        axis = "x" if not d["xlabel"] else "y"
         raise Fail(f"Your {axis} axis has no label.", hint or f"Add one with ax.set_{axis}label('... (unit)').")
-    return None
+    return d
+
+
+def expect_bars(
+    answer: Any,
+    expected: "pd.Series",
+    *,
+    what: str = "the values",
+    entity: str = "bars",
+    unit: Sequence[str] = (),
+    value_axis_words: str = "",
+    decimals: int | None = 2,
+    mistakes: Iterable[tuple["pd.Series", str]] = (),
+    allow_missing: Sequence[str] = (),
+    hint: str = "",
+) -> None:
+    """Check a bar chart's content: one bar per label of ``expected``, each as high as its value.
+
+    The figure must pass :func:`expect_axes` (title, both axes labelled). Bars are matched by
+    their category label (case and spaces ignored; any order, vertical or horizontal); values
+    pass under the rounding policy of :func:`rounded_match` or within 1e-6 relative. ``unit``:
+    words of which one must appear in an axis label (e.g. ``("currency",)``). ``mistakes``:
+    ``(series, message)`` pairs, the bars a typical mistake draws (performance instead of
+    importance, ...). ``allow_missing``: labels that may be left out (e.g. an absorbing phase).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> fig, ax = plt.subplots(); _ = pd.Series({"web": 3.0, "store": 5.0}).plot.bar(ax=ax)
+    >>> _ = ax.set(title="Revenue", xlabel="channel", ylabel="revenue")
+    >>> expect_bars(ax, pd.Series({"store": 5.0, "web": 3.0}), unit=("currency",))
+    Traceback (most recent call last):
+    ...
+    crmlab.checks.Fail: Your axis labels do not say the unit (currency). Hint: Put the unit in the value axis's label, e.g. ax.set_ylabel('revenue (currency)').
+    >>> plt.close(fig)
+    """
+    import numpy as np
+
+    d = expect_axes(answer, hint=hint)
+    bars = d["bars"]
+    if not bars:
+        raise Fail("Your figure has no bars: a bar chart is expected.", hint or "Draw it with series.plot.bar().")
+    got: dict[str, float] = {}
+    for b in bars:
+        key = _norm_label(b["label"])
+        got[key] = got.get(key, 0.0) + float(b["value"]) if key in got else float(b["value"])
+    exp = {_norm_label(k): float(v) for k, v in expected.items()}
+    optional = {_norm_label(k) for k in allow_missing}
+    if unit and not any(u.casefold() in (d["xlabel"] + " " + d["ylabel"]).casefold() for u in unit):
+        raise Fail(f"Your axis labels do not say the unit ({' or '.join(unit)}).",
+                   hint or f"Put the unit in the value axis's label, e.g. ax.set_ylabel('{value_axis_words or 'revenue'} "
+                           f"({unit[0]})').")
+
+    def same(values: dict) -> bool:
+        if set(got) - set(values) or (set(values) - set(got)) - optional:
+            return False
+        g = np.array([got[k] for k in got])
+        e = np.array([values[k] for k in got])
+        return bool(np.all(np.isclose(g, e, rtol=1e-6, atol=1e-9) | rounded_match(g, e, decimals)))
+
+    if same(exp):
+        return None
+    for series, text in mistakes:
+        alt = {_norm_label(k): float(v) for k, v in series.items()}
+        if alt != exp and same(alt):
+            raise Fail(text, hint)
+    unknown = sorted(set(got) - set(exp))
+    missing = sorted((set(exp) - set(got)) - optional)
+    if unknown or missing:
+        parts = [f"Your chart has {_plural(len(bars), 'bars')}, expected one per {_plural(1, entity).split(' ', 1)[1]} "
+                 f"({len(exp):,})"]
+        if missing:
+            parts.append(f"missing: {_examples(missing)}")
+        if unknown:
+            parts.append(f"not expected: {_examples(unknown)}")
+        raise Fail("; ".join(parts) + ".", hint)
+    wrong = [k for k in got if not (np.isclose(got[k], exp[k], rtol=1e-6, atol=1e-9)
+                                    or rounded_match(got[k], exp[k], decimals))]
+    first = wrong[0] if wrong else next(iter(got))
+    raise Fail(f"Your bars do not show {what}: the bar {first!r} is {_fmt(got[first])}, "
+               f"{'higher' if got[first] > exp[first] else 'lower'} than it should be.", hint)
+
+

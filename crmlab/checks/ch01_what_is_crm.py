@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmlab.checks import Fail, _as_scalar, expect_type, register
+from crmlab.checks._messages import _fmt
 
 EXERCISE = "01_what_is_crm"
 
@@ -36,17 +37,41 @@ PROBLEMS = ("missing_amounts", "negative_amounts", "future_dates", "duplicate_or
 
 # --------------------------------------------------------------------------- the exercise's data
 def profiled_customer(ds) -> str:
-    """The customer of exercise 1: the most complaints, then the most service contacts, then the smallest id."""
+    """The customer of exercise 1, chosen so that every typical mistake shows in the numbers.
+
+    Among the customers with a returned order, at least two orders kept, a complaint and an
+    inquiry (so that "all orders", "kept orders", "all contacts" and "complaints" all differ):
+    the most complaints, then the most service contacts, then the smallest id. A dataset
+    without such a customer falls back to the most complaints among all customers.
+
+    Examples
+    --------
+    >>> from crmlab import datasets
+    >>> ds = datasets.load("retail")
+    >>> who = profiled_customer(ds)
+    >>> mine = ds.orders[ds.orders["customer_id"] == who]
+    >>> bool(mine["returned"].any()), int((~mine["returned"]).sum()) >= 2
+    (True, True)
+    """
     import pandas as pd
 
     it = ds.interactions
     ids = it["customer_id"].astype(str)
-    counts = pd.DataFrame({"complaints": (it["kind"].astype(str) == "complaint").groupby(ids).sum(),
+    kind = it["kind"].astype(str)
+    counts = pd.DataFrame({"complaints": (kind == "complaint").groupby(ids).sum(),
+                           "inquiries": (kind != "complaint").groupby(ids).sum(),
                            "contacts": ids.value_counts()})
     if counts.empty:  # a dataset without service contacts: the first customer
         return str(ds.customers["customer_id"].iloc[0])
-    counts = counts.rename_axis("customer_id").reset_index()
-    best = counts.sort_values(["complaints", "contacts", "customer_id"], ascending=[False, False, True])
+    o = ds.orders
+    oid = o["customer_id"].astype(str)
+    returned = o["returned"].astype(bool)
+    counts["returns"] = returned.groupby(oid).sum().reindex(counts.index, fill_value=0)
+    counts["kept"] = (~returned).groupby(oid).sum().reindex(counts.index, fill_value=0)
+    telling = counts[(counts["returns"] > 0) & (counts["kept"] >= 2) & (counts["complaints"] > 0)
+                     & (counts["inquiries"] > 0)]
+    pool = (telling if len(telling) else counts).rename_axis("customer_id").reset_index()
+    best = pool.sort_values(["complaints", "contacts", "customer_id"], ascending=[False, False, True])
     return str(best["customer_id"].iloc[0])
 
 
@@ -169,8 +194,7 @@ def _(answer, ctx):
     contacts = int((ds.interactions["customer_id"].astype(str) == who).sum())
     special = {
         "orders": [(len(kept), "you left the returned orders out: count every order the customer placed "
-                               "(the view counts returns separately)."),
-                   (orders["order_date"].nunique(), "you counted purchase days, not orders: count rows.")],
+                               "(the view counts returns separately).")],
         "revenue": [(float(orders["amount"].sum()), "your revenue includes returned orders: a returned order "
                                                    "was refunded, so leave orders with returned == True out."),
                     (float(kept["amount"].mean()) if len(kept) else -1.0,
@@ -226,7 +250,7 @@ def _(answer, ctx):
     for key, value in got.items():
         labels[key] = _LABELS.get(str(value).strip().casefold()) if isinstance(value, str) else None
         if labels[key] is None:
-            raise Fail(f"Statement {key}: {value!r} is not one of the labels.",
+            raise Fail(f"Statement {key}: {_fmt(value)} is not one of the labels.",
                        "Label each statement 'relationship' or 'transaction'.")
     wrong = [k for k, (_, truth) in STATEMENTS.items() if labels[k] != truth]
     if wrong:
