@@ -58,13 +58,17 @@ def plot_importance_performance(ipa: Any, *, ax: Any = None):
     colours = {"Concentrate here": _BAD, "Keep up the good work": _GOOD,
                "Low priority": _GREY, "Possible overkill": _BLUE}
     ax.scatter(x, y, c=[colours.get(q, _GREY) for q in ipa["quadrant"]], s=50, zorder=3)
-    for name, xi, yi in zip(ipa.index, x, y):
-        ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8)
     px, py = ipa.attrs.get("performance_line", x.mean()), ipa.attrs.get("importance_line", y.mean())
+    for name, xi, yi in zip(ipa.index, x, y):
+        # the label points away from the vertical crosshair, so it never crosses it or its marker
+        right = xi >= px
+        ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(6 if right else -6, 5),
+                    ha="left" if right else "right", fontsize=8)
     ax.axvline(px, color="k", lw=0.8)
     ax.axhline(py, color="k", lw=0.8)
     pad = 0.4
-    ax.set_xlim(min(x.min(), px) - pad, max(x.max(), px) + pad)
+    span = max(x.max(), px) - min(x.min(), px)
+    ax.set_xlim(min(x.min(), px) - pad - 0.35 * span, max(x.max(), px) + pad + 0.35 * span)  # room for labels
     ax.set_ylim(min(y.min(), py) - pad, max(y.max(), py) + pad)
     corners = {"Concentrate here": (0.02, 0.97, "left", "top"), "Keep up the good work": (0.98, 0.97, "right", "top"),
                "Low priority": (0.02, 0.03, "left", "bottom"), "Possible overkill": (0.98, 0.03, "right", "bottom")}
@@ -112,7 +116,7 @@ def plot_complainer_churn(result: Any, *, ax: Any = None):
     """Churn rate of non-complainers and of recovered and unrecovered complainers."""
     ax = new_axes(ax, _SIZE)
     r = result["churn_rate"]
-    bars = ax.bar([str(i) for i in r.index], r, color=[_BLUE, _GOOD, _BAD][: len(r)])
+    bars = ax.bar([str(i).replace(": ", ":\n") for i in r.index], r, color=[_BLUE, _GOOD, _BAD][: len(r)])
     for b, n in zip(bars, result["customers"]):
         ax.text(b.get_x() + b.get_width() / 2, b.get_height(), f"n={n}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, 1.05)
@@ -148,16 +152,26 @@ def plot_cohort_heatmap(matrix: Any, *, ax: Any = None):
     return label(ax, "Cohort retention by signup cohort", f"{unit}s since acquisition (k)", "cohort")
 
 
-def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 8, ax: Any = None):
-    """Retention curves of the first ``max_cohorts`` cohorts and the mean curve."""
-    ax = new_axes(ax, _SIZE)
-    step = max(1, len(matrix) // max_cohorts)
-    for i, (c, row) in enumerate(matrix.iloc[::step].iterrows()):
-        ax.plot(row.index, row.to_numpy(dtype=float), lw=1, color=_CYCLE[i % len(_CYCLE)], label=str(c))
+def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 12, ax: Any = None):
+    """Retention curves of up to ``max_cohorts`` cohorts (every n-th when there are more) and the mean curve.
+
+    Cohorts are coloured in order of acquisition along one sequential colour map
+    (oldest dark, newest light), so even twelve curves stay distinguishable and
+    their order readable; the legend sits beside the plot, off the data.
+    """
+    import matplotlib as mpl
+    import numpy as np
+
+    ax = new_axes(ax, (8.0, 4.5))
+    step = max(1, -(-len(matrix) // max_cohorts))
+    shown = matrix.iloc[::step]
+    colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(shown), 1)))
+    for colour, (c, row) in zip(colours, shown.iterrows()):
+        ax.plot(row.index, row.to_numpy(dtype=float), lw=1.3, color=colour, label=str(c))
     ax.plot(matrix.columns, matrix.mean(axis=0), color="k", lw=2.5, label="mean of cohorts")
     percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, title="cohort", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     unit = matrix.attrs.get("period", "month")
     return label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
 
@@ -202,8 +216,17 @@ def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", h
                   f"{which} (%)")
 
 
-def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None):
-    """Inter-purchase gaps with the churn warning point: one customer's, or the population's."""
+def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None,
+                       clip_quantile: float = 0.99):
+    """Inter-purchase gaps with the churn warning point: one customer's, or the population's.
+
+    The x-axis runs to the ``clip_quantile`` of the gaps (or past the warning
+    point, whichever is larger), so that a few very long gaps do not squeeze the
+    bulk of the data into one bar; the number of longer gaps left off is written
+    in the plot.
+    """
+    import numpy as np
+
     ax = new_axes(ax, _SIZE)
     if customer is None:
         g = gaps.to_numpy()
@@ -213,10 +236,19 @@ def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, 
         g = gaps.loc[[customer]].to_numpy() if customer in gaps.index else gaps.iloc[:0].to_numpy()
         w = float(warning_points.loc[customer, "warning_days"])
         who = f"customer {customer} ({warning_points.loc[customer, 'source']} threshold)"
-    ax.hist(g, bins=bins if customer is None else max(5, min(bins, len(g))), color=_BLUE, alpha=0.8)
+    g = np.asarray(g, dtype=float)
+    upper = float(np.quantile(g, clip_quantile)) if len(g) else 1.0
+    upper = max(upper, 1.2 * w if w is not None else 0.0, 1.0)
+    beyond = int((g > upper).sum())
+    ax.hist(g[g <= upper], bins=bins if customer is None else max(5, min(bins, len(g))), range=(0, upper),
+            color=_BLUE, alpha=0.8)
+    ax.set_xlim(0, upper)
+    if beyond:
+        ax.text(0.98, 0.6, f"{beyond:,} gaps longer than {upper:.0f} days\nnot shown", transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, color=_GREY)
     if w is not None:
         ax.axvline(w, color=_BAD, lw=2, label=f"warning point {w:.0f} days")
-        ax.legend()
+        ax.legend(loc="upper right")
     return label(ax, f"Inter-purchase gaps, {who}", "days between purchases", "number of gaps")
 
 
@@ -308,20 +340,36 @@ def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
 
 
 # ---------------------------------------------------------------- acquisition and development
+#: Reader-facing names of the columns of :func:`crmlab.acquisition.acquisition_quality`.
+ACQUISITION_LABELS = {
+    "acquisition_cost": "acquisition cost (all new customers)",
+    "first_period_cost": "acquisition cost",
+    "first_period_margin": "first-year margin",
+    "acquisition_equity": "acquisition equity (margin - cost)",
+    "retention_revenue": "second-year revenue per customer won",
+    "revenue_per_retained": "second-year revenue per customer kept",
+}
+
+
 def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
-        "acquisition_cost", "first_period_margin", "acquisition_equity", "retention_revenue"), ax: Any = None):
-    """Acquisition quality by channel: grouped bars of cost, margin, equity and retention revenue."""
+        "first_period_cost", "first_period_margin", "acquisition_equity", "retention_revenue"), ax: Any = None):
+    """Acquisition quality by channel: grouped bars of cost, margin, equity and retention revenue.
+
+    The default cost is that of the customers whose first year is complete, so
+    margin - cost = equity holds bar by bar; the legend sits above the plot.
+    """
     import numpy as np
 
-    ax = new_axes(ax, (8.0, 4.5))
+    ax = new_axes(ax, (8.0, 4.8))
     q = quality.drop(index="all", errors="ignore")
     x = np.arange(len(q))
     w = 0.8 / len(measures)
     for i, m in enumerate(measures):
-        ax.bar(x + i * w - 0.4 + w / 2, q[m], width=w, label=m.replace("_", " "), color=_CYCLE[i % len(_CYCLE)])
-    ax.set_xticks(x, [str(c) for c in q.index])
+        ax.bar(x + i * w - 0.4 + w / 2, q[m], width=w, label=ACQUISITION_LABELS.get(m, m.replace("_", " ")),
+               color=_CYCLE[i % len(_CYCLE)])
+    ax.set_xticks(x, [str(c).replace("_", " ") for c in q.index])
     ax.axhline(0, color="k", lw=0.8)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     return label(ax, "Acquisition quality by channel", "acquisition channel", "currency units per new customer")
 
 
@@ -334,7 +382,7 @@ def plot_wallet_segments(segments: Any, *, ax: Any = None):
     ax.axvline(segments.attrs.get("wallet_cut"), color="k", lw=0.8)
     ax.axhline(segments.attrs.get("share_cut"), color="k", lw=0.8)
     percent_axis(ax.yaxis)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     year = segments.attrs.get("year", "")
     return label(ax, f"Share of wallet segments {year}", "wallet: category spend per year (currency units, log scale)",
                   "share of wallet (%)")

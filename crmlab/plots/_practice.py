@@ -75,6 +75,9 @@ def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols
         ax.set_ylabel(units.get(k, "").replace("share 0-1", "%"), fontsize=8)
         if k in _SHARES:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        # counts, amounts and shares start at zero, so a small change does not look like a collapse
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, 0.0), max(hi, 0.0))
         ax.tick_params(axis="both", labelsize=8)
         ax.tick_params(axis="x", labelrotation=30)
         bottom = i + ncols >= len(shown)  # no panel below: this one shows the dates

@@ -120,7 +120,7 @@ def pattern_curves(trajectories: "pd.DataFrame", *, ax: "Axes | None" = None) ->
     for i, col in enumerate(trajectories.columns):
         ax.plot(trajectories.index, trajectories[col], lw=2, label=names.get(str(col), str(col)),
                 ls="--" if col == "active" else "-", color=_colour(str(col), {}, i))
-    ax.legend(title="pattern")
+    ax.legend(title="pattern", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Lifecycle patterns: average trajectory")
     ax.set_xlabel(trajectories.attrs.get("unit", "months since first order"))
     ax.set_ylabel(f"mean {trajectories.attrs.get('value', 'spend')} (per customer and month)")

@@ -24,8 +24,10 @@ from crmlab.widgets._common import explorer_box, float_slider, show_axes
 
 __all__ = ["expectation_explorer", "churn_management_explorer"]
 
-#: Expectation levels (1-7 scale) simulated by :func:`expectation_explorer`.
-EXPECTATION_GRID = np.round(np.arange(1.0, 7.0001, 0.25), 2)
+#: Expectation levels (1-7 scale) simulated by :func:`expectation_explorer`: the grid of chapter 08,
+#: so that the same seed gives the chapter's own numbers (the simulation draws level after level,
+#: so another grid would give other draws at the same level).
+EXPECTATION_GRID = np.round(np.arange(1.0, 7.0001, 0.5), 2)
 
 
 def expectation_explorer(
@@ -38,7 +40,7 @@ def expectation_explorer(
     """Slide the expectation a firm sets (1-7) and its true quality; see buyers, satisfaction, repeat buyers.
 
     The figure is :func:`crmlab.plots.plot_expectation_simulation` over the levels
-    1, 1.25, ..., 7 with the chosen level marked; the readout gives, at that level,
+    1, 1.5, ..., 7 (:data:`EXPECTATION_GRID`) with the chosen level marked; the readout gives, at that level,
     the first buyers, the share of them satisfied and the repeat buyers out of ``n``
     prospects (seeded: the same numbers every time).
 
@@ -61,7 +63,7 @@ def expectation_explorer(
     e0 = check_range("expectation", expectation, lo=1, hi=7)
     q0 = check_range("true_quality", true_quality, lo=2, hi=7)
     n = int(check_range("n", n, lo=100))
-    s_exp = float_slider("expectation set (1-7)", e0, 1.0, 7.0, 0.25)
+    s_exp = float_slider("expectation set (1-7)", e0, 1.0, 7.0, 0.5)
     s_q = float_slider("true quality (1-7)", q0, 2.0, 7.0, 0.25)
     cache: dict[float, Any] = {}
 

@@ -234,7 +234,9 @@ def phase_simulation_explorer(
     ipywidgets.VBox with children ``(explore_to_expand, dissolve_exploration,
     dissolve_commitment, readout, output)``: three ``FloatSlider``, an ``HTML``
     readout (:func:`phase_simulation_readout`) and an ``Output`` with the
-    cohort's paths and phase mix.
+    cohort's paths and phase mix. The sliders show two decimals; until one is
+    moved its probability keeps the exact value of ``P``, so the first readout
+    equals the numbers computed from ``P`` itself.
 
     Examples
     --------
@@ -267,14 +269,18 @@ def phase_simulation_explorer(
         return w.FloatSlider(value=round(float(value), 2), min=0.0, max=hi, step=0.01, description=description,
                              readout_format=".2f", continuous_update=False, style=style, layout=layout)
 
-    expand = slider(min(base.loc["exploration", "expansion"], 0.6), 0.6, "explore → expand")
-    d_expl = slider(min(base.loc["exploration", "dissolution"], 0.4), 0.4, "dissolve (expl.)")
-    d_comm = slider(min(base.loc["commitment", "dissolution"], 0.2), 0.2, "dissolve (comm.)")
+    cells = {("exploration", "expansion"): 0.6, ("exploration", "dissolution"): 0.4,
+             ("commitment", "dissolution"): 0.2}
+    exact = {cell: float(base.loc[cell]) for cell in cells}
+    expand, d_expl, d_comm = (slider(min(exact[cell], hi), hi, text) for cell, hi, text in zip(
+        cells, cells.values(), ("explore → expand", "dissolve (expl.)", "dissolve (comm.)")))
+    start = {cell: s.value for cell, s in zip(cells, (expand, d_expl, d_comm))}
 
     def redraw(readout: Any, out: Any) -> None:
-        M = adjusted_transitions(base, {("exploration", "expansion"): expand.value,
-                                        ("exploration", "dissolution"): d_expl.value,
-                                        ("commitment", "dissolution"): d_comm.value})
+        # A slider shows two decimals; while it stays where it started, the matrix keeps the
+        # exact estimate, so the first readout is the chapter's own numbers.
+        moved = {cell: s.value for cell, s in zip(cells, (expand, d_expl, d_comm)) if s.value != start[cell]}
+        M = adjusted_transitions(base, moved)
         sim = simulate_cohort(n, M, periods=periods, seed=seed)
         sim.attrs["period"] = "month"  # the explorer's matrices are monthly
         readout.value = phase_simulation_readout(M, sim, rewards=rewards, discount=discount)
