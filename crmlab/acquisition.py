@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 from crmlab.loyalty import _drop_returns, _unique_pairs
 
 __all__ = [
@@ -57,6 +58,7 @@ def _codes_in(ids: pd.Index, values: pd.Series, table: str, column: str, other: 
 
 
 # ---------------------------------------------------------------- acquisition quality
+@checked
 def acquisition_quality(
     customers: pd.DataFrame,
     orders: pd.DataFrame,
@@ -184,6 +186,7 @@ def acquisition_quality(
 
 
 # ---------------------------------------------------------------- share of wallet
+@checked
 def share_of_wallet(
     orders: pd.DataFrame,
     wallets: pd.DataFrame,
@@ -246,6 +249,7 @@ WALLET_STRATEGIES: dict[tuple[bool, bool], str] = {
 }
 
 
+@checked
 def wallet_segments(
     sow: pd.DataFrame,
     wallet_size: pd.Series | None = None,
@@ -301,6 +305,7 @@ def wallet_segments(
     return out
 
 
+@checked
 def wallet_allocation_rule(rank: Any, n: Any) -> Any:
     """Expected share of wallet of the brand ranked ``rank`` among ``n`` used (Keiningham et al. 2011).
 
@@ -330,6 +335,7 @@ def _incidence(df: pd.DataFrame, tx: str, item: str):
     return tc, ic, t_ids, i_ids
 
 
+@checked
 def co_purchase(
     orders: pd.DataFrame,
     *,
@@ -390,6 +396,7 @@ def co_purchase(
     return out
 
 
+@checked
 def next_best_category(
     orders: pd.DataFrame,
     rules: pd.DataFrame,
@@ -473,6 +480,7 @@ def next_best_category(
     return out
 
 
+@checked
 def upsell_candidates(
     orders: pd.DataFrame,
     segments: pd.Series | None = None,

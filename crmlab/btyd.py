@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "TIME_UNITS",
@@ -108,6 +109,7 @@ def _per_customer(codes: np.ndarray, days: np.ndarray, amounts: np.ndarray, n: i
     return count, total, first, last, first_amount
 
 
+@checked
 def summary_from_transactions(
     orders: pd.DataFrame,
     *,
@@ -478,6 +480,7 @@ def _compress(*cols: np.ndarray):
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
 
 
+@checked
 def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, time_unit: str | None = None) -> BGNBDResult:
     """Fit the BG/NBD model by maximum likelihood (Fader, Hardie & Lee 2005).
 
@@ -539,6 +542,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, time_unit: str |
                        converged, penalizer, int(res.nit), str(res.message))
 
 
+@checked
 def repeat_frequency_check(model: BGNBDResult, summary: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
     """Actual vs expected number of customers by repeat purchases in calibration.
 
@@ -578,6 +582,7 @@ def repeat_frequency_check(model: BGNBDResult, summary: pd.DataFrame, max_freque
     return out
 
 
+@checked
 def tracking_table(model: BGNBDResult, orders: pd.DataFrame, summary: pd.DataFrame, *,
                    customer: str = "customer_id", date: str = "order_date") -> pd.DataFrame:
     """Cumulative repeat purchases per time unit: actual against the BG/NBD expectation.
@@ -668,6 +673,7 @@ class GammaGammaResult:
         return pd.Series(out, index=summary.index, name="expected_spend")
 
 
+@checked
 def spend_frequency_correlation(summary: pd.DataFrame) -> tuple[float, str]:
     """Check the Gamma-Gamma assumption that spend does not depend on purchase frequency.
 
@@ -720,6 +726,7 @@ def _gg_nll(logp: np.ndarray, x, m, w, penalizer: float):
     return nll, grad
 
 
+@checked
 def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGammaResult:
     """Fit the Gamma-Gamma spend model by maximum likelihood on the repeat customers.
 
@@ -772,6 +779,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
 # --------------------------------------------------------------------------- CLV
 
 
+@checked
 def probabilistic_clv(
     bgnbd: BGNBDResult,
     gamma_gamma: GammaGammaResult,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_range
+from crmlab._contract import checked
 from crmlab import btyd as _btyd
 from crmlab.btyd import *  # noqa: F401,F403  re-exported: the probabilistic CLV models
 
@@ -82,6 +83,7 @@ def _check_number(name: str, value: float) -> float:
 # --------------------------------------------------------------------------- retention model
 
 
+@checked
 def retention_clv(
     margin: float,
     retention: float,
@@ -131,6 +133,7 @@ def retention_clv(
     return float(value)
 
 
+@checked
 def clv_table(
     margin: float,
     retention: float,
@@ -187,6 +190,7 @@ def clv_table(
     return out
 
 
+@checked
 def clv_curve(
     margin: float,
     discount: float,
@@ -221,6 +225,7 @@ def clv_curve(
 # --------------------------------------------------------------------------- CLV components
 
 
+@checked
 def clv_components(
     margin: float,
     retention: float,
@@ -315,6 +320,7 @@ def _current_base(current: Any) -> tuple[int, float]:
     return len(values), float(values.sum())
 
 
+@checked
 def customer_equity(
     current: Any,
     *,

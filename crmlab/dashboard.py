@@ -21,8 +21,8 @@ Schroeder 2000, *Six Sigma*).
 Every figure covers the *KPI year*: the twelve months that end at ``as_of``,
 ``as_of - 1 year < date <= as_of``. The KPI year, the active customers, the
 retention rate and the NPS come from the same functions as the case studies'
-(:func:`crmlab.diagnosis.analysis_year`, :func:`~crmlab.diagnosis.active_customers`,
-:func:`~crmlab.diagnosis.yearly_retention`, :func:`~crmlab.diagnosis.yearly_nps`),
+(:func:`crmlab.kpi.analysis_year`, :func:`~crmlab.kpi.active_customers`,
+:func:`~crmlab.kpi.yearly_retention`, :func:`~crmlab.kpi.yearly_nps`),
 so both report the same figures for the same data and date.
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_range
+from crmlab._contract import checked
 
 __all__ = ["KPIS", "kpi_dashboard", "kpi_history", "implementation_steps", "sigma_level"]
 
@@ -71,6 +72,7 @@ KPIS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+@checked
 def sigma_level(defects: float, opportunities: float, *, shift: float = 1.5) -> float:
     """Sigma level of a process from its defects: ``Φ⁻¹(1 - defects/opportunities) + shift``.
 
@@ -124,6 +126,7 @@ def _as_of(ds: Any, as_of: Any, orders: pd.DataFrame, date: str) -> pd.Timestamp
     return t
 
 
+@checked
 def kpi_dashboard(
     ds: Any,
     *,
@@ -139,7 +142,7 @@ def kpi_dashboard(
 
     * base: ``customers`` signed up by ``as_of``; ``active_customers`` with at
       least one order in the KPI year, a returned one included (chapter 09's
-      definition, :func:`crmlab.diagnosis.active_customers`); ``new_customers``
+      definition, :func:`crmlab.kpi.active_customers`); ``new_customers``
       signed up in it and their mean ``acquisition_cost``
       (:func:`crmlab.acquisition.acquisition_quality`);
     * value: ``revenue``, ``gross_margin``, ``revenue_per_active`` (revenue ÷
@@ -151,13 +154,13 @@ def kpi_dashboard(
       (:func:`crmlab.clv.retention_clv`), ``customer_equity`` = mean CLV ×
       active customers;
     * retention: ``retention_rate`` and ``churn_rate`` of the KPI year against
-      the twelve months before (:func:`crmlab.diagnosis.yearly_retention`, the
+      the twelve months before (:func:`crmlab.kpi.yearly_retention`, the
       rate of :func:`crmlab.loyalty.retention_rates`: (end − new) ÷ start),
       ``at_risk`` = customers past their churn warning point by at most
       ``max_ratio`` times (:func:`crmlab.loyalty.at_risk`), ``in_decline`` =
       customers in the decline stage (:func:`crmlab.lifecycle.classify_stages`);
     * satisfaction: ``nps`` of the survey answers of the KPI year
-      (:func:`crmlab.diagnosis.yearly_nps`), ``complaints_per_1000_orders``
+      (:func:`crmlab.kpi.yearly_nps`), ``complaints_per_1000_orders``
       and ``complaints_resolved`` (:func:`crmlab.satisfaction.complaint_summary`)
       and ``complaint_sigma``, the sigma level of complaint handling with an
       unresolved complaint as the defect (:func:`sigma_level`);
@@ -190,7 +193,7 @@ def kpi_dashboard(
     >>> bool(abs(kpi.loc["churn_rate", "value"] + kpi.loc["retention_rate", "value"] - 1) < 1e-12)
     True
     """
-    from crmlab import acquisition, clv, diagnosis, lifecycle, loyalty, profitability, satisfaction, segmentation
+    from crmlab import acquisition, clv, kpi, lifecycle, loyalty, profitability, satisfaction, segmentation
 
     table, key = _base_table(ds)
     d = check_range("discount", discount, lo=0, lo_open=False)
@@ -204,19 +207,19 @@ def kpi_dashboard(
     start = t - pd.DateOffset(years=1) + pd.Timedelta(days=1)  # first day of the KPI year
     notes: dict[str, str] = {}
     upto = orders.loc[orders["order_date"] <= t]
-    year = diagnosis.analysis_year(upto, t)
+    year = kpi.analysis_year(upto, t)
     v: dict[str, float] = {}
 
     v["customers"] = int((base["signup_date"] <= t).sum())
-    v["active_customers"] = len(diagnosis.active_customers(upto, t, customer=key))
+    v["active_customers"] = len(kpi.active_customers(upto, t, customer=key))
     try:
-        rates = diagnosis.yearly_retention(upto, t, customer=key)
+        rates = kpi.yearly_retention(upto, t, customer=key)
         v["retention_rate"], v["churn_rate"] = float(rates["retention"]), float(rates["churn"])
     except CRMDataError:  # nobody ordered in the twelve months before the KPI year
         v["retention_rate"] = v["churn_rate"] = np.nan
         notes["retention_rate"] = notes["churn_rate"] = "no orders in the year before the KPI year"
 
-    new = diagnosis.analysis_year(base.loc[base["signup_date"] <= t], t, date="signup_date")
+    new = kpi.analysis_year(base.loc[base["signup_date"] <= t], t, date="signup_date")
     v["new_customers"] = len(new)
     if len(new):
         theirs = upto.loc[upto[key].isin(new[key])]
@@ -255,8 +258,8 @@ def kpi_dashboard(
 
     if "surveys" in set(ds) and len(ds["surveys"]):
         sv = ds["surveys"]
-        if len(diagnosis.analysis_year(sv, t, date="survey_date")):
-            v["nps"] = diagnosis.yearly_nps(sv, t).nps
+        if len(kpi.analysis_year(sv, t, date="survey_date")):
+            v["nps"] = kpi.yearly_nps(sv, t).nps
         else:
             v["nps"] = np.nan
             notes["nps"] = "no survey answers in the KPI year"
@@ -267,7 +270,7 @@ def kpi_dashboard(
     inter = ds["interactions"] if "interactions" in set(ds) else None
     complaints = 0
     if inter is not None:
-        inter = diagnosis.analysis_year(inter, t, date="date")
+        inter = kpi.analysis_year(inter, t, date="date")
         complaints = int((inter["kind"] == "complaint").sum())
     if complaints:
         cs = satisfaction.complaint_summary(inter, orders=year, customer=key).loc["all"]
@@ -304,6 +307,7 @@ def kpi_dashboard(
     return out
 
 
+@checked
 def kpi_history(ds: Any, dates: Iterable[Any], **options: Any) -> pd.DataFrame:
     """:func:`kpi_dashboard` at several dates: one row per ``as_of``, one column per KPI.
 
@@ -364,6 +368,7 @@ _STEPS = [
 ]
 
 
+@checked
 def implementation_steps() -> pd.DataFrame:
     """The course's five steps for implementing a CRM strategy, as a table.
 

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -301,6 +302,7 @@ def _activity_grid(
     return out
 
 
+@checked
 def monthly_activity(
     orders: "pd.DataFrame",
     *,
@@ -368,6 +370,7 @@ def _wallet_by_period(
     return now, before
 
 
+@checked
 def stage_history(
     orders: "pd.DataFrame",
     *,
@@ -483,6 +486,7 @@ def stage_history(
     return g
 
 
+@checked
 def classify_stages(
     orders: "pd.DataFrame",
     *,
@@ -538,6 +542,7 @@ def _last_month(h: "pd.DataFrame", customer: str) -> "pd.DataFrame":
     return out
 
 
+@checked
 def classify_patterns(
     orders: "pd.DataFrame",
     *,
@@ -627,6 +632,7 @@ def classify_patterns(
     return out
 
 
+@checked
 def pattern_trajectories(history: "pd.DataFrame", patterns: "pd.DataFrame | pd.Series", *,
                          customer: str = "customer_id", value: str = "spend",
                          pattern: str = "pattern") -> "pd.DataFrame":
@@ -671,6 +677,7 @@ def pattern_trajectories(history: "pd.DataFrame", patterns: "pd.DataFrame | pd.S
     return out
 
 
+@checked
 def stage_input_output(
     orders: "pd.DataFrame",
     history: "pd.DataFrame",
@@ -811,6 +818,7 @@ class PatternRecovery:
     n: int
 
 
+@checked
 def pattern_recovery(
     predicted: "pd.DataFrame | pd.Series",
     truth: "pd.DataFrame | pd.Series",
@@ -885,6 +893,7 @@ def pattern_recovery(
 # --------------------------------------------------------------------------------------
 # How the rules shape the result
 # --------------------------------------------------------------------------------------
+@checked
 def stage_counts(stages: "pd.DataFrame", *, column: str = "stage") -> "pd.Series":
     """Customers per lifecycle stage, in the order of :data:`STAGES` (0 where a stage is empty).
 
@@ -902,6 +911,7 @@ def stage_counts(stages: "pd.DataFrame", *, column: str = "stage") -> "pd.Series
     return counts
 
 
+@checked
 def rules_outcome(
     orders: "pd.DataFrame",
     truth: "pd.DataFrame",
@@ -942,6 +952,7 @@ def rules_outcome(
     return stages, pattern_recovery(patterns, truth, customer=customer)
 
 
+@checked
 def rule_sensitivity(
     orders: "pd.DataFrame",
     truth: "pd.DataFrame",

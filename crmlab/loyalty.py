@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "retention_rates",
@@ -131,6 +132,7 @@ def _group_quantile(codes: np.ndarray, values: np.ndarray, q: float, n_groups: i
 
 
 # ---------------------------------------------------------------- retention per period
+@checked
 def retention_rates(
     orders: pd.DataFrame,
     *,
@@ -219,6 +221,7 @@ def retention_rates(
     return out
 
 
+@checked
 def repeat_purchase_rate(
     orders: pd.DataFrame,
     *,
@@ -267,6 +270,7 @@ def repeat_purchase_rate(
     return note_excluded(out, "customers first seen less than within_days before the data end", n_excl)
 
 
+@checked
 def cohort_matrix(
     orders: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -319,6 +323,7 @@ def cohort_matrix(
     return note_excluded(out, "customer-periods with orders before the signup date", int(early.sum()))
 
 
+@checked
 def cohort_survival(
     orders: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -441,6 +446,7 @@ def _cohort_frame(counts: np.ndarray, co: _Cohorts, max_periods: int | None) -> 
 
 
 # ---------------------------------------------------------------- shifted-beta-geometric
+@checked
 def sbg_survival(alpha: float, beta: float, t: Any) -> np.ndarray:
     """sBG survival ``S(t) = B(α, β+t) / B(α, β)``: share of a cohort still active after t periods.
 
@@ -457,6 +463,7 @@ def sbg_survival(alpha: float, beta: float, t: Any) -> np.ndarray:
     return np.exp(betaln(a, b + t) - betaln(a, b))
 
 
+@checked
 def sbg_retention(alpha: float, beta: float, t: Any) -> np.ndarray:
     """sBG retention rate in period t >= 1: ``r_t = S(t)/S(t-1) = (β+t-1)/(α+β+t-1)``.
 
@@ -475,6 +482,7 @@ def sbg_retention(alpha: float, beta: float, t: Any) -> np.ndarray:
     return (b + t - 1) / (a + b + t - 1)
 
 
+@checked
 def sbg_derl(alpha: float, beta: float, discount: float, renewals: int = 0) -> float:
     """Discounted expected residual lifetime (DERL) of a customer under the sBG model.
 
@@ -560,6 +568,7 @@ class SBGFit:
         return out
 
 
+@checked
 def fit_sbg(
     active: Sequence[float] | pd.Series,
     *,
@@ -629,6 +638,7 @@ def fit_sbg(
 
 
 # ---------------------------------------------------------------- churn warning points
+@checked
 def purchase_gaps(
     orders: pd.DataFrame,
     *,
@@ -658,6 +668,7 @@ def _gaps(df: pd.DataFrame, customer: str, date: str):
     return (d[1:] - d[:-1])[same], c[1:][same], ids, (c, d)
 
 
+@checked
 def churn_warning_points(
     orders: pd.DataFrame,
     *,
@@ -743,6 +754,7 @@ def churn_warning_points(
     return out
 
 
+@checked
 def at_risk(
     orders: pd.DataFrame,
     warning_points: pd.DataFrame,
@@ -803,6 +815,7 @@ def at_risk(
 
 
 # ---------------------------------------------------------------- churn management
+@checked
 def churn_management(
     at_risk: pd.DataFrame,
     clv: pd.Series,
@@ -884,6 +897,7 @@ def churn_management(
 
 
 # ---------------------------------------------------------------- retention economics
+@checked
 def retention_economics(
     retention: float,
     margin: float,
@@ -982,6 +996,7 @@ def _cut(name: str, s: pd.Series, cut: float | str) -> float:
     return check_range(f"{name}_cut", cut)
 
 
+@checked
 def loyalty_matrix(
     attitude: pd.Series,
     patronage: pd.Series,

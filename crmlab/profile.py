@@ -19,6 +19,7 @@ import re
 from typing import Any, Iterable
 
 from crmlab._validate import CRMDataError, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = ["customer_view", "customer_360", "data_quality", "data_quality_report"]
 
@@ -53,6 +54,7 @@ def _breakdown(s) -> str:
 
 
 # --------------------------------------------------------------------------- single customer view
+@checked
 def customer_view(
     customers: "pd.DataFrame",
     orders: "pd.DataFrame",
@@ -216,6 +218,7 @@ def _profile_table(ds) -> tuple[str | None, str]:
     return table, key
 
 
+@checked
 def customer_360(ds, customer_id: str) -> "pd.Series":
     """The 360-degree view of one customer, from every table of a dataset.
 
@@ -312,6 +315,7 @@ def _rule(col: str, s, known: dict, as_of) -> tuple[str, "pd.Series | None"]:
     return "", None
 
 
+@checked
 def data_quality(
     table: "pd.DataFrame",
     name: str,
@@ -395,6 +399,7 @@ def data_quality(
     return report
 
 
+@checked
 def data_quality_report(ds) -> "pd.DataFrame":
     """:func:`data_quality` over every table of a dataset, dates checked against ``ds.as_of``.
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "customer_revenue",
@@ -49,6 +50,7 @@ __all__ = [
 _MONEY = "currency units"
 
 
+@checked
 def customer_revenue(
     orders: pd.DataFrame,
     *,
@@ -86,6 +88,7 @@ def customer_revenue(
     return out
 
 
+@checked
 def traditional_allocation(
     orders: pd.DataFrame,
     indirect_costs: float,
@@ -163,6 +166,7 @@ def _rate_series(activity_rates: pd.DataFrame, *, activity: str, rate: str, tabl
     return pd.Series(r[rate].to_numpy(dtype=float), index=r[activity].astype(str).to_numpy())
 
 
+@checked
 def activity_based_profit(
     orders: pd.DataFrame,
     activities: pd.DataFrame,
@@ -249,6 +253,7 @@ class TimeDrivenABC:
         return float(self.capacity["unused_minutes"].sum())
 
 
+@checked
 def time_driven_abc(
     activities: pd.DataFrame,
     activity_rates: pd.DataFrame,
@@ -379,6 +384,7 @@ class WhaleCurve:
         return _curve_at(self.table["customer_share"].to_numpy(), self.table["cumulative_share"].to_numpy(), top)
 
 
+@checked
 def whale_curve(profit: Any, *, customer: str = "account_id", value: str = "profit") -> WhaleCurve:
     """Cumulative profit by customer rank: the whale curve.
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmlab._validate import CRMDataError, check_range, check_table
+from crmlab._contract import checked
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -167,6 +168,7 @@ def _as_matrix(P: Any, states: Sequence[str] | None = None) -> tuple["np.ndarray
     return M, names
 
 
+@checked
 def transition_matrix(
     phase_history: "pd.DataFrame",
     *,
@@ -286,6 +288,7 @@ def transition_matrix(
     )
 
 
+@checked
 def phase_mix(
     phase_history: "pd.DataFrame",
     *,
@@ -366,6 +369,7 @@ def _mix_vector(start_mix: Any, states: tuple[str, ...]) -> "np.ndarray":
     return v
 
 
+@checked
 def project_mix(P: Any, start_mix: Any, periods: int) -> "pd.DataFrame":
     """Project a phase mix ``periods`` steps ahead: ``m_{t+1} = m_t P``.
 
@@ -405,6 +409,7 @@ def project_mix(P: Any, start_mix: Any, periods: int) -> "pd.DataFrame":
     return res
 
 
+@checked
 def adjusted_transitions(P: Any, changes: Mapping[tuple[str, str], float]) -> "pd.DataFrame":
     """A transition matrix with some moves set to new probabilities; the rest of each row stays put.
 
@@ -469,6 +474,7 @@ def _split_absorbing(M: "np.ndarray", states: tuple[str, ...]) -> tuple[list[int
     return absorbing, transient
 
 
+@checked
 def expected_time_to_absorption(P: Any) -> "pd.Series":
     """Expected number of periods until absorption (e.g. dissolution) from each transient state.
 
@@ -506,6 +512,7 @@ def expected_time_to_absorption(P: Any) -> "pd.Series":
     return res
 
 
+@checked
 def markov_clv(
     P: Any,
     rewards: Any,
@@ -576,6 +583,7 @@ def markov_clv(
     return res
 
 
+@checked
 def simulate_cohort(
     n: int,
     P: Any = None,

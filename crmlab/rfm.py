@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "DEFAULT_SEGMENT_MAP",
@@ -174,6 +175,7 @@ def _rfm_core(log: _OrderLog, keep: np.ndarray, as_of: pd.Timestamp, *, date: st
     return out
 
 
+@checked
 def rfm_table(
     orders: pd.DataFrame,
     *,
@@ -271,6 +273,7 @@ def _quantile_scores(goodness: np.ndarray, bins: int) -> np.ndarray:
 _DIMENSIONS = (("R", "recency_days", -1), ("F", "frequency", 1), ("M", "monetary", 1))
 
 
+@checked
 def score(
     rfm: pd.DataFrame,
     bins: int | Mapping[str, Sequence[float]] = 5,
@@ -368,6 +371,7 @@ def score(
 
 # ---------------------------------------------------------------- segments
 
+@checked
 def segment_grid(segment_map: Mapping[str, str] | None = None, bins: int = 5) -> pd.DataFrame:
     """The R x F grid of segment names; refuses a map with gaps or overlaps.
 
@@ -403,6 +407,7 @@ def segment_grid(segment_map: Mapping[str, str] | None = None, bins: int = 5) ->
     return grid
 
 
+@checked
 def segment(scores: pd.DataFrame, *, segment_map: Mapping[str, str] | None = None) -> pd.Series:
     """Name each customer's segment from their R and F scores.
 
@@ -444,6 +449,7 @@ def segment(scores: pd.DataFrame, *, segment_map: Mapping[str, str] | None = Non
 
 # ---------------------------------------------------------------- weaknesses
 
+@checked
 def rfm_by_period(
     orders: pd.DataFrame,
     *,
@@ -520,6 +526,7 @@ def rfm_by_period(
     return out
 
 
+@checked
 def segment_migration(by_period: pd.DataFrame, start: Any, end: Any, *, customer: str = "customer_id",
                       column: str = "segment") -> pd.DataFrame:
     """Cross-tab of segments at two snapshots of :func:`rfm_by_period`.
@@ -547,6 +554,7 @@ def segment_migration(by_period: pd.DataFrame, start: Any, end: Any, *, customer
     return pd.crosstab(a.rename(f"{column} at start"), b.rename(f"{column} at end"))
 
 
+@checked
 def rfm_with_cost(
     scores: pd.DataFrame,
     cost_to_serve: pd.Series,

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "disconfirmation",
@@ -75,6 +76,7 @@ def _group_means(df: pd.DataFrame, by: str, cols: Sequence[str]) -> pd.DataFrame
 
 
 # ---------------------------------------------------------------- disconfirmation, CSAT, NPS
+@checked
 def disconfirmation(
     survey_items: pd.DataFrame,
     *,
@@ -110,6 +112,7 @@ def disconfirmation(
     return out
 
 
+@checked
 def csat(
     surveys: pd.DataFrame,
     *,
@@ -160,6 +163,7 @@ class NPSResult:
                           "detractors": self.detractors, "nps": self.nps})
 
 
+@checked
 def nps(recommend: Any) -> NPSResult:
     """Net Promoter Score (Reichheld 2003) from 0-10 likelihood-to-recommend answers.
 
@@ -191,6 +195,7 @@ def nps(recommend: Any) -> NPSResult:
 
 
 # ---------------------------------------------------------------- IPA and SERVQUAL
+@checked
 def importance_performance(
     survey_items: pd.DataFrame,
     *,
@@ -235,6 +240,7 @@ def importance_performance(
     return out
 
 
+@checked
 def servqual_gaps(
     survey_items: pd.DataFrame,
     *,
@@ -277,6 +283,7 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@checked
 def expectation_simulation(
     expectation_levels: Sequence[float],
     *,
@@ -370,6 +377,7 @@ def _complaints(interactions: Any, customer: str, date: str, kind: str, complain
     return df, df.loc[(df[kind] == complaint).to_numpy()]
 
 
+@checked
 def complaint_summary(
     interactions: pd.DataFrame,
     *,
@@ -464,6 +472,7 @@ def complaint_summary(
     return out
 
 
+@checked
 def complainer_churn(
     interactions: pd.DataFrame,
     orders: pd.DataFrame,

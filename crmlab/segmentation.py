@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_range, check_table, note_excluded
+from crmlab._contract import checked
 
 __all__ = [
     "pareto_table",
@@ -80,6 +81,7 @@ def _curve_at(x: np.ndarray, y: np.ndarray, at: float) -> float:
     return float(np.interp(at, np.concatenate([[0.0], x]), np.concatenate([[0.0], y])))
 
 
+@checked
 def pareto_table(data: Any, *, customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
     """Customers ranked by value with their cumulative share (the Pareto table).
 
@@ -121,6 +123,7 @@ def pareto_table(data: Any, *, customer: str = "customer_id", value: str = "amou
     return out
 
 
+@checked
 def top_share(data: Any, top: float = 0.2, *, customer: str = "customer_id", value: str = "amount") -> float:
     """Share of total value brought by the top ``top`` fraction of customers.
 
@@ -138,6 +141,7 @@ def top_share(data: Any, top: float = 0.2, *, customer: str = "customer_id", val
     return round(_curve_at(t["customer_share"].to_numpy(), t["cumulative_share"].to_numpy(), top), 12)
 
 
+@checked
 def lorenz_curve(data: Any, *, customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
     """Points of the Lorenz curve: customers sorted from smallest to largest value.
 
@@ -170,6 +174,7 @@ def _gini(sorted_values: np.ndarray) -> float:
     return float(np.sum((2 * i - n - 1) * sorted_values) / (n * sorted_values.sum()))
 
 
+@checked
 def gini(data: Any, *, customer: str = "customer_id", value: str = "amount") -> float:
     """Gini coefficient of value across customers: 0 = all equal, (n-1)/n = one has all.
 
@@ -188,6 +193,7 @@ def gini(data: Any, *, customer: str = "customer_id", value: str = "amount") -> 
     return _gini(x)
 
 
+@checked
 def concentration(data: Any, tops: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5), *,
                   customer: str = "customer_id", value: str = "amount") -> pd.Series:
     """One-line summary of concentration: Gini and the share of the top x%.
@@ -207,6 +213,7 @@ def concentration(data: Any, tops: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5)
 
 # ---------------------------------------------------------------- ABC and pyramid
 
+@checked
 def abc_classes(data: Any, thresholds: Sequence[float] = (0.8, 0.95), *, labels: Sequence[str] = ("A", "B", "C"),
                 customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
     """ABC classes by cumulative share of value.
@@ -244,6 +251,7 @@ def abc_classes(data: Any, thresholds: Sequence[float] = (0.8, 0.95), *, labels:
     return t
 
 
+@checked
 def customer_pyramid(data: Any, tiers: Mapping[str, float] | None = None, *,
                      customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
     """The customer pyramid: tiers holding given shares of customers, best first.
@@ -285,6 +293,7 @@ def customer_pyramid(data: Any, tiers: Mapping[str, float] | None = None, *,
     return t
 
 
+@checked
 def tier_summary(table: pd.DataFrame, by: str = "tier") -> pd.DataFrame:
     """Customers and value per tier or class (input: customer_pyramid / abc_classes).
 
@@ -302,6 +311,7 @@ def tier_summary(table: pd.DataFrame, by: str = "tier") -> pd.DataFrame:
     return out
 
 
+@checked
 def value_segments(data: Any, bins: int = 3, *, labels: Sequence[str] | None = None,
                    customer: str = "customer_id", value: str = "amount") -> pd.Series:
     """Equal-count value tiers (e.g. low / mid / high), ties split by customer id.
@@ -329,6 +339,7 @@ def value_segments(data: Any, bins: int = 3, *, labels: Sequence[str] | None = N
 
 # ---------------------------------------------------------------- need-based
 
+@checked
 def customer_features(
     orders: pd.DataFrame,
     customers: pd.DataFrame | None = None,
@@ -466,6 +477,7 @@ class KMeansSegments:
     columns: list[str] = field(default_factory=list)
 
 
+@checked
 def kmeans_segments(features: pd.DataFrame, k: int, *, seed: int = 0, n_init: int = 10,
                     columns: Sequence[str] | None = None) -> KMeansSegments:
     """Need-based segments: k-means on standardised features.
@@ -502,6 +514,7 @@ def kmeans_segments(features: pd.DataFrame, k: int, *, seed: int = 0, n_init: in
     return KMeansSegments(labels, profile, centers, float(km.inertia_), sil, k, seed, cols)
 
 
+@checked
 def elbow(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int = 0, n_init: int = 10,
           columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Within-cluster sum of squares (standardised units) for each k: look for the bend.
@@ -518,6 +531,7 @@ def elbow(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int 
     return pd.DataFrame(rows).set_index("k")
 
 
+@checked
 def silhouette(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int = 0, n_init: int = 10,
                sample_size: int | None = 2000, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Mean silhouette (-1..1, higher = better separated) for each k >= 2.
@@ -554,6 +568,7 @@ class SegmentationComparison:
     n: int
 
 
+@checked
 def compare_segmentations(a: pd.Series, b: pd.Series, *, names: tuple[str, str] | None = None,
                           normalize: bool = False) -> SegmentationComparison:
     """Cross-tabulate two segmentations of the same customers.

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_range, check_table
+from crmlab._contract import checked
 
 __all__ = [
     "VALUE_COMPONENTS",
@@ -71,6 +72,7 @@ class DeliveredValue:
         return self.total_value / self.total_cost
 
 
+@checked
 def delivered_value(
     *,
     product: float,
@@ -111,6 +113,7 @@ def delivered_value(
     return DeliveredValue(**parts, unit=unit)
 
 
+@checked
 def compare_offers(
     offers: pd.DataFrame,
     *,
@@ -212,6 +215,7 @@ def _weighted_side(side: str, scores: Mapping[str, float], weights: Mapping[str,
     return pd.DataFrame({"side": side, "score": s, "weight": w, "contribution": s * w})
 
 
+@checked
 def perceived_value(
     benefits: Mapping[str, float],
     sacrifices: Mapping[str, float],

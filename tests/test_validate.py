@@ -30,7 +30,7 @@ def test_a_good_table_passes_and_string_dates_are_parsed_without_touching_the_in
         (orders().drop(columns="amount"), r"table 'orders': missing column\(s\) 'amount'.*rename"),
         (orders(amount=["10", "x"]), r"table 'orders', column 'amount': expected numbers.*pd.to_numeric"),
         (orders().iloc[:0], r"table 'orders': the table has 0 row\(s\)"),
-        (orders(order_date=["2024-01-02", "31/31/2024"]), r"column 'order_date': 1 value\(s\) are not dates.*'31/31/2024'"),
+        (orders(order_date=["2024-01-02", "31/31/2024"]), r"column 'order_date': 1 value\(s\) are not ISO dates.*'31/31/2024'"),
         (orders(amount=[10.0, -3.0]), r"column 'amount': 1 negative value\(s\).*-3.0.*returned"),
         (orders(customer_id=["a", None]), r"column 'customer_id': 1 missing value\(s\)"),
         (orders(returned=["yes", "no"]), r"column 'returned': expected True/False"),
