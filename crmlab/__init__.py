@@ -3,12 +3,18 @@
 Importing crmlab is light: submodules (and pandas, scipy, matplotlib behind
 them) load on first use, e.g. ``crmlab.rfm.rfm_table(...)`` or
 ``from crmlab import datasets``.
+
+``pip install crmlab`` gives the core: the datasets, the analytics and the plots.
+The widgets and the teaching tools (release, grade, case-study runner) are extras
+(``pip install "crmlab[widgets]"``, ``"crmlab[teach]"``); using one without its
+packages says which extra to install (:mod:`crmlab._extras`). The version is
+``crmlab.__version__``; CHANGELOG.md says what each version changed.
 """
 from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SUBMODULES = {
     "datasets", "rfm", "segmentation", "value", "clv", "profitability",

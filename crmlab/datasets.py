@@ -6,13 +6,18 @@ Three datasets ship with the workbook (``list_datasets()``):
 * ``b2b`` -- an industrial distributor and its business accounts, synthetic;
 * ``cdnow`` -- real data: the CDNOW sample of Fader, Hardie & Lee (2005).
 
-``load(name)`` reads the shipped CSV files under ``datasets/`` and gives every
-column its documented dtype (see ``describe(name)`` and ``datasets/README.md``,
+``load(name)`` reads the shipped CSV files and gives every column its documented
+dtype (see ``describe(name)`` and ``datasets/README.md``,
 both made from :mod:`crmlab._schema`). ``load(name, student_id="s042")`` gives
 that student a personal version: the same scenario generated from a seed derived
 from the id -- same shape, different numbers, always the same for the same id.
 ``generate(name, n_customers=..., seed=...)`` builds a scenario from any seed;
 ``crmlab datasets build`` regenerates the shipped CSVs byte for byte.
+
+Where the shipped files are: in a clone of the workbook, the ``datasets/`` folder at
+its top; in an installed crmlab (``pip install crmlab``), the same files are the
+package data of ``crmlab._data`` (``pyproject.toml`` maps that folder into the
+package), read with :mod:`importlib.resources`. ``ds.location`` says which it was.
 """
 from __future__ import annotations
 
@@ -20,11 +25,16 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from crmlab._schema import DATASETS, GENERATED
 from crmlab._validate import CRMDataError, check_range
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Dataset",
@@ -60,13 +70,56 @@ CATEGORY_ORDER: dict[str, list[str]] = {
 CSV_OPTIONS = dict(index=False, float_format="%.2f", date_format="%Y-%m-%d", lineterminator="\n")
 
 
-def data_dir() -> Path:
-    """Folder of the shipped CSV files (``datasets/`` at the top of the repository).
+#: The package whose data files are the shipped tables (``datasets/`` mapped into crmlab).
+DATA_PACKAGE = "crmlab._data"
+PACKAGED = "crmlab's package data"
+#: The checkout's folder of shipped tables, used when crmlab runs from a clone of the workbook.
+CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "datasets"
 
-    ``CRMLAB_DATA_DIR`` overrides it (useful when crmlab is installed elsewhere).
+
+def data_root() -> tuple[Traversable, str]:
+    """Where the shipped tables are read from, and how that place is described.
+
+    ``CRMLAB_DATA_DIR`` wins when set; then the package data of an installed crmlab
+    (:mod:`importlib.resources`, so it works from a wheel as from a zip); then the
+    ``datasets/`` folder of a clone of the workbook.
+
+    Returns
+    -------
+    (root, where) : the folder (a :class:`~importlib.resources.abc.Traversable`) and a
+        short description of it for messages and ``Dataset.location``.
+
+    Examples
+    --------
+    >>> root, where = data_root()
+    >>> root.joinpath("cdnow", "orders.csv").is_file()
+    True
     """
     env = os.environ.get("CRMLAB_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "datasets"
+    if env:
+        return Path(env), f"CRMLAB_DATA_DIR={env}"
+    try:
+        packaged = resources.files(DATA_PACKAGE)
+    except ModuleNotFoundError:  # a clone of the workbook: datasets/ is not a package there
+        return CHECKOUT_DATA, "the workbook's datasets/ folder"
+    return packaged, PACKAGED
+
+
+def data_dir() -> Path:
+    """Folder of the shipped CSV files as a file-system path (for tools that need one).
+
+    Examples
+    --------
+    >>> (data_dir() / "cdnow" / "orders.csv").exists()
+    True
+    """
+    root, where = data_root()
+    if isinstance(root, Path):
+        return root
+    with resources.as_file(root) as path:  # a real folder for a normal install
+        if not Path(path).is_dir():
+            raise CRMDataError(f"the shipped datasets ({where}) are not a folder on disk: {root}")
+        return Path(path)
 
 
 @dataclass
@@ -75,6 +128,8 @@ class Dataset:
 
     Iterating gives the table names; ``ds.items()`` gives ``(name, table)`` pairs.
     ``as_of`` is the end of the observation window: analyses "as of today" use it.
+    ``source`` is ``"shipped"`` (read from the shipped files, and then ``location`` says
+    where they were), ``"personal"`` (a student's version) or ``"generated"``.
     """
 
     name: str
@@ -83,6 +138,7 @@ class Dataset:
     student_id: str | None = None
     seed: int | None = None
     source: str = "shipped"
+    location: str | None = None
     _names: tuple = field(default=(), repr=False)
 
     def __post_init__(self):
@@ -117,7 +173,7 @@ class Dataset:
 
     def copy(self) -> "Dataset":
         return Dataset(self.name, {k: v.copy() for k, v in self.tables.items()}, self.as_of,
-                       self.student_id, self.seed, self.source)
+                       self.student_id, self.seed, self.source, self.location)
 
     def summary(self) -> "pd.DataFrame":
         """One row per table: rows, columns and what it holds."""
@@ -248,26 +304,31 @@ def _coerce(name: str, table: str, df: "pd.DataFrame") -> "pd.DataFrame":
     return pd.DataFrame(out)
 
 
-def _read_shipped(name: str) -> dict:
+def _read_shipped(name: str) -> tuple[dict, str]:
+    """The shipped tables of a dataset and where they were read from; a missing file is an error."""
     import pandas as pd
 
     spec = DATASETS[name]
-    folder = data_dir() / name
+    root, where = data_root()
+    folder = root.joinpath(name)
     tables = {}
     for table, tspec in spec["tables"].items():
-        path = folder / f"{table}.csv"
-        if not path.exists():
-            if name in GENERATED:
-                return _generate_tables(name, **DEFAULTS[name])
+        path = folder.joinpath(f"{table}.csv")
+        if not path.is_file():
+            fix = (
+                "Rebuild the synthetic tables with `crmlab datasets build`"
+                if name in GENERATED
+                else "It is real data and cannot be regenerated: restore it from the workbook's repository"
+            )
             raise CRMDataError(
-                f"dataset '{name}': the data file {table}.csv is missing from {folder.name}/. "
-                f"It is real data and cannot be regenerated; set CRMLAB_DATA_DIR to the "
-                f"workbook's datasets/ folder."
+                f"dataset '{name}': the data file {name}/{table}.csv is missing from {where} ({root}). "
+                f"{fix}, or set CRMLAB_DATA_DIR to a folder that holds the shipped datasets."
             )
         id_cols = {c: "string" for c, v in tspec["columns"].items() if v[1] == "string"}
-        df = pd.read_csv(path, dtype=id_cols, keep_default_na=True)
+        with path.open("rb") as handle:
+            df = pd.read_csv(handle, dtype=id_cols, keep_default_na=True)
         tables[table] = _coerce(name, table, df)
-    return tables
+    return tables, f"{where}: {root.joinpath(name)}"
 
 
 def _generate_tables(name: str, *, n_customers: int, seed: int, start: str, end: str) -> dict:
@@ -296,7 +357,8 @@ def _cached(name: str, student_id: str | None) -> Dataset:
     spec = DATASETS[name]
     as_of = pd.Timestamp(spec["as_of"])
     if student_id is None:
-        return Dataset(name, _read_shipped(name), as_of, None, DEFAULTS.get(name, {}).get("seed"), "shipped")
+        tables, location = _read_shipped(name)
+        return Dataset(name, tables, as_of, None, DEFAULTS.get(name, {}).get("seed"), "shipped", location)
     seed = student_seed(student_id, name)
     if name in GENERATED:
         tables = _generate_tables(name, **{**DEFAULTS[name], "seed": seed})
@@ -407,6 +469,11 @@ same dictionary in a notebook.
 Conventions: ids are text; dates are ISO (`YYYY-MM-DD`); money is in neutral *currency units*
 (the case studies let you name the currency) with two decimals; amounts are never negative —
 a returned order keeps its amount and has `returned = True`.
+
+Licences: `retail` and `b2b` are synthetic, made by crmlab's own generator, and are under the
+MIT licence of the code (`LICENSE`). `cdnow` is real data with its own terms: see its
+"Source and terms" below. These files travel inside the installed package too (`pip install
+crmlab` ships them as the package data of `crmlab._data`).
 """
 
 README_GENERATED = """
@@ -420,7 +487,7 @@ from the id.
 """
 
 README_CDNOW = """
-### Source and attribution
+### Source and terms
 Real data, not generated (`crmlab datasets build` leaves it alone). The CDNOW sample used by
 Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way: An Alternative to the
 Pareto/NBD Model", *Marketing Science* 24(2), 275–284, and in Fader, Hardie & Lee (2005),
@@ -433,6 +500,10 @@ customer id of the full CDNOW data set was dropped. Published results on it: BG/
 r = 0.243, α = 4.414, a = 0.793, b = 2.426 (39-week calibration, weekly units); Gamma-Gamma
 p = 6.25, q = 3.74, γ = 15.44. A personal version (`student_id=...`) is a seeded sample of
 2,000 of the 2,357 customers.
+
+Terms: Bruce Hardie distributes the CDNOW sample for teaching and research; it is
+redistributed in the MIT-licensed `lifetimes` package, whose copy this is. Use it for teaching
+and research, and cite Fader, Hardie & Lee (2005) when you report results on it.
 """
 
 
@@ -463,6 +534,11 @@ def build(out_dir: str | Path | None = None, *, check: bool = False) -> list[str
     are returned (an empty list means the committed files are current). Real data
     (``cdnow``) is never touched.
     """
+    if out_dir is None and not check and data_root()[1] == PACKAGED:
+        raise CRMDataError(
+            "the shipped datasets of an installed crmlab are package data and are not rewritten; "
+            "pass a folder to write to (crmlab datasets build --out FOLDER)."
+        )
     out = Path(out_dir) if out_dir is not None else data_dir()
     changed = []
 
