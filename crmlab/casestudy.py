@@ -1,48 +1,32 @@
-"""Case studies (案例分析): parameterized notebooks, run one or many.
+"""Case-study batches (案例分析批量运行): run a parameterized notebook for many firms or scenarios.
 
 A case-study notebook is an ordinary notebook that a trainer runs with other
-parameters for each company, class or scenario. It follows the conventions of
+parameters for each company, class or scenario, following the conventions of
 papermill (nteract, https://papermill.readthedocs.io): the first code cell is
-tagged ``parameters`` and holds the defaults; papermill inserts a cell with the
-given values after it. This module gives the notebook two helpers and the
-trainer a batch runner.
-
-Inside the notebook
--------------------
-``validate_params(globals(), SPEC)`` checks every parameter against its
-:class:`Param` (type, range, choices, date) right after the parameters cell and
-raises :class:`CaseStudyParameterError` with a message that names the
-parameter, its value and the fix. The run stops there; papermill marks the
-notebook failed and the batch runner puts the message in its summary.
-
-``record(name, value, unit=..., label=...)`` records a key figure.
-
-The recorded-figures contract
------------------------------
-Each ``record`` call leaves one ``display_data`` output in the executed
-notebook whose bundle holds two representations:
-
-* ``application/vnd.crmlab.figures+json``:
-  ``{"name": str, "value": number | str | bool | None, "unit": str, "label": str}``
-  (``name`` is an identifier such as ``top20_share``; numpy numbers become
-  plain numbers, dates ISO strings, NaN/inf ``None``);
-* ``text/plain``: one readable line, e.g. ``Revenue: 12,345.67 EUR  [revenue]``.
-
-So the figures survive in the ``.ipynb`` (and show as text in Jupyter and in the
-HTML report) and :func:`read_figures` collects them with nbformat alone, in
-cell order; a name recorded twice keeps its last value.
+tagged ``parameters`` and holds the defaults. What runs *inside* the kernel
+lives elsewhere: parameter checks in :mod:`crmlab.case_parameters`, recorded
+figures in :mod:`crmlab.case_figures` (their names are importable from here too).
+This module starts the kernels: parameter files, planning, resume, the process
+pool, the HTML reports and the command line.
 
 Running many
 ------------
 ``crmlab casestudy run NOTEBOOK --params FILE --out DIR`` (or
 :func:`run_batch`) executes the notebook once per parameter set with
-papermill, in separate processes with ``--jobs N``, writing ``DIR/<run>.ipynb``,
-optionally ``DIR/<run>.html``, and ``DIR/summary.csv`` / ``DIR/summary.json``
-with one row per run: name, status (``ok``, ``failed``, ``skipped-existing``),
-error, duration, ``param_<name>`` columns and one column per recorded figure.
-A failing run never stops the others; a run whose notebook already succeeded
-with the same parameters is skipped (resume) unless ``force``. Exit status of
-the command: 0 all runs ok (or skipped), 1 at least one failed, 2 usage error.
+papermill, in separate processes with ``--jobs N`` (each with one BLAS thread,
+so N runs do not fight over the cores), writing ``DIR/<run>.ipynb``,
+optionally ``DIR/<run>.html`` (a report for managers: code hidden unless
+``show_code``, the injected parameters cell left out), and
+``DIR/summary.csv`` / ``DIR/summary.json`` with one row per run: name, status
+(``ok``, ``failed``, ``skipped-existing``), error, duration, one
+``param_<name>`` column per parameter the notebook declares (the notebook's
+default where a run did not set it, in the notebook's order) and one column per
+recorded figure (in the order of the notebook's first successful run). A
+failing run never stops the others; a run whose notebook already succeeded
+with the same parameters is skipped (resume), keeping its figures, unless
+``force``. Every file written is readable by all (mode 0644), like a notebook
+saved by Jupyter. Exit status of the command: 0 all runs ok (or skipped), 1 at
+least one failed, 2 usage error.
 """
 from __future__ import annotations
 
@@ -51,18 +35,18 @@ import datetime as _dt
 import difflib
 import hashlib
 import json
-import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from crmlab._validate import CRMDataError, check_choice, check_range
+from crmlab._validate import CRMDataError
+from crmlab.case_figures import FIGURE_MIMETYPE, read_figures, record
+from crmlab.case_parameters import CaseStudyParameterError, Param, validate_params
 
 __all__ = [
     "FIGURE_MIMETYPE",
@@ -77,275 +61,16 @@ __all__ = [
     "register",
 ]
 
-FIGURE_MIMETYPE = "application/vnd.crmlab.figures+json"
 STATUSES = ("ok", "failed", "skipped-existing")
 _BASE_COLUMNS = ("run", "status", "error", "duration_s", "notebook", "html")
 _NAME_KEY = "name"
-_FIGURE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class CaseStudyParameterError(CRMDataError):
-    """A case-study parameter cannot be used; the message names it and the fix."""
+#: Environment of every kernel the runner starts: numerical libraries use one thread each.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class ParamFileError(CRMDataError):
     """A parameter file (or parameter set) cannot be used; the message says where and why."""
 
-
-# ---------------------------------------------------------------- in the notebook
-
-
-@dataclass(frozen=True)
-class Param:
-    """What one case-study parameter may be.
-
-    Parameters
-    ----------
-    type : ``int``, ``float``, ``str``, ``bool`` or ``"date"`` (a date string
-        such as ``"2024-12-31"``, a ``datetime.date`` or a ``pd.Timestamp``).
-    lo, hi : bounds for numbers and dates (inclusive unless ``lo_open``/``hi_open``).
-    choices : allowed values (after conversion).
-    hint : a sentence added to the error message, saying what to use instead.
-    optional : ``None`` is accepted (e.g. ``student_id = None``).
-    """
-
-    type: Any
-    lo: Any = None
-    hi: Any = None
-    lo_open: bool = False
-    hi_open: bool = False
-    choices: Sequence[Any] | None = None
-    hint: str = ""
-    optional: bool = False
-
-
-def _problem(text: str, spec: Param) -> CaseStudyParameterError:
-    """One parameter problem, with the spec's hint after a colon (or a full stop)."""
-    text = text.rstrip(" .")
-    return CaseStudyParameterError(f"{text}: {spec.hint}" if spec.hint else f"{text}.")
-
-
-def _as_type(name: str, value: Any, spec: Param) -> Any:
-    """Convert ``value`` to the parameter's type or raise CaseStudyParameterError."""
-    kind, said = spec.type, f"parameter '{name}' = {value!r}"
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1"):
-            return True
-        if text in ("false", "no", "0"):
-            return False
-        raise _problem(f"{said} is not True/False", spec)
-    if kind in (int, float):
-        if isinstance(value, bool):
-            raise _problem(f"{said} must be a number, not True/False", spec)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise _problem(f"{said} is not a number", spec) from None
-        if kind is float:
-            return number
-        if not number.is_integer():
-            raise _problem(f"{said} must be a whole number", spec)
-        return int(number)
-    if kind is str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise _problem(f"{said} must be text", spec)
-    if kind in ("date", _dt.date, _dt.datetime):
-        import pandas as pd
-
-        try:
-            stamp = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            stamp = None
-        if stamp is None or stamp is pd.NaT:
-            raise _problem(f"{said} is not a date (use the ISO form, e.g. '2024-12-31')", spec)
-        return stamp
-    raise TypeError(f"Param type {kind!r} for '{name}' is not supported; use int, float, str, bool or 'date'")
-
-
-def _check_one(name: str, value: Any, spec: Param) -> Any:
-    if value is None:
-        if spec.optional:
-            return None
-        raise _problem(f"parameter '{name}' is None (give it a value)", spec)
-    converted = _as_type(name, value, spec)
-    if spec.type in (int, float) and (spec.lo is not None or spec.hi is not None):
-        try:
-            check_range(name, converted, lo=spec.lo, hi=spec.hi, lo_open=spec.lo_open, hi_open=spec.hi_open)
-        except CRMDataError as exc:  # same wording as the rest of crmlab, with the value as given
-            raise _problem(str(exc).replace(f"= {converted!r}", f"= {value!r}", 1), spec) from None
-    elif spec.type not in (int, float, str, bool) and (spec.lo is not None or spec.hi is not None):
-        import pandas as pd
-
-        lo = None if spec.lo is None else pd.Timestamp(spec.lo)
-        hi = None if spec.hi is None else pd.Timestamp(spec.hi)
-        if (lo is not None and converted < lo) or (hi is not None and converted > hi):
-            span = f"{'...' if lo is None else lo.date()} to {'...' if hi is None else hi.date()}"
-            raise _problem(f"parameter '{name}' = {value!r} is outside {span}", spec)
-    if spec.choices is not None:
-        try:
-            check_choice(name, converted, spec.choices)
-        except CRMDataError as exc:
-            raise _problem(str(exc), spec) from None
-    return converted
-
-
-def validate_params(params: Mapping[str, Any], spec: Mapping[str, Param]) -> dict[str, Any]:
-    """Check case-study parameters; return them converted (dates as ``pd.Timestamp``).
-
-    Call it right after the ``parameters`` cell, usually as
-    ``P = validate_params(globals(), SPEC)``. Only the names in ``spec`` are
-    looked at. Every problem is reported at once in one
-    :class:`CaseStudyParameterError`, which stops the notebook run.
-
-    Parameters
-    ----------
-    params : the parameter values by name (``globals()`` in a notebook).
-    spec : ``{name: Param(...)}`` for every parameter the notebook uses.
-
-    Returns
-    -------
-    ``{name: value}`` in the order of ``spec``, converted to each declared type.
-
-    Examples
-    --------
-    >>> spec = {"n_customers": Param(int, lo=50, hi=20000),
-    ...         "discount_rate": Param(float, lo=0, hi=1, hi_open=True,
-    ...                                hint="use a yearly rate such as 0.1"),
-    ...         "scenario": Param(str, choices=["retail", "b2b"])}
-    >>> validate_params({"n_customers": 500, "discount_rate": 0.1, "scenario": "b2b"}, spec)
-    {'n_customers': 500, 'discount_rate': 0.1, 'scenario': 'b2b'}
-    >>> validate_params({"n_customers": 500, "discount_rate": 1.5, "scenario": "b2b"}, spec)
-    Traceback (most recent call last):
-    ...
-    crmlab.casestudy.CaseStudyParameterError: parameter 'discount_rate' = 1.5 is outside [0, 1): use a yearly rate such as 0.1
-    """
-    out: dict[str, Any] = {}
-    problems: list[str] = []
-    for name, one in spec.items():
-        if not isinstance(one, Param):
-            raise TypeError(f"spec['{name}'] must be a Param(...), got {type(one).__name__}")
-        if name not in params:
-            problems.append(f"parameter '{name}' is missing: define it in the cell tagged 'parameters'.")
-            continue
-        try:
-            out[name] = _check_one(name, params[name], one)
-        except CaseStudyParameterError as exc:
-            problems.append(str(exc))
-    if len(problems) == 1:
-        raise CaseStudyParameterError(problems[0])
-    if problems:
-        raise CaseStudyParameterError(f"{len(problems)} parameters cannot be used: " + " | ".join(problems))
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe plain version of a figure value."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if hasattr(value, "isoformat"):  # date, datetime, pd.Timestamp
-        return value.isoformat()
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):  # numpy scalar
-        value = value.item()
-    if isinstance(value, bool) or isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    raise TypeError(f"a recorded figure must be a number, text, bool, date or None; got {type(value).__name__}")
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "n/a" if value is None else str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:,.2f}"
-    return f"{value:.3g}"
-
-
-def record(name: str, value: Any, *, unit: str = "", label: str = "") -> None:
-    """Record a key figure of a case study in the notebook's outputs.
-
-    Displays one output with the JSON figure (mimetype
-    ``application/vnd.crmlab.figures+json``) and a readable text line; see the
-    module docstring for the contract. Outside Jupyter only the text line is
-    printed.
-
-    Parameters
-    ----------
-    name : an identifier (letters, digits, ``_``) used as the summary column.
-    value : a number, text, bool, date or None.
-    unit : e.g. ``"EUR"``, ``"customers"``, ``"share"``, ``"days"``.
-    label : a short human description; the name is used when empty.
-
-    Examples
-    --------
-    >>> record("top20_share", 0.6234, unit="share", label="Revenue share of the top 20% customers")
-    Revenue share of the top 20% customers: 0.623 share  [top20_share]
-    """
-    if not isinstance(name, str) or not _FIGURE_NAME.match(name):
-        raise CaseStudyParameterError(
-            f"figure name {name!r} is not usable: use letters, digits and '_' (e.g. 'top20_share')."
-        )
-    data = {"name": name, "value": _plain(value), "unit": str(unit), "label": str(label)}
-    text = f"{label or name}: {_format_value(data['value'])} {unit}".rstrip() + f"  [{name}]"
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with Jupyter
-        get_ipython = lambda: None  # noqa: E731
-    if get_ipython() is None:
-        print(text)
-        return
-    from IPython.display import display
-
-    display({FIGURE_MIMETYPE: data, "text/plain": text}, raw=True)
-
-
-def read_figures(notebook: str | os.PathLike | Any, *, details: bool = False) -> dict[str, Any]:
-    """Collect the recorded figures of an executed notebook.
-
-    Parameters
-    ----------
-    notebook : path of an executed ``.ipynb`` (or an nbformat notebook object).
-    details : return ``{name: {"value", "unit", "label"}}`` instead of ``{name: value}``.
-
-    Examples
-    --------
-    >>> import nbformat
-    >>> nb = nbformat.v4.new_notebook()
-    >>> out = nbformat.v4.new_output("display_data", data={
-    ...     FIGURE_MIMETYPE: {"name": "customers", "value": 120, "unit": "customers", "label": ""},
-    ...     "text/plain": "customers: 120 customers  [customers]"})
-    >>> nb.cells.append(nbformat.v4.new_code_cell("record(...)", outputs=[out]))
-    >>> read_figures(nb)
-    {'customers': 120}
-    """
-    import nbformat
-
-    nb = notebook if hasattr(notebook, "cells") else nbformat.read(os.fspath(notebook), as_version=4)
-    found: dict[str, Any] = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
-            data = output.get("data", {}).get(FIGURE_MIMETYPE)
-            if isinstance(data, str):  # some writers keep JSON bundles as text
-                data = json.loads(data)
-            if not isinstance(data, Mapping) or "name" not in data:
-                continue
-            found.pop(data["name"], None)  # a repeated name moves to its last place
-            found[data["name"]] = (
-                {"value": data.get("value"), "unit": data.get("unit", ""), "label": data.get("label", "")}
-                if details
-                else data.get("value")
-            )
-    return found
 
 
 # ---------------------------------------------------------------- parameter files
@@ -406,8 +131,23 @@ def _load_with_places(path: Path) -> tuple[list[dict], list[str]]:
         try:
             data = yaml.safe_load(text)
             node = yaml.compose(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            what = "; ".join(str(x) for x in (exc.context, exc.problem) if x)
+            if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+                what += f"; what is unfinished starts on line {exc.context_mark.line + 1}"
+            raise ParamFileError(
+                f"{where}{at}: not valid YAML ({what}). Check the indentation and quoting there; "
+                "each run is one '- name: ...' entry with 'parameter: value' lines."
+            ) from None
         except yaml.YAMLError as exc:
             raise ParamFileError(f"{where}: not valid YAML: {exc}".replace("\n", " ")) from None
+        if data is None:
+            raise ParamFileError(
+                f"{where}: the file holds no parameter sets (it is empty or only comments). "
+                "Write one entry per run, e.g. '- name: acme' followed by indented 'seed: 7' lines."
+            )
         defaults: dict = {}
         entries_node = node
         if isinstance(data, dict):
@@ -529,30 +269,50 @@ def _plan(
 
 
 def _declared_parameters(notebook: Path) -> list[str]:
+    """The parameter names of the notebook's ``parameters`` cell, in order (papermill's inspection)."""
+    return list(_parameter_defaults(notebook))
+
+
+def _parameter_defaults(notebook: Path) -> dict[str, Any]:
+    """``{name: default}`` of the notebook's ``parameters`` cell, read by papermill's own inspection.
+
+    papermill's Python translator parses the cell (as ``papermill.inspect_notebook`` does, without
+    needing the notebook's kernel name); a default that is not a Python literal (an expression)
+    is kept as its source text.
+    """
     import ast
 
-    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.translators import PythonTranslator
+    from papermill.utils import find_first_tagged_cell_index
 
-    nb = nbformat.read(notebook, as_version=4)
-    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", ())), None)
-    declared: list[str] = []
-    if cell is not None:
+    try:
+        nb = load_notebook_node(str(notebook))
+    except Exception as exc:
+        raise ParamFileError(f"notebook '{notebook}': not a readable notebook ({exc}).") from None
+    index = find_first_tagged_cell_index(nb, "parameters")
+    found = {}
+    if index >= 0:
         try:
-            tree = ast.parse(cell.source)
+            ast.parse(nb.cells[index].source)
         except SyntaxError as exc:
             raise ParamFileError(
                 f"notebook '{notebook}': the cell tagged 'parameters' is not valid Python "
                 f"(line {exc.lineno}: {exc.msg}); it must hold plain assignments such as seed = 42."
             ) from None
-        for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            declared += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in declared]
-    if not declared:
+        found = {p.name: {"default": p.default} for p in PythonTranslator.inspect(nb.cells[index])}
+    if not found:
         raise ParamFileError(
             f"notebook '{notebook}': no code cell tagged 'parameters' with defaults; "
             f"tag the first code cell 'parameters' (View > Cell Toolbar / property inspector)."
         )
-    return declared
+    defaults: dict[str, Any] = {}
+    for name, info in found.items():
+        try:
+            defaults[name] = _plain_param(ast.literal_eval(info["default"]))
+        except (ValueError, SyntaxError):
+            defaults[name] = info["default"]
+    return defaults
 
 
 # ---------------------------------------------------------------- executing
@@ -568,6 +328,8 @@ def _current_env_kernel_manager():
             # the kernel process's own log lines (transport warnings, shutdown notes) would
             # garble the progress bar; cell output and errors travel over the kernel protocol
             kw.setdefault("stderr", subprocess.DEVNULL)
+            # one BLAS/OpenMP thread per kernel: with --jobs N, N kernels share the cores
+            kw.setdefault("env", {**os.environ, **ONE_THREAD})
             return await super().start_kernel(**kw)
 
         @property
@@ -583,15 +345,41 @@ def _current_env_kernel_manager():
     return CurrentEnvKernelManager
 
 
-def _export_html(nb_path: Path, html_path: Path, hide_input: bool) -> None:
+_RELATIVE_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^)]*\)")
+
+
+def _report_notebook(nb: Any, show_code: bool) -> Any:
+    """The executed notebook as a manager reads it.
+
+    One parameters cell: the cell papermill injected is left out, and where a
+    run set no parameter the defaults cell is kept only with code shown (the
+    notebook itself shows all values, defaults included, as a table). Links to
+    files beside the notebook (``[text](CASESTUDIES.md)``) are dead in a mailed
+    report, so their text stays and the link goes.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = _RELATIVE_LINK.sub(r"\1", cell.source)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _export_html(nb_path: Path, html_path: Path, show_code: bool = False) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        exclude_input=hide_input, exclude_input_prompt=hide_input, exclude_output_prompt=hide_input
-    )
+    hide = not show_code
+    exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide)
     # Widget and MathJax scripts are only referenced (CDN), never fetched: works offline.
-    body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+    body, _ = exporter.from_notebook_node(_report_notebook(nbformat.read(nb_path, as_version=4), show_code))
     _atomic_write(html_path, body)
 
 
@@ -628,7 +416,7 @@ def _execute(task: dict) -> dict:
         try:
             result["figures"] = read_figures(nb_path, details=True)
             if html_path:
-                _export_html(nb_path, html_path, task["hide_input"])
+                _export_html(nb_path, html_path, task["show_code"])
                 result["html"] = html_path.name
         except Exception as exc:
             result.update(status="failed", error=(result["error"] + " | " if result["error"] else "") + f"HTML report: {_error_text(exc)}")
@@ -659,11 +447,18 @@ def _existing(nb_path: Path, params: Mapping[str, Any]) -> tuple[str, Any]:
 # ---------------------------------------------------------------- the summary
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # readable like any file Jupyter or papermill writes
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -674,18 +469,29 @@ def _figure_column(name: str) -> str:
     return f"figure_{name}" if name in _BASE_COLUMNS or name.startswith("param_") else name
 
 
-def _summary_frame(rows: Sequence[dict]) -> "pd.DataFrame":
+def _figure_order(rows: Sequence[dict]) -> list[str]:
+    """Figure names in a stable order: that of the successful run recording the most (ties: first by
+    run name), then any others alphabetically; so the columns do not depend on which run ran first."""
+    ok = sorted((r for r in rows if r.get("status") in ("ok", "skipped-existing") and r["figures"]),
+                key=lambda r: (-len(r["figures"]), str(r["run"])))
+    order = list(ok[0]["figures"]) if ok else []
+    rest = sorted({k for r in rows for k in r["figures"]} - set(order))
+    return order + rest
+
+
+def _summary_frame(rows: Sequence[dict], defaults: Mapping[str, Any] | None = None) -> "pd.DataFrame":
+    """One line per run; parameters in the notebook's order, a run's unset ones at the notebook's default."""
     import pandas as pd
 
-    params: dict[str, None] = {}
-    figures: dict[str, None] = {}
+    defaults = dict(defaults or {})
+    params: dict[str, None] = dict.fromkeys(defaults)
     for row in rows:
         params.update(dict.fromkeys(row["parameters"]))
-        figures.update(dict.fromkeys(row["figures"]))
+    figures = _figure_order(rows)
     flat = []
     for row in rows:
         line = {c: row.get(c, "") for c in _BASE_COLUMNS}
-        line.update({f"param_{k}": row["parameters"].get(k) for k in params})
+        line.update({f"param_{k}": row["parameters"].get(k, defaults.get(k)) for k in params})
         line.update({_figure_column(k): row["figures"].get(k, {}).get("value") for k in figures})
         flat.append(line)
     columns = list(_BASE_COLUMNS) + [f"param_{k}" for k in params] + [_figure_column(k) for k in figures]
@@ -705,10 +511,12 @@ def _summary_frame(rows: Sequence[dict]) -> "pd.DataFrame":
     return frame
 
 
-def _write_summary(out_dir: Path, notebook: Path, rows: Sequence[dict]) -> "pd.DataFrame":
-    frame = _summary_frame(rows)
+def _write_summary(out_dir: Path, notebook: Path, rows: Sequence[dict],
+                   defaults: Mapping[str, Any] | None = None) -> "pd.DataFrame":
+    frame = _summary_frame(rows, defaults)
     _atomic_write(out_dir / "summary.csv", frame.to_csv(index=False))
-    doc = {"notebook": notebook.name, "columns_units": frame.attrs["units"], "runs": list(rows)}
+    doc = {"notebook": notebook.name, "defaults": dict(defaults or {}), "columns_units": frame.attrs["units"],
+           "runs": list(rows)}
     _atomic_write(out_dir / "summary.json", json.dumps(doc, indent=1, ensure_ascii=False, default=str) + "\n")
     return frame
 
@@ -734,7 +542,7 @@ def run_batch(
     *,
     jobs: int = 1,
     html: bool = False,
-    hide_input: bool = False,
+    show_code: bool = False,
     force: bool = False,
     timeout: float | None = None,
     progress: bool = True,
@@ -758,7 +566,8 @@ def run_batch(
     out_dir : folder for the outputs (created if needed).
     jobs : how many runs execute at the same time (processes).
     html : also write an HTML report per run (nbconvert).
-    hide_input : leave code cells out of the HTML report.
+    show_code : keep the code cells in the HTML reports (by default they show text, tables,
+        figures and the executive summary only).
     force : rerun and overwrite every run.
     timeout : seconds a single cell may take (papermill's execution timeout).
     progress : show a progress bar on stderr.
@@ -790,7 +599,8 @@ def run_batch(
         raise ParamFileError(f"jobs = {jobs!r}: use 1 or more parallel runs.")
     if timeout is not None and timeout <= 0:
         raise ParamFileError(f"timeout = {timeout!r}: give a positive number of seconds per cell, or none.")
-    runs = _plan(param_sets, _declared_parameters(notebook),
+    defaults = _parameter_defaults(notebook)
+    runs = _plan(param_sets, list(defaults),
                  notebook, [f"parameter set {i}" for i in range(1, len(param_sets) + 1)])
     if out_dir.exists() and not out_dir.is_dir():
         raise ParamFileError(f"out '{out_dir}' exists and is not a folder.")
@@ -810,7 +620,7 @@ def run_batch(
             row.update(status="skipped-existing", figures=read_figures(nb, details=True),
                        duration_s=old.get("duration_s", None if meta_duration is None else round(meta_duration, 2)))
             if html and not html_path.exists():
-                _export_html(nb_path, html_path, hide_input)
+                _export_html(nb_path, html_path, show_code)
             row["html"] = html_path.name if html_path.exists() else ""
         elif state in ("other-params", "foreign"):
             why = ("was run with other parameters" if state == "other-params"
@@ -818,10 +628,13 @@ def run_batch(
             row.update(status="failed", error=(
                 f"{nb_path.name} exists and {why}; it is kept. Rerun with --force (force=True) "
                 f"to replace it, or give this run another name."))
+            if nb is not None:  # the kept notebook's own parameters and figures stay in the summary
+                row.update(parameters=_plain_param(dict(nb.metadata["papermill"]["parameters"])),
+                           figures=read_figures(nb, details=True))
         else:
             todo.append({"name": name, "notebook": str(notebook), "out_nb": str(nb_path),
                          "out_html": str(html_path) if html else "", "params": params,
-                         "cwd": str(notebook.parent), "timeout": timeout, "hide_input": hide_input})
+                         "cwd": str(notebook.parent), "timeout": timeout, "show_code": show_code})
         rows[name] = row
 
     from tqdm.auto import tqdm
@@ -834,11 +647,11 @@ def run_batch(
         row = rows[task["name"]]
         row.update(status=result["status"], error=result["error"], duration_s=result["duration_s"],
                    figures=result["figures"], html=result["html"])
-        _write_summary(out_dir, notebook, list(rows.values()))
+        _write_summary(out_dir, notebook, list(rows.values()), defaults)
         bar.update(1)
         bar.set_postfix(failed=sum(rows[n]["status"] == "failed" for n, _ in runs))
 
-    _write_summary(out_dir, notebook, list(rows.values()))
+    _write_summary(out_dir, notebook, list(rows.values()), defaults)
     try:
         if jobs == 1 or len(todo) <= 1:
             for task in todo:
@@ -867,7 +680,7 @@ def run_batch(
                     finish(task, result)
     finally:
         bar.close()
-    frame = _summary_frame([rows[name] for name, _ in runs])
+    frame = _summary_frame([rows[name] for name, _ in runs], defaults)
     return frame
 
 
@@ -882,7 +695,7 @@ def _cmd_run(args) -> int:
         sets, places = _load_with_places(Path(args.params))
         _plan(sets, _declared_parameters(notebook), notebook, places)  # messages name file and entry
         summary = run_batch(notebook, sets, args.out, jobs=args.jobs, html=args.html,
-                            hide_input=args.hide_input, force=args.force, timeout=args.timeout)
+                            show_code=args.show_code, force=args.force, timeout=args.timeout)
     except ParamFileError as exc:
         print(f"crmlab casestudy run: error: {exc}", file=sys.stderr)
         return 2
@@ -915,7 +728,8 @@ def register(subparsers) -> None:
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="runs at the same time (default 1)")
     run.add_argument("--html", action="store_true", help="also write an HTML report per run")
-    run.add_argument("--hide-input", action="store_true", help="leave code cells out of the HTML reports")
+    run.add_argument("--show-code", action="store_true",
+                     help="keep the code cells in the HTML reports (hidden by default)")
     run.add_argument("--force", action="store_true", help="rerun and overwrite runs that already succeeded")
     run.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds a single cell may take")
     run.set_defaults(func=_cmd_run)

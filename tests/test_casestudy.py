@@ -316,8 +316,7 @@ def mtimes(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
-    summary = run_batch(NOTEBOOK, load_param_file(PARAMS_YAML), out, jobs=2, html=True, hide_input=True,
-                        progress=False)
+    summary = run_batch(NOTEBOOK, load_param_file(PARAMS_YAML), out, jobs=2, html=True, progress=False)
     return {"out": out, "summary": summary, "csv": pd.read_csv(out / "summary.csv"),
             "json": json.loads((out / "summary.json").read_text()), "mtimes": mtimes(out),
             "html": {p.stem: p.read_text() for p in out.glob("*.html")}}
@@ -349,6 +348,25 @@ def test_batch_summary_holds_parameters_and_figures(batch):
     assert csv.loc["acme-b2b", "revenue"] > 10 * csv.loc["demo-retail", "revenue"]
     assert batch["json"]["columns_units"]["revenue"] == "EUR"
     assert [r["status"] for r in batch["json"]["runs"]] == ["ok", "ok", "failed"]
+
+
+def test_batch_outputs_are_readable_by_all_like_the_notebooks(batch):
+    import stat
+
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in batch["out"].iterdir() if p.is_file()}
+    notebook_mode = modes["acme-b2b.ipynb"]
+    assert notebook_mode & 0o044 == 0o044  # what papermill writes under this umask
+    for name in ("acme-b2b.html", "summary.csv", "summary.json"):
+        assert modes[name] == notebook_mode, name
+
+
+def test_batch_summary_fills_defaults_in_the_notebooks_order(batch):
+    csv = batch["csv"].set_index("run")
+    defaults = fixture_defaults()
+    assert [c for c in batch["csv"].columns if c.startswith("param_")] == [f"param_{k}" for k in defaults]
+    assert csv.loc["demo-retail", "param_seed"] == defaults["seed"]  # not set by the run: the default
+    assert csv.loc["demo-retail", "param_currency"] == defaults["currency"]
+    assert batch["json"]["defaults"] == defaults | {"analysis_date": "2024-12-31"}
 
 
 def test_batch_html_reports_hide_the_code_but_show_results(batch):
@@ -398,6 +416,9 @@ def test_other_parameters_do_not_overwrite_without_force(resumed, forced):
     assert row["status"] == "failed"
     assert "demo-retail.ipynb exists and was run with other parameters; it is kept" in row["error"]
     assert forced["after_refusal"] == resumed["mtimes"]
+    # the kept notebook keeps its figures (and its own parameters) in the summary
+    kept = resumed["summary"].set_index("run").loc["demo-retail"]
+    assert row["revenue"] == kept["revenue"] and row["param_seed"] == kept["param_seed"] != 99
 
 
 def test_force_reruns_and_the_summary_keeps_the_other_runs(resumed, forced):
@@ -442,9 +463,11 @@ def test_cli_csv_batch_exit_code_html_and_typed_parameters(tmp_path, capsys, mon
     meta = nbformat.read(out / "lee.ipynb", as_version=4).metadata.papermill["parameters"]
     assert meta == {"scenario": "b2b", "n_customers": 120, "discount_rate": 0.05, "company": "Lee, Kim & Co"}
     assert read_figures(out / "lee.ipynb")["customers"] == 120
-    assert "default_rng" in (out / "lee.html").read_text()  # input shown without --hide-input
+    assert "default_rng" not in (out / "lee.html").read_text()  # code hidden without --show-code
     csv = pd.read_csv(out / "summary.csv").set_index("run")
-    assert csv.loc["tiny", "param_n_customers"] == 10 and pd.isna(csv.loc["tiny", "param_discount_rate"])
+    # an empty cell keeps the notebook's default, and the summary says which value that was
+    assert csv.loc["tiny", "param_n_customers"] == 10 and csv.loc["tiny", "param_discount_rate"] == 0.1
+    assert csv.loc["lee", "param_seed"] == fixture_defaults()["seed"]
 
     # only the successful run again: skipped, nothing failed -> exit code 0
     params.write_text('name,scenario,n_customers,discount_rate,company\nlee,b2b,120,0.05,"Lee, Kim & Co"\n')
@@ -462,6 +485,10 @@ def test_cli_csv_batch_exit_code_html_and_typed_parameters(tmp_path, capsys, mon
          "entry 2 (line 2): unknown parameter 'discont_rate' (did you mean 'discount_rate'?)"),
         ("- name: a\n- name: a\n", "entry 2 (line 2): run name 'a' is used twice (also params file"),
         ("runs: 3\n", "expected a list of parameter sets"),
+        ("- name: a\n  seed: [1, 2\n- name: b\n", "line 3, column 7: not valid YAML (while parsing a flow sequence; expected ',' or ']', but got ':'; what is unfinished starts on line 2)"),
+        ("- name: a\n   seed: 1\n", "line 2, column 8: not valid YAML (mapping values are not allowed here)"),
+        ("", "holds no parameter sets (it is empty or only comments)"),
+        ("# only a comment\n", "holds no parameter sets (it is empty or only comments)"),
     ],
 )
 def test_cli_bad_param_file_is_a_usage_error(tmp_path, capsys, text, fragment):
@@ -473,6 +500,17 @@ def test_cli_bad_param_file_is_a_usage_error(tmp_path, capsys, text, fragment):
     assert err.startswith(f"crmlab casestudy run: error: params file '{params}'")
     assert fragment in err
     assert not (tmp_path / "o").exists()  # nothing ran
+
+
+def test_cli_show_code_keeps_the_code_and_one_parameters_cell(tmp_path):
+    params = tmp_path / "runs.yaml"
+    params.write_text("- name: lin\n  company: 林氏商店\n  n_customers: 120\n")
+    assert cli.main(["casestudy", "run", str(NOTEBOOK), "--params", str(params), "--out", str(tmp_path / "o"),
+                     "--html", "--show-code"]) == 0
+    html = (tmp_path / "o" / "lin.html").read_text(encoding="utf-8")
+    assert "default_rng" in html
+    assert "林氏商店" in html and "\\u6797" not in html  # the injected cell (escaped text) is left out
+    assert html.count("parameters") >= 1 and "injected-parameters" not in html
 
 
 def test_cli_missing_notebook_and_missing_params_file(tmp_path, capsys):
