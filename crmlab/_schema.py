@@ -253,5 +253,38 @@ CDNOW: dict[str, dict] = {
     },
 }
 
-DATASETS = {"retail": RETAIL, "b2b": B2B, "cdnow": CDNOW}
+DONATIONS: dict[str, dict] = {
+    "story": (
+        "Real data: the repeat-donation patterns of Fader, Hardie & Shang (2010). 11,104 first-time "
+        "supporters of a US non-profit in 1995, each observed at the 6 yearly donation opportunities "
+        "1996-2001; customers with the same history are pooled in 22 patterns. The classic data set "
+        "for the discrete-time BG/BB model."
+    ),
+    "as_of": "2001-12-31",
+    "source": (
+        "\n### Source and terms\n"
+        "Real data, not generated (`crmlab datasets build` leaves it alone). The donation data of Fader, "
+        "Hardie & Shang (2010), \"Customer-Base Analysis in a Discrete-Time Noncontractual Setting\", "
+        "*Marketing Science* 29(6), 1086-1108, as distributed by Bruce Hardie for teaching and research; "
+        "this copy is the file shipped in the MIT-licensed `lifetimes` 0.11.3 package "
+        "(`lifetimes/datasets/donations.csv`), unchanged. Published results on it: BG/BB "
+        "alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783, log-likelihood -33,225.6. "
+        "Fit it with `crmlab.bgbb.fit_bgbb(ds.patterns, weights=\"weights\")`. There is no personal "
+        "version: `student_id=...` loads the same patterns.\n"
+    ),
+    "tables": {
+        "patterns": {
+            "key": ["frequency", "recency"],
+            "about": "One row per donation history (pattern); `weights` donors share it.",
+            "columns": {
+                "frequency": ("nonneg", "int64", "donations", "repeat donations in 1996-2001 (0-6)"),
+                "recency": ("nonneg", "int64", "opportunity", "opportunity (1-6 = 1996-2001) of the last repeat donation; 0 if none"),
+                "periods": ("nonneg", "int64", "opportunities", "donation opportunities observed (6 for everyone)"),
+                "weights": ("nonneg", "int64", "donors", "number of donors with this history"),
+            },
+        },
+    },
+}
+
+DATASETS = {"retail": RETAIL, "b2b": B2B, "cdnow": CDNOW, "donations": DONATIONS}
 GENERATED = ("retail", "b2b")

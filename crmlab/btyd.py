@@ -302,10 +302,13 @@ def _minimise(nll_grad, x0: np.ndarray, bound: float = 12.0):
     """L-BFGS-B on log-parameters; returns (scipy result, reached-a-bound flag)."""
     from scipy.optimize import minimize
 
-    res = minimize(
-        nll_grad, x0, jac=True, method="L-BFGS-B",
-        bounds=[(-bound, bound)] * len(x0), options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
-    )
+    from crmlab._threads import single_threaded
+
+    with single_threaded():  # small vector operations: extra BLAS threads only fight other processes
+        res = minimize(
+            nll_grad, x0, jac=True, method="L-BFGS-B",
+            bounds=[(-bound, bound)] * len(x0), options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
+        )
     at_bound = bool(np.any(np.abs(res.x) > min(bound - 1e-6, 9.0)))  # beyond e^9 ~ 8000: ran off
     return res, at_bound
 

@@ -4,7 +4,8 @@ Three datasets ship with the workbook (``list_datasets()``):
 
 * ``retail`` -- a B2C retailer, synthetic, generated from a seed;
 * ``b2b`` -- an industrial distributor and its business accounts, synthetic;
-* ``cdnow`` -- real data: the CDNOW sample of Fader, Hardie & Lee (2005).
+* ``cdnow`` -- real data: the CDNOW sample of Fader, Hardie & Lee (2005);
+* ``donations`` -- real data: the donation patterns of Fader, Hardie & Shang (2010).
 
 ``load(name)`` reads the shipped CSV files and gives every column its documented
 dtype (see ``describe(name)`` and ``datasets/README.md``,
@@ -221,7 +222,7 @@ def list_datasets() -> list[str]:
     Examples
     --------
     >>> list_datasets()
-    ['b2b', 'cdnow', 'retail']
+    ['b2b', 'cdnow', 'donations', 'retail']
     """
     return sorted(DATASETS)
 
@@ -363,7 +364,7 @@ def _cached(name: str, student_id: str | None) -> Dataset:
     if name in GENERATED:
         tables = _generate_tables(name, **{**DEFAULTS[name], "seed": seed})
     else:
-        tables = _personal_cdnow(seed)
+        tables = _personal_cdnow(seed) if name == "cdnow" else _read_shipped(name)[0]
     return Dataset(name, tables, as_of, student_id, seed, "personal")
 
 
@@ -510,7 +511,7 @@ and research, and cite Fader, Hardie & Lee (2005) when you report results on it.
 def readme_text() -> str:
     """The data dictionary ``datasets/README.md``, made from the schema."""
     parts = [README_HEAD]
-    for name in ("retail", "b2b", "cdnow"):
+    for name in ("retail", "b2b", "cdnow", "donations"):
         spec = DATASETS[name]
         parts.append(f"\n## `{name}`\n\n{spec['story']}\n\nObservation window ends {spec['as_of']} (`ds.as_of`).\n")
         for table, tspec in spec["tables"].items():
@@ -523,7 +524,7 @@ def readme_text() -> str:
         if name in GENERATED:
             parts.append(README_GENERATED.format(name=name, **DEFAULTS[name]))
         else:
-            parts.append(README_CDNOW)
+            parts.append(spec.get("source") or README_CDNOW)
     return "".join(parts)
 
 
