@@ -1,4 +1,4 @@
-"""The workbook's plot style (图表样式).
+"""The workbook's plot style (图表样式) and its standard for readable figures.
 
 One call, :func:`use`, gives every chapter the same look: seaborn's clean
 "whitegrid" theme, text sizes readable in a notebook and on a projector, one
@@ -9,6 +9,37 @@ Figure text is English only: matplotlib's bundled DejaVu Sans has no Chinese
 or Korean glyphs, so Chinese terms belong in the Markdown around a figure.
 The style is deterministic - the same rcParams every time, whatever was set
 before - so stored figures do not change between runs.
+
+The readable-figure standard
+----------------------------
+Every figure of the workbook (the functions of :mod:`crmlab.plots` and the
+figures drawn in chapter cells) follows these rules; the helpers of
+``crmlab.plots._common`` implement them and :func:`crmlab.plots._common.figure_problems`
+finds the breaches a program can see (``tests/test_figures.py`` runs it):
+
+1. **Words, not column names.** Axis labels, tick labels, legend entries and
+   colour-bar labels are words a reader understands, with the unit
+   ("share of spend in kitchen goods (%)", not ``share_cat_kitchen``).
+2. **Series can be told apart.** Up to 8 series take the Okabe & Ito colours
+   of :data:`PALETTE`; 9 to 12 series take :func:`crmlab.plots._common.series_colours`
+   (distinguishable, ordered series in an ordered colour map) *and* a direct
+   label at the end of each line; more than 12 series are grouped or split
+   into panels.
+3. **Zero-based axes for shares and amounts.** A bar or an axis of a share,
+   a count or an amount of money starts at 0, so lengths compare truly; a
+   narrow range is shown by value labels, not by cutting the axis.
+4. **Legends off the data.** A legend sits where it covers no point, line or
+   bar - outside the axes when the data fill them
+   (:func:`crmlab.plots._common.legend_outside`) - or is replaced by direct labels.
+5. **No bare offset notation.** An axis never shows "1e6" alone: amounts get
+   thousands separators (:func:`crmlab.plots._common.amount_axis`), and a bar
+   whose value matters carries a value label.
+6. **Nothing clipped.** Markers at the ends of a series stay whole (the axes
+   get margins), text stays inside the figure and inside the bar it labels,
+   and tick labels never overlap each other (fewer ticks, rotation or wrapping).
+7. **Signed values on a diverging scale.** Profit, change or a z-score, which
+   can be negative, use a diverging colour map centred on 0 (red for losses,
+   blue for gains), never a sequential one.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.plots._common import heatmap, new_axes, percent_axis
+from crmlab.plots._common import heatmap, legend_outside, new_axes, percent_axis, readable
 
 __all__ = [
     "plot_pareto",
@@ -82,10 +82,11 @@ def plot_lorenz(lorenz: pd.DataFrame, *, ax: Any = None):
 def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
     """Customer pyramid (from :func:`~crmlab.segmentation.tier_summary`), top tier at the top.
 
-    Bar widths are schematic (a pyramid); the labels give each tier's share of
-    customers and of value.
+    Bar widths are schematic (a pyramid); the label beside each bar gives the
+    tier's share of customers and of value, so no label has to fit inside a
+    narrow top bar.
     """
-    ax = new_axes(ax, _SIZE)
+    ax = new_axes(ax, (7.4, 4.4))
     tiers = list(summary.index.astype(str))
     n = len(tiers)
     colors = [_BLUE, _ORANGE, _GREEN, _GREY, _RED][:n] + [_GREY] * max(0, n - 5)
@@ -94,8 +95,9 @@ def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
         level = n - 1 - i
         ax.barh(level, width, left=-width / 2, height=0.9, color=colors[i], alpha=0.85)
         row = summary.iloc[i]
-        ax.text(0, level, f"{tier}: {row['customer_share']:.0%} of customers, {row['value_share']:.0%} of value",
-                ha="center", va="center", fontsize=9)
+        ax.text(0.55, level, f"{row['customer_share']:.0%} of customers\n{row['value_share']:.0%} of value",
+                ha="left", va="center", fontsize=9)
+    ax.set_xlim(-0.52, 1.25)
     ax.set_yticks(range(n), tiers[::-1])
     ax.set_xticks([])
     ax.set(xlabel="width is schematic (tier order, not size)", ylabel="tier (best at top)",
@@ -111,7 +113,9 @@ def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str 
     The colour bar carries the unit of what the cells show:
     customers (accounts for B2B) for ``agg="count"``, else the unit of
     ``value`` (``scores.attrs["units"]``, or days, orders and currency units
-    for the RFM and profit columns).
+    for the RFM and profit columns). Values that can be negative (profit) are
+    drawn on a diverging scale centred on 0, losses red and gains blue, so a
+    loss never looks like a small gain.
 
     Examples
     --------
@@ -122,6 +126,10 @@ def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str 
     'mean monetary (currency units)'
     >>> plot_rfm_heatmap(s, agg="count").get_title()
     'RFM grid: customers by recency and frequency score'
+    >>> s["profit"] = [500.0, -200.0, 10.0]
+    >>> im = plot_rfm_heatmap(s, value="profit").images[0]
+    >>> im.cmap.name, im.norm.vmin, im.norm.vmax
+    ('RdBu', -500.0, 500.0)
     """
     ax = new_axes(ax, _SIZE)
     if agg == "count":
@@ -133,7 +141,12 @@ def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str 
         what = f"{agg} {value.replace('_', ' ')}"
         label = what + (f" ({unit})" if unit else "")
     grid = grid.sort_index(ascending=False)
-    heatmap(ax, grid.to_numpy(dtype=float), colorbar=label, cmap="Blues", fmt=",.0f", aspect="auto")
+    cells = grid.to_numpy(dtype=float)
+    if agg != "count" and np.nanmin(cells) < 0:  # signed values (profit): diverging, centred on 0, red = loss
+        lim = float(np.nanmax(np.abs(cells)))
+        heatmap(ax, cells, colorbar=label, cmap="RdBu", fmt=",.0f", aspect="auto", vmin=-lim, vmax=lim)
+    else:
+        heatmap(ax, cells, colorbar=label, cmap="Blues", fmt=",.0f", aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns)
     ax.set_yticks(range(grid.shape[0]), grid.index)
     ax.set(xlabel="F score (1 = fewest orders, 5 = most)", ylabel="R score (5 = most recent)",
@@ -170,7 +183,8 @@ def plot_elbow(elbow: pd.DataFrame, silhouette: pd.DataFrame | None = None, *, a
         ax2.plot(silhouette.index, silhouette["silhouette"], "s--", color=_ORANGE, label="silhouette")
         ax2.set_ylabel("mean silhouette (-1 to 1, higher = better separated)")
         lines = ax.get_lines() + ax2.get_lines()
-        ax.legend(lines, [line.get_label() for line in lines], loc="upper right")
+        ax.legend(lines, [line.get_label() for line in lines], loc="lower left", bbox_to_anchor=(0.0, 1.08),
+                  ncol=2, borderaxespad=0.0)
     return ax
 
 
@@ -201,7 +215,7 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
     heatmap(ax, z.to_numpy(dtype=float).T, colorbar="segment mean (z-score, standard deviations)", cmap="RdBu_r",
             vmin=-lim, vmax=lim, aspect="auto")
     ax.set_xticks(range(z.shape[0]), [textwrap.fill(str(s), 12) for s in z.index])
-    ax.set_yticks(range(z.shape[1]), z.columns)
+    ax.set_yticks(range(z.shape[1]), [readable(c) for c in z.columns])
     ax.set(xlabel="segment", ylabel="feature", title="Segment profiles: how each segment differs from the average")
     return ax
 
