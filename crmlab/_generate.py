@@ -131,7 +131,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["generate_tables"]
+__all__ = ["generate_tables", "Levers"]
 
 MONTH = 30.4375  # days in a model month
 PATTERNS = ["A", "B", "C", "D", "active"]
@@ -143,6 +143,79 @@ KINDS = ["inquiry", "complaint"]
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+# ---------------------------------------------------------------------------
+# Firm-profile levers (the defaults give the shipped data, byte for byte)
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Levers:
+    """The behavioural levers of a generated firm; every default leaves the model as described above.
+
+    churn : added to every customer's churn propensity ``h`` (logit scale; +1 roughly doubles early exits).
+    satisfaction : added to the latent satisfaction ``z`` (in standard deviations): surveys, complaints
+        and churn all follow.
+    attribute_gaps : ``{service attribute: shift}`` added to that attribute's mean perception gap
+        (retail; points on the 1-7 scale).
+    complaint_rate : added to the logit of the chance that a customer complains.
+    complaint_handling : quality of complaint handling: faster resolution (``exp(-q)`` times the hours),
+        more complaints resolved (+q on the logit) and higher satisfaction after (+0.5 q).
+    complaint_impact : churn propensity added by an unrecovered complaint (shipped 1.6).
+    channel_mix : ``{acquisition channel: share}`` of new customers (normalised; missing channels keep
+        their shipped weight).
+    channel_cost : ``{acquisition channel: factor}`` on that channel's acquisition cost.
+    price_level : factor on every order value (and, in b2b, on wallets: the same share buys more).
+    concentration : spread of customer value: the standard deviation of spend per customer and
+        (retail) of purchase rates, or (b2b) of wallets within a size band, times this factor.
+    growth : sign-ups late in the window relative to early ones: cohort weights times
+        ``growth ** (month / months)``; above 1 the firm is growing.
+    capacity : (b2b) ``{department: utilisation}``: average use of practical capacity (shipped 0.80,
+        0.85, 0.88); above 1 the department is overloaded.
+    cost_to_serve : (b2b) factor on sales visits, service calls and the rush-order share.
+    share_of_wallet : (b2b) added to each segment's mean share of wallet at the plateau.
+    """
+
+    churn: float = 0.0
+    satisfaction: float = 0.0
+    attribute_gaps: tuple = ()
+    complaint_rate: float = 0.0
+    complaint_handling: float = 0.0
+    complaint_impact: float = 1.6
+    channel_mix: tuple = ()
+    channel_cost: tuple = ()
+    price_level: float = 1.0
+    concentration: float = 1.0
+    growth: float = 1.0
+    capacity: tuple = ()
+    cost_to_serve: float = 1.0
+    share_of_wallet: float = 0.0
+
+    @classmethod
+    def of(cls, profile) -> "Levers":
+        """Levers from ``None``, a Levers or a mapping (dict-valued levers given as mappings)."""
+        if profile is None:
+            return cls()
+        if isinstance(profile, cls):
+            return profile
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(profile) - known)
+        if unknown:
+            raise ValueError(f"unknown firm-profile lever(s) {', '.join(unknown)}; use {', '.join(sorted(known))}.")
+        values = {k: (tuple(sorted(dict(v).items())) if isinstance(v, dict) else v) for k, v in profile.items()}
+        return cls(**values)
+
+    def per_name(self, field: str, names, default: np.ndarray) -> np.ndarray:
+        """A per-name array (channels, attributes, departments): the default with the given names replaced."""
+        given = dict(getattr(self, field))
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ValueError(f"firm-profile lever '{field}': unknown name(s) {', '.join(map(repr, unknown))}; "
+                             f"use {', '.join(map(repr, names))}.")
+        out = np.array(default, dtype=float)
+        for i, name in enumerate(names):
+            if name in given:
+                out[i] = float(given[name])
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -195,12 +268,14 @@ class _Window:
     def dates(self, day_index) -> np.ndarray:
         return (self.start + np.asarray(day_index, dtype="int64").astype("timedelta64[D]")).astype("datetime64[ns]")
 
-    def signup_days(self, rng, n: int, decay: float, floor: float) -> np.ndarray:
-        """Monthly cohorts, larger early in the window and in Jan/Sep/Nov."""
+    def signup_days(self, rng, n: int, decay: float, floor: float, growth: float = 1.0) -> np.ndarray:
+        """Monthly cohorts, larger early in the window and in Jan/Sep/Nov (times the growth lever)."""
         m = np.arange(self.n_months)
         cal = self.calmonth_of_day[self.month_first]
         boost = np.select([cal == 0, cal == 8, cal == 10], [1.25, 1.1, 1.2], 1.0)
         w = (floor + (2.0 - floor) * np.exp(-m / decay)) * boost
+        if growth != 1.0:
+            w = w * growth ** (m / self.n_months)
         w = w * (self.month_last - self.month_first + 1)  # partial months weigh less
         month = rng.choice(self.n_months, size=n, p=w / w.sum())
         length = self.month_last[month] - self.month_first[month] + 1
@@ -396,29 +471,31 @@ class _Complaints:
     recovered: np.ndarray
 
 
-def _complaints(rng, z: np.ndarray, base: float) -> _Complaints:
+def _complaints(rng, z: np.ndarray, base: float, lev: Levers | None = None) -> _Complaints:
     """Who complains (customer level) and how each complaint was handled."""
+    lev = lev or Levers()
     n = len(z)
-    complains = rng.random(n) < _sigmoid(base - 0.6 * z)
+    complains = rng.random(n) < _sigmoid(base + lev.complaint_rate - 0.6 * z)
     count = complains * (1 + (rng.random(n) < 0.2))
     cust = np.repeat(np.arange(n), count)
     k = len(cust)
-    hours = np.maximum(np.exp(np.log(24.0) + rng.normal(0, 1.0, k)), 0.1)
-    resolved = rng.random(k) < _sigmoid(1.35 - 0.35 * np.log(hours / 24.0))
+    q = lev.complaint_handling
+    hours = np.maximum(np.exp(np.log(24.0) - q + rng.normal(0, 1.0, k)), 0.1)
+    resolved = rng.random(k) < _sigmoid(1.35 + q - 0.35 * np.log(hours / 24.0))
     sat = np.where(
         resolved,
-        5.4 + 0.5 * z[cust] - 0.35 * np.log(hours / 24.0) + rng.normal(0, 1.0, k),
+        (5.4 + 0.5 * q) + 0.5 * z[cust] - 0.35 * np.log(hours / 24.0) + rng.normal(0, 1.0, k),
         2.2 + 0.4 * z[cust] + rng.normal(0, 0.9, k),
     )
     sat = np.clip(np.rint(sat), 1, 7)
     return _Complaints(cust, _money(hours), resolved, sat, resolved & (sat >= 5))
 
 
-def _recovery_effect(c: _Complaints, n: int) -> np.ndarray:
-    """Churn-propensity shift: +1.6 after an unrecovered complaint, -0.3 if all were recovered."""
+def _recovery_effect(c: _Complaints, n: int, impact: float = 1.6) -> np.ndarray:
+    """Churn-propensity shift: +1.6 (``impact``) after an unrecovered complaint, -0.3 if all were recovered."""
     unrecovered = np.bincount(c.cust[~c.recovered], minlength=n) > 0
     complained = np.bincount(c.cust, minlength=n) > 0
-    return np.where(unrecovered, 1.6, np.where(complained, -0.3, 0.0))
+    return np.where(unrecovered, impact, np.where(complained, -0.3, 0.0))
 
 
 def _interactions(rng, win: _Window, life: _Life, z, c: _Complaints, inquiry_rate: float,
@@ -527,27 +604,38 @@ R_SEG_IMPORTANCE = np.array([
 ])
 
 
-def _retail(rng_for, win: _Window, n: int) -> dict:
+def _shares(weights: np.ndarray) -> np.ndarray:
+    return weights / weights.sum() if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-12) else weights
+
+
+def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
     seg = rng.choice(4, n, p=R_SEG_SHARE)
-    signup = win.signup_days(rng, n, decay=12.0, floor=0.5)
+    signup = win.signup_days(rng, n, decay=12.0, floor=0.5, growth=lev.growth)
     region = rng.choice(5, n, p=[0.20, 0.22, 0.20, 0.18, 0.20])
     age = _pick(rng, R_SEG_AGE, seg)
     gender = (rng.random(n) >= R_SEG_FEMALE[seg]).astype(int)
     income = _pick(rng, R_SEG_INCOME, seg)
-    acq = rng.choice(5, n, p=R_ACQ_SHARE)
-    acq_cost = _money(R_ACQ_COST[acq] * rng.lognormal(0, 0.25, n))
+    mix = lev.per_name("channel_mix", R_ACQ, R_ACQ_SHARE)
+    acq = rng.choice(5, n, p=R_ACQ_SHARE if not lev.channel_mix else _shares(mix))
+    acq_cost = _money(R_ACQ_COST[acq] * lev.per_name("channel_cost", R_ACQ, np.ones(5))[acq]
+                      * rng.lognormal(0, 0.25, n))
     business = rng.random(n) < 0.08
-    z = rng.normal(0, 1, n)
+    z = rng.normal(0, 1, n) + lev.satisfaction
 
-    rate = (R_SEG_RATE[seg] * rng.gamma(2.5, 1 / 2.5, n) * R_ACQ_RATE[acq]
+    c = lev.concentration
+    shape = 2.5 / c ** 2
+    rate = (R_SEG_RATE[seg] * rng.gamma(shape, 1 / shape, n) * R_ACQ_RATE[acq]
             * np.where(business, 1.4, 1.0) * np.exp(0.1 * z))
-    spend = R_SEG_SPEND[seg] * rng.lognormal(-0.125, 0.5, n) * R_ACQ_SPEND[acq] * np.where(business, 1.8, 1.0)
+    sigma = 0.5 * c
+    spend = (R_SEG_SPEND[seg] * rng.lognormal(-sigma ** 2 / 2, sigma, n) * R_ACQ_SPEND[acq]
+             * np.where(business, 1.8, 1.0) * lev.price_level)
 
-    comp = _complaints(rng_for("complaints"), z, base=-2.0)
-    h = R_SEG_HAZARD[seg] + R_ACQ_HAZARD[acq] - 0.6 * z - 0.2 * business + _recovery_effect(comp, n)
+    comp = _complaints(rng_for("complaints"), z, base=-2.0, lev=lev)
+    h = (R_SEG_HAZARD[seg] + R_ACQ_HAZARD[acq] - 0.6 * z - 0.2 * business
+         + _recovery_effect(comp, n, lev.complaint_impact) + lev.churn)
     rng = rng_for("lifecycle")
     t0 = _first_order_days(rng, win, signup, p_same_day=0.55, mean_delay=20.0)
     life = _lifecycle(rng, win, signup, t0, rate / 12.0, h, R_HAZARD_INTERCEPTS, lam_e_max=0.8)
@@ -587,13 +675,13 @@ def _retail(rng_for, win: _Window, n: int) -> dict:
 
     interactions = _interactions(rng_for("interactions"), win, life, z, comp, inquiry_rate=0.05,
                                  key="customer_id", ids=ids, prefix="RI")
-    surveys, items = _retail_surveys(rng_for("surveys"), win, life, z, seg, rate, ids)
+    surveys, items = _retail_surveys(rng_for("surveys"), win, life, z, seg, rate, ids, lev)
     truth, phases = _truth_tables(win, life, "customer_id", ids, seg, R_SEGMENTS)
     return {"customers": customers, "orders": orders, "interactions": interactions,
             "surveys": surveys, "survey_items": items, "truth": truth, "truth_phases": phases}
 
 
-def _retail_surveys(rng, win: _Window, life: _Life, z, seg, rate, ids):
+def _retail_surveys(rng, win: _Window, life: _Life, z, seg, rate, ids, lev: Levers | None = None):
     import pandas as pd
 
     n = len(z)
@@ -620,7 +708,8 @@ def _retail_surveys(rng, win: _Window, life: _Life, z, seg, rate, ids):
 
     n_attr = len(R_ATTRIBUTES)
     exp_mean = np.array([a[2] for a in R_ATTRIBUTES])
-    gap_mean = np.array([a[3] for a in R_ATTRIBUTES])
+    gap_mean = (lev or Levers()).per_name("attribute_gaps", [a[0] for a in R_ATTRIBUTES],
+                                          np.zeros(len(R_ATTRIBUTES))) + np.array([a[3] for a in R_ATTRIBUTES])
     imp_mean = np.array([a[4] for a in R_ATTRIBUTES])
     latent = exp_mean[None, :] + rng.normal(0, 0.5, (k, 1))
     expectation = _scale(rng, latent, 0.5, 1, 7)
@@ -725,27 +814,30 @@ def _account_names(rng, industry: np.ndarray) -> list[str]:
     return names
 
 
-def _b2b(rng_for, win: _Window, n: int) -> dict:
+def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
     seg = rng.choice(4, n, p=B_SEG_SHARE)
     industry = rng.choice(6, n, p=B_IND_SHARE)
     size = rng.choice(3, n, p=B_SIZE_SHARE)
-    signup = win.signup_days(rng, n, decay=9.0, floor=0.4)
+    signup = win.signup_days(rng, n, decay=9.0, floor=0.4, growth=lev.growth)
     region = rng.choice(5, n, p=[0.20, 0.22, 0.20, 0.18, 0.20])
     manager = rng.integers(0, len(B_MANAGERS), n)
-    acq = rng.choice(4, n, p=B_ACQ_SHARE)
-    acq_cost = _money(B_ACQ_COST[acq] * np.array([1.0, 1.3, 2.0])[size] * rng.lognormal(0, 0.3, n))
+    mix = lev.per_name("channel_mix", B_ACQ, B_ACQ_SHARE)
+    acq = rng.choice(4, n, p=B_ACQ_SHARE if not lev.channel_mix else _shares(mix))
+    acq_cost = _money(B_ACQ_COST[acq] * lev.per_name("channel_cost", B_ACQ, np.ones(4))[acq]
+                      * np.array([1.0, 1.3, 2.0])[size] * rng.lognormal(0, 0.3, n))
     names = _account_names(rng, industry)
-    z = rng.normal(0, 1, n)
+    z = rng.normal(0, 1, n) + lev.satisfaction
     rate = B_SIZE_RATE[size] * rng.gamma(4.0, 0.25, n)
-    wallet0 = B_SIZE_WALLET[size] * rng.lognormal(0, WALLET_SIGMA, n)
+    wallet0 = B_SIZE_WALLET[size] * rng.lognormal(0, WALLET_SIGMA * lev.concentration, n) * lev.price_level
     growth = rng.normal(0.02, 0.05, n)
-    sow = 0.05 + 0.85 * rng.beta(4 * B_SEG_SOW[seg], 4 * (1 - B_SEG_SOW[seg]))
+    sow_mean = np.clip(B_SEG_SOW + lev.share_of_wallet, 0.02, 0.98)[seg]
+    sow = 0.05 + 0.85 * rng.beta(4 * sow_mean, 4 * (1 - sow_mean))
 
-    comp = _complaints(rng_for("complaints"), z, base=-2.2)
-    h = B_SEG_HAZARD[seg] + B_ACQ_HAZARD[acq] - 0.6 * z + _recovery_effect(comp, n)
+    comp = _complaints(rng_for("complaints"), z, base=-2.2, lev=lev)
+    h = B_SEG_HAZARD[seg] + B_ACQ_HAZARD[acq] - 0.6 * z + _recovery_effect(comp, n, lev.complaint_impact) + lev.churn
     rng = rng_for("lifecycle")
     t0 = _first_order_days(rng, win, signup, p_same_day=0.15, mean_delay=25.0)
     life = _lifecycle(rng, win, signup, t0, rate / 12.0, h, B_HAZARD_INTERCEPTS, lam_e_max=1.0)
@@ -774,7 +866,8 @@ def _b2b(rng_for, win: _Window, n: int) -> dict:
     cust, day, category, channel = _orders(rng, win, life, B_SEASON, B_IND_CATMIX[industry], B_SEG_CHANMIX[seg],
                                            own=(0.3, 0.2))
     k = len(cust)
-    p_rush = rng.beta(2.0, 2.0 * (1 - B_SEG_RUSH[seg]) / B_SEG_RUSH[seg])
+    rush_mean = np.clip(B_SEG_RUSH * lev.cost_to_serve, 0.005, 0.9)[seg]
+    p_rush = rng.beta(2.0, 2.0 * (1 - rush_mean) / rush_mean)
     p_return = rng.beta(2.0, 2.0 * 0.97 / 0.03, n)
     year = win.year_of_day[day] - years[0]
     per_order = sow[cust] * spend_by_year[cust, year] / rate[cust]
@@ -806,8 +899,9 @@ def _b2b(rng_for, win: _Window, n: int) -> dict:
     })
 
     activities, used = _b2b_activities(rng_for("activities"), win, life, seg, size, manager,
-                                       cust, day, rush, returned, ids)
-    rates, capacity = _abc_rates(used, years_in_window=win.n_days / 365.25)
+                                       cust, day, rush, returned, ids, lev.cost_to_serve)
+    utilisation = lev.per_name("capacity", list(B_DEPARTMENTS), [u for _, u in B_DEPARTMENTS.values()])
+    rates, capacity = _abc_rates(used, years_in_window=win.n_days / 365.25, utilisation=utilisation)
     interactions = _interactions(rng_for("interactions"), win, life, z, comp, inquiry_rate=0.06,
                                  key="account_id", ids=ids, prefix="BI")
     truth, phases = _truth_tables(win, life, "account_id", ids, seg, B_SEGMENTS)
@@ -816,7 +910,8 @@ def _b2b(rng_for, win: _Window, n: int) -> dict:
             "truth": truth, "truth_phases": phases}
 
 
-def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, o_day, rush, returned, ids):
+def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, o_day, rush, returned, ids,
+                    cost_to_serve: float = 1.0):
     """Monthly activity batches per account; also the total driver units of each activity."""
     import pandas as pd
 
@@ -829,9 +924,9 @@ def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, 
     # more visits while the account is being won (awareness, exploration)
     early = life.tE[:, None] > win.month_first[None, :]
     demand = rng.lognormal(-0.125, 0.5, n)  # how demanding the account is, beyond its segment
-    visit_rate = B_SEG_VISITS[seg] * B_SIZE_VISITS[size] * B_MANAGER_VISITS[manager] * demand
+    visit_rate = B_SEG_VISITS[seg] * B_SIZE_VISITS[size] * B_MANAGER_VISITS[manager] * demand * cost_to_serve
     visits = rng.poisson(visit_rate[:, None] * frac * np.where(early, EARLY_VISITS, 1.0))
-    calls = rng.poisson((B_SEG_CALLS[seg] * demand)[:, None] * frac)
+    calls = rng.poisson((B_SEG_CALLS[seg] * demand * cost_to_serve)[:, None] * frac)
     cell = o_cust * n_m + win.month_of_day[o_day]
 
     def per_month(mask):
@@ -853,20 +948,22 @@ def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, 
     return activities, counts.sum(axis=(0, 1))
 
 
-def _abc_rates(used: np.ndarray, years_in_window: float):
+def _abc_rates(used: np.ndarray, years_in_window: float, utilisation=None):
     """Activity rates (ABC and TDABC) and department capacity from the driver units performed."""
     import pandas as pd
 
     minutes = np.array([a[3] for a in B_ACTIVITIES])
     dept_of = [a[2] for a in B_ACTIVITIES]
+    use = dict(zip(B_DEPARTMENTS, [u for _, u in B_DEPARTMENTS.values()] if utilisation is None else utilisation))
     rows = []
-    for dept, (per_minute, utilisation) in B_DEPARTMENTS.items():
+    for dept, (per_minute, _) in B_DEPARTMENTS.items():
+        utilisation = use[dept]
         used_minutes = sum(used[i] * minutes[i] for i, d in enumerate(dept_of) if d == dept) / years_in_window
         practical = float(np.round(max(used_minutes, 1.0) / utilisation))
         rows.append((dept, _money(practical * per_minute).item(), practical))
     capacity = pd.DataFrame(rows, columns=["department", "annual_cost", "practical_minutes"])
     capacity["department"] = capacity["department"].astype("string")
-    unit_cost = [_money(B_DEPARTMENTS[d][0] * m / B_DEPARTMENTS[d][1]).item() for d, m in zip(dept_of, minutes)]
+    unit_cost = [_money(B_DEPARTMENTS[d][0] * m / use[d]).item() for d, m in zip(dept_of, minutes)]
     rates = pd.DataFrame({
         "activity": pd.array([a[0] for a in B_ACTIVITIES], dtype="string"),
         "driver": pd.array([a[1] for a in B_ACTIVITIES], dtype="string"),
@@ -887,6 +984,7 @@ def generate_tables(
     seed: int,
     start: str = "2022-01-01",
     end: str = "2024-12-31",
+    profile=None,
 ) -> dict[str, "pd.DataFrame"]:
     """Every table of a synthetic scenario, drawn from a seed.
 
@@ -896,6 +994,8 @@ def generate_tables(
     n_customers : number of customers (retail) or accounts (b2b).
     seed : seed of numpy's ``default_rng``; the same arguments give the same tables.
     start, end : the observation window as ISO dates; ``end`` must come after ``start``.
+    profile : the firm's behavioural levers (:class:`Levers`, or a mapping of them); ``None`` for
+        the shipped model. Levers at their defaults give the same tables as ``None``.
 
     Returns
     -------
@@ -924,4 +1024,5 @@ def generate_tables(
     def rng_for(part: str) -> np.random.Generator:
         return np.random.default_rng(streams[part])
 
-    return _retail(rng_for, win, n_customers) if name == "retail" else _b2b(rng_for, win, n_customers)
+    lev = Levers.of(profile)
+    return _retail(rng_for, win, n_customers, lev) if name == "retail" else _b2b(rng_for, win, n_customers, lev)

@@ -7,7 +7,7 @@ diagnosis can be made as of any day the data allow (:func:`date_limits`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from crmlab._validate import CRMDataError
 
@@ -60,6 +60,8 @@ def load_case(
     seed: int | None = None,
     student_id: str | None = None,
     analysis_date: Any = None,
+    levers: Mapping[str, Any] | None = None,
+    money_scale: float = 1.0,
 ) -> "Dataset":
     """The data of one case-study run, cut at the analysis date.
 
@@ -69,8 +71,12 @@ def load_case(
     * size and seed as shipped (``datasets.DEFAULTS``): the shipped tables.
     * otherwise the scenario generated with that size and seed.
 
-    ``analysis_date`` (default: the end of the data) must lie within
-    :func:`date_limits`; tables are cut with :func:`cut_at`.
+    ``levers`` (from :func:`crmlab.firm_profiles.profile_levers`) make another
+    firm: the scenario is generated with them (from the student's seed when a
+    ``student_id`` is given). ``money_scale`` multiplies every money column
+    (:func:`crmlab.currency.scale_money`), e.g. the units of the report's
+    currency per euro. ``analysis_date`` (default: the end of the data) must lie
+    within :func:`date_limits`; tables are cut with :func:`cut_at`.
 
     Raises
     ------
@@ -97,12 +103,28 @@ def load_case(
             f"leave n_customers = {shipped['n_customers']} and seed = {shipped['seed']}, "
             "or set student_id = None to generate data from n_customers and seed."
         )
-    if student_id is not None:
+    if levers:
+        from crmlab._generate import generate_tables
+        from crmlab.datasets import Dataset, _coerce
+
+        seed = datasets.student_seed(student_id, name) if student_id is not None else seed
+        window = {k: shipped[k] for k in ("start", "end")}
+        raw = generate_tables(name, n_customers=n_customers, seed=seed, profile=levers, **window)
+        tables = {t: _coerce(name, t, raw[t]) for t in raw}
+        ds = Dataset(name, tables, pd.Timestamp(shipped["end"]), student_id, seed,
+                     "personal" if student_id is not None else "generated")
+    elif student_id is not None:
         ds = datasets.load(name, student_id=student_id)
     elif as_shipped:
         ds = datasets.load(name)
     else:
         ds = datasets.generate(name, n_customers=n_customers, seed=seed)
+    if money_scale != 1:
+        from crmlab.currency import scale_money
+        from crmlab.datasets import Dataset
+
+        ds = Dataset(ds.name, scale_money(name, dict(ds.items()), money_scale), ds.as_of, ds.student_id,
+                     ds.seed, ds.source)
     if analysis_date is None:
         return ds
     date = pd.Timestamp(analysis_date)

@@ -33,7 +33,7 @@ class Param:
 
     Parameters
     ----------
-    type : ``int``, ``float``, ``str``, ``bool`` or ``"date"`` (a date string
+    type : ``int``, ``float``, ``str``, ``bool``, ``dict`` or ``"date"`` (a date string
         such as ``"2024-12-31"``, a ``datetime.date`` or a ``pd.Timestamp``).
     lo, hi : bounds for numbers and dates (inclusive unless ``lo_open``/``hi_open``).
     choices : allowed values (after conversion).
@@ -97,7 +97,11 @@ def _as_type(name: str, value: Any, spec: Param) -> Any:
         if stamp is None or stamp is pd.NaT:
             raise _problem(f"{said} is not a date (use the ISO form, e.g. '2024-12-31')", spec)
         return stamp
-    raise TypeError(f"Param type {kind!r} for '{name}' is not supported; use int, float, str, bool or 'date'")
+    if kind is dict:
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise _problem(f"{said} must be a mapping such as {{'churn': 0.5}}", spec)
+    raise TypeError(f"Param type {kind!r} for '{name}' is not supported; use int, float, str, bool, dict or 'date'")
 
 
 def _check_one(name: str, value: Any, spec: Param) -> Any:
