@@ -25,7 +25,8 @@ from typing import Any, Callable, Mapping
 
 from crmlab._validate import CRMDataError, check_count, check_date
 
-__all__ = ["Table", "Col", "Count", "Num", "Date", "Choice", "Freq", "Seq", "Free", "Instance",
+__all__ = ["Table", "Col", "Count", "Num", "Date", "Choice", "Freq", "Seq", "Free", "Instance", "Matrix", "NumMap",
+           "Numeric",
            "BY_NAME", "FUNCTIONS", "checked", "declaration"]
 
 
@@ -43,6 +44,8 @@ class Table:
     columns: Mapping[str, str] = field(default_factory=dict)
     series: bool = False  # a Series (or array-like) is accepted too
     frame: bool = True  # a DataFrame is accepted
+    empty_ok: bool = False  # an empty table is a valid input (otherwise refused)
+    order_lines: bool = False  # rows are items of orders, so an order id may repeat
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,25 @@ class Free:
 
 
 @dataclass(frozen=True)
+class Matrix:
+    """A transition matrix: a TransitionMatrix, a square DataFrame or a 2-D array of probabilities."""
+
+
+@dataclass(frozen=True)
+class NumMap:
+    """A mapping whose values are finite real numbers (scores, weights, changes)."""
+
+    lo: float | None = None
+
+
+@dataclass(frozen=True)
+class Numeric:
+    """A finite real number or an array-like of them (vectorised functions)."""
+
+    lo: float | None = None
+
+
+@dataclass(frozen=True)
 class Instance:
     """An object made by crmlab (a fitted model, a dataset): the class names accepted."""
 
@@ -126,7 +148,7 @@ BY_NAME: dict[str, Any] = {
     "summary": Table("summary", {"=frequency": "nonneg", "=recency": "nonneg", "=T": "nonneg"}),
     "features": Table("features", {}),
     "stages": Table("stages", {}),
-    "phase_history": Table("phase_history", {"customer": "id", "period": "datetime"}),
+    "phase_history": Table("phase_history", {"customer": "id"}),
     "offers": Table("offers", {}),
     "rfm": Table("rfm", {}),
     "scores": Table("scores", {}),
@@ -186,12 +208,13 @@ BY_NAME: dict[str, Any] = {
     "reduction_points": Seq(Num(0, 100)), "retentions": Seq(Num(0, 1)), "expectation_levels": Seq(Num()),
     "top_box": Seq(Count(0)), "active": Seq(Num(0)), "dates": Seq(Date()),
     "period_ends": Seq(Date()), "values": Seq(Num()),
+    "P": Matrix(), "benefits": NumMap(), "sacrifices": NumMap(), "benefits_weights": NumMap(0),
+    "sacrifices_weights": NumMap(0), "changes": NumMap(0), "rank": Numeric(1),
     # crmlab objects
     "bgnbd": Instance(("BGNBDResult",)), "model": Instance(("BGNBDResult",)),
     "gamma_gamma": Instance(("GammaGammaResult",)), "ds": Instance(("Dataset",)),
     # values the function checks itself
     **{x: Free(why) for x, why in {
-        "P": "a transition matrix (TransitionMatrix or square DataFrame), checked by the function",
         "rules": "a rule set or a table of association rules, checked by the function",
         "options": "keyword options passed on to a documented function",
         "rule_overrides": "LifecycleRules fields, checked by LifecycleRules",
@@ -201,15 +224,12 @@ BY_NAME: dict[str, Any] = {
         "tiers": "tier shares, checked by the function", "columns": "column names, checked by the function",
         "value_columns": "column names", "cost_columns": "column names", "attitudes": "column names",
         "start_mix": "a mix over states, checked by the function",
-        "changes": "changes to transition probabilities, checked by the function",
         "rewards": "rewards per state, checked by the function",
-        "benefits": "benefit scores, checked by the function", "sacrifices": "sacrifice scores",
-        "benefits_weights": "weights", "sacrifices_weights": "weights",
         "marketing_per_month": "spend per stage, checked by the function",
         "departments": "a mapping of activities to departments", "scale": "the (low, high) of the scale",
         "unit": "a label", "period_unit": "a label", "key": "key column name(s)", "name": "the table's name",
         "customer_id": "an id", "rule": "a LifecycleRules field name", "current": "current customers",
-        "t": "periods (numbers), checked by the function", "rank": "ranks", "complaint": "a label",
+        "t": "periods (numbers), checked by the function", "complaint": "a label",
         "start": "a state name", "cost": "a number or a cost function",
     }.items()},
 }
@@ -226,12 +246,20 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.lifecycle.rule_sensitivity": {"values": Free("values of the rule, checked by LifecycleRules")},
     "crmlab.lifecycle.stage_history": {"wallets": Table("wallets", {})},
     "crmlab.acquisition.acquisition_quality": {"acquisition_cost": Col(), "cost": Col(), "margin": Col()},
-    "crmlab.acquisition.wallet_allocation_rule": {"n": Free("number of brands, checked by the function")},
+    "crmlab.acquisition.co_purchase": {"orders": Table("orders", ORDERS.columns, order_lines=True)},
+    "crmlab.acquisition.next_best_category": {"orders": Table("orders", ORDERS.columns, order_lines=True)},
+    "crmlab.acquisition.wallet_allocation_rule": {"n": Numeric(1)},
     "crmlab.acquisition.wallet_segments": {"year": Count(1900, 2200)},
     "crmlab.profitability.time_driven_abc": {"years": Num(0, lo_open=True)},
     "crmlab.loyalty.fit_sbg": {"period": Free("a label for the period")},
     "crmlab.loyalty.sbg_derl": {"discount": Num(0)},
-    "crmlab.loyalty.churn_management": {"at_risk": Table("at_risk", {})},
+    "crmlab.loyalty.churn_management": {"at_risk": Table("at_risk", {}, empty_ok=True)},
+    "crmlab.lifecycle.stage_counts": {"stages": Table("stages", {}, empty_ok=True)},
+    "crmlab.profile.data_quality": {"table": Table("table", {}, empty_ok=True)},
+    "crmlab.btyd.fit_gamma_gamma": {"summary": Table("summary", {"=frequency": "nonneg",
+                                                                "=monetary_value": "nonneg"})},
+    "crmlab.btyd.spend_frequency_correlation": {"summary": Table("summary", {"=frequency": "nonneg",
+                                                                            "=monetary_value": "nonneg"})},
     "crmlab.segmentation.top_share": {"top": Num(0, 1, lo_open=True)},
     "crmlab.segmentation.silhouette": {"ks": Seq(Count(2))},
     "crmlab.segmentation.elbow": {"ks": Seq(Count(1))},
@@ -241,7 +269,9 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.relationship.simulate_cohort": {"n": Count(1), "periods": Count(1)},
     "crmlab.relationship.markov_clv": {"horizon": Count(0)},
     "crmlab.dashboard.kpi_dashboard": {"top": Num(0, 1, lo_open=True)},
-    "crmlab.profile.customer_view": {"margin": Col()},
+    "crmlab.profile.customer_view": {"margin": Col(), "orders": Table("orders", ORDERS.columns, empty_ok=True),
+                                     "interactions": Table("interactions", {}, empty_ok=True),
+                                     "surveys": Table("surveys", {}, empty_ok=True)},
     "crmlab.clv.clv_table": {"periods": Count(1)},
     "crmlab.btyd.probabilistic_clv": {"horizon": Count(1), "time_unit": Choice(("W", "D"))},
     "crmlab.btyd.fit_bgnbd": {"time_unit": Choice(("W", "D"))},
@@ -273,6 +303,10 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
         ok = (kind.frame and isinstance(value, pd.DataFrame)) or (
             kind.series and (isinstance(value, (pd.Series, pd.Index, list, tuple)) or hasattr(value, "__array__"))
             and not isinstance(value, pd.DataFrame))
+        if ok and not kind.empty_ok and len(value) == 0:
+            tname = table_name or kind.name
+            raise CRMDataError(f"table '{tname}' (parameter '{name}' of {fn_name}) is empty. Check the filter "
+                               f"that produced it.")
         if not ok:
             want = " or ".join(w for w, on in (("a pandas DataFrame", kind.frame), ("a pandas Series", kind.series))
                                if on)
@@ -339,6 +373,36 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
             raise CRMDataError(f"parameter '{name}' of {fn_name} is empty; give at least {kind.min_len} value(s).")
         for item in items:
             _check_value(fn_name, name, kind.item, item, False)
+        return value
+    if isinstance(kind, Matrix):
+        if not (hasattr(value, "probabilities") or isinstance(value, pd.DataFrame)
+                or (hasattr(value, "__len__") and not isinstance(value, (str, bytes, Mapping)))):
+            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a transition matrix (transition_matrix(...) "
+                               f"or a square DataFrame of probabilities), got {_type_name(value)}.")
+        return value
+    if isinstance(kind, NumMap):
+        if not isinstance(value, Mapping):
+            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a mapping {{name: number}}, got "
+                               f"{_type_name(value)}.")
+        for key, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or v != v or abs(float(v)) == float("inf") \
+                    or (kind.lo is not None and v < kind.lo):
+                low = "" if kind.lo is None else f" >= {kind.lo:g}"
+                raise CRMDataError(f"parameter '{name}' of {fn_name}: the value of {key!r} must be a finite number"
+                                   f"{low}, got {v!r}. Score it on a numeric scale, e.g. {{'quality': 6}}.")
+        return value
+    if isinstance(kind, Numeric):
+        import numpy as np
+
+        try:
+            arr = np.asarray(value)
+            ok = arr.dtype.kind in "iuf" and arr.size > 0 and bool(np.isfinite(arr).all())
+        except (TypeError, ValueError):
+            ok = False
+        if not ok or (kind.lo is not None and bool((arr < kind.lo).any())):
+            low = "" if kind.lo is None else f" >= {kind.lo:g}"
+            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a finite number{low} (or an array of them), "
+                               f"got {value!r}.")
         return value
     if isinstance(kind, Instance):
         if _type_name(value) not in kind.names:

@@ -73,6 +73,8 @@ __all__ = [
     "check_size",
     "returned_column",
     "check_order_ids",
+    "returned_flag",
+    "as_of_date",
     "note_excluded",
     "DATE_SLACK_YEARS",
     "MAX_ROWS",
@@ -399,6 +401,65 @@ def returned_column(df: Any, returned: "str | None") -> "str | None":
     return returned
 
 
+def returned_flag(df: Any, returned: "str | None", table: str = "orders") -> Any:
+    """The returned flag of an orders table as a bool array, or ``None`` when there is none.
+
+    The policy: ``None`` means no flag; the default ``'returned'`` may be absent; any other
+    named column must exist; values must be bool or 0/1 with none missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> returned_flag(pd.DataFrame({"returned": [1, 0]}), "returned").tolist()
+    [True, False]
+    >>> returned_flag(pd.DataFrame({"returned": [1, 0]}), "retuned")
+    Traceback (most recent call last):
+    ...
+    crmlab._validate.CRMDataError: table 'orders': missing column 'retuned' (the returned flag). The table has: returned. Pass the right name with returned=..., or returned=None to keep every order.
+    """
+    col = returned_column(df, returned)
+    if col is None:
+        return None
+    if col not in df.columns:
+        have = ", ".join(map(str, df.columns[:12])) + (" ..." if df.shape[1] > 12 else "")
+        raise CRMDataError(f"{_where(table)}: missing column {col!r} (the returned flag). The table has: {have}. "
+                           f"Pass the right name with returned=..., or returned=None to keep every order.")
+    s = df[col]
+    if s.isna().any():
+        first, _ = _first(s, s.isna())
+        raise CRMDataError(f"{_where(table, col)}: {int(s.isna().sum())} missing value(s) (first at row {first!r}). "
+                           f"Fill them (e.g. .fillna(False)) deliberately before calling.")
+    import pandas as pd
+
+    if not pd.api.types.is_bool_dtype(s):
+        s = _bool_column(s, table, col)
+    return s.to_numpy(dtype=bool)
+
+
+def as_of_date(value: Any, dates: Any, *, name: str = "as_of", table: str = "orders", column: str = "order_date",
+               required: bool = False, before_first: bool = False) -> "pd.Timestamp":
+    """A date parameter checked against the dates it describes; ``None`` gives the last date (if allowed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["2024-01-05", "2024-03-01"]))
+    >>> as_of_date(None, d)
+    Timestamp('2024-03-01 00:00:00')
+    >>> as_of_date("2023-01-01", d)
+    Traceback (most recent call last):
+    ...
+    crmlab._validate.CRMDataError: parameter 'as_of' = 2023-01-01 is before the first date in table 'orders', column 'order_date' (2024-01-05). Choose a date on or after 2024-01-05 (usually the end of the observation window, ds.as_of).
+    """
+    import pandas as pd
+
+    ts = check_date(name, value, required=required)
+    first, last = dates.min(), dates.max()
+    if ts is None:
+        return pd.Timestamp(last)
+    return check_date_bounds(name, ts, first, last, table=table, column=column, before_first=before_first)
+
+
 def check_order_ids(df: Any, table: str = "orders", column: str = "order_id") -> None:
     """Refuse repeated order ids when the table has an order-id column (an order would count twice)."""
     if column not in getattr(df, "columns", ()):
@@ -422,6 +483,7 @@ def check_table(
     unique: str | Iterable[str] | None = None,
     min_rows: int = 1,
     allow_missing: Iterable[str] = (),
+    order_lines: bool = False,
 ) -> "pd.DataFrame":
     """Validate a table and return it ready to use (dates parsed, never rows dropped).
 
@@ -434,6 +496,9 @@ def check_table(
     unique : a column (or columns) whose values must not repeat.
     min_rows : the least number of rows that makes sense (default 1: not empty).
     allow_missing : columns in which missing values are allowed.
+    order_lines : the table has one row per order line, so its ``order_id`` may repeat.
+        Otherwise a table named ``orders`` with an ``order_id`` column must not repeat an
+        id (the duplicate-order policy of this module).
 
     Returns
     -------
@@ -517,6 +582,8 @@ def check_table(
             out[col] = flag
         elif kind in ("id", "category") and isinstance(s.dtype, pd.DatetimeTZDtype):
             pass
+    if table == "orders" and not order_lines and unique is None:
+        check_order_ids(out, table)
     if unique is not None:
         keys = [unique] if isinstance(unique, str) else list(unique)
         dup = out.duplicated(subset=keys, keep="first")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_same_ids, check_table, note_excluded, returned_flag
 from crmlab._contract import checked
 from crmlab.loyalty import _drop_returns, _unique_pairs
 
@@ -119,8 +119,9 @@ def acquisition_quality(
     o = check_table(orders, "orders", {customer: "id", date: "datetime", amount: "nonneg", margin: "number"})
     h = int(check_range("horizon_days", horizon_days, lo=1))
     attrs: dict = {}
+    check_same_ids(o[customer], "orders", customer, cu[customer], "customers", customer)
+    as_of = as_of_date(as_of, o[date], column=date)
     o = _drop_returns(o, returned, attrs)
-    as_of = o[date].max() if as_of is None else pd.Timestamp(as_of)
     pos = _codes_in(pd.Index(cu[customer]), o[customer], "orders", customer, "customers")
     sign = cu[signup].to_numpy()
     age = (o[date].to_numpy() - sign[pos]) / np.timedelta64(1, "D")
@@ -203,7 +204,8 @@ def share_of_wallet(
     Every row of ``wallets`` gets a share (0 when the customer bought nothing
     from us that year). Orders of customer-years without a wallet estimate are
     left out and counted. A share above 1 means the wallet estimate is too low:
-    it is kept as is and counted in ``attrs["over_wallet"]``.
+    it is kept as is and counted in ``attrs["over_wallet"]``, as is a wallet of 0
+    with spend (its share is undefined and left NaN).
 
     Returns
     -------
@@ -220,6 +222,7 @@ def share_of_wallet(
     o = check_table(orders, "orders", {customer: "id", date: "datetime", amount: "nonneg"})
     w = check_table(wallets, "wallets", {customer: "id", year: "number", wallet: "nonneg"},
                     unique=[customer, year])
+    check_same_ids(o[customer], "orders", customer, w[customer], "wallets", customer)
     attrs: dict = {}
     o = _drop_returns(o, returned, attrs)
     spend = o.groupby([o[customer].to_numpy(), o[date].dt.year.to_numpy()])[amount].sum()
@@ -236,7 +239,9 @@ def share_of_wallet(
         pairs = pd.MultiIndex.from_arrays([o[customer].to_numpy(), o[date].dt.year.to_numpy()])
         n_orphan = int(pairs.isin(orphan).sum())
     out.attrs.update(attrs)
-    out.attrs.update(over_wallet=int((out["share_of_wallet"] > 1).sum()), unit="share 0-1 of yearly category spend")
+    # a wallet of 0 with spend is an estimate too low as well (its share is undefined, NaN)
+    over = (out["share_of_wallet"] > 1) | ((out["wallet"] <= 0) & (out["spend"] > 0))
+    out.attrs.update(over_wallet=int(over.sum()), unit="share 0-1 of yearly category spend")
     return note_excluded(out, "orders in customer-years without a wallet estimate", n_orphan)
 
 
@@ -372,7 +377,7 @@ def co_purchase(
     """
     check_choice("level", level, ["customer", "basket"])
     tx = customer if level == "customer" else basket
-    df = check_table(orders, "orders", {tx: "id", item: "category"})
+    df = check_table(orders, "orders", {tx: "id", item: "category"}, order_lines=True)  # rows are basket items
     k = int(check_range("min_count", min_count, lo=1))
     attrs: dict = {}
     df = _drop_returns(df, returned, attrs)
@@ -435,7 +440,7 @@ def next_best_category(
     """
     check_choice("metric", metric, ["confidence", "lift"])
     top_n = int(check_range("top_n", top_n, lo=1))
-    df = check_table(orders, "orders", {customer: "id", item: "category"})
+    df = check_table(orders, "orders", {customer: "id", item: "category"}, order_lines=True)  # items bought
     rl = check_table(rules, "rules", {"antecedent": "category", "consequent": "category",
                                       metric: "number", "lift": "number"}, min_rows=0)
     rl = rl.loc[rl["lift"] >= min_lift]

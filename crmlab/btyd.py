@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, check_choice, check_date, check_date_bounds, check_range, check_table, note_excluded
 from crmlab._contract import checked
 
 __all__ = [
@@ -63,15 +63,8 @@ def _unit_days(time_unit: str) -> int:
 
 def _as_day(value: Any, name: str) -> np.int64:
     """A date-like parameter as an integer day number (days since 1970-01-01)."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise CRMDataError(
-            f"parameter '{name}' = {value!r} is not a date. Give it like '1997-09-30' or a pd.Timestamp."
-        ) from None
-    if pd.isna(ts):
-        raise CRMDataError(f"parameter '{name}' is missing. Give a date like '1997-09-30'.")
-    return np.int64(ts.normalize().value // 86_400_000_000_000)
+    ts = check_date(name, value)
+    return np.int64(ts.normalize().to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
 def _day_of(n: np.int64) -> pd.Timestamp:
@@ -180,6 +173,10 @@ def summary_from_transactions(
     last_day = days.max()
     obs_end = last_day if observation_end is None else _as_day(observation_end, "observation_end")
     cal_end = None if calibration_end is None else _as_day(calibration_end, "calibration_end")
+    for name, value in (("observation_end", obs_end), ("calibration_end", cal_end)):
+        if value is not None:
+            check_date_bounds(name, _day_of(value), _day_of(days.min()), _day_of(last_day), table="orders",
+                              column=date, before_first=True)
     if obs_end < last_day and cal_end is None:
         n_after = int((days > obs_end).sum())
         raise CRMDataError(

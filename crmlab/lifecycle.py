@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_size, check_table, note_excluded, returned_flag
 from crmlab._contract import checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -237,20 +237,12 @@ def _prepare_orders(
     import pandas as pd
 
     spec = {customer: "id", date: "datetime", amount: "nonneg", **(extra or {})}
-    use_returned = returned is not None and returned in getattr(orders, "columns", ())
-    if use_returned:
-        spec[returned] = "bool"
     df = check_table(orders, "orders", spec)
-    if as_of is None:
-        as_of = df[date].max()
-    try:
-        as_of = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise CRMDataError(f"parameter 'as_of' = {as_of!r} is not a date; use e.g. '2024-12-31' or ds.as_of.") from None
+    as_of = as_of_date(as_of, df[date], column=date)
     excluded = {}
     keep = pd.Series(True, index=df.index)
-    if use_returned:
-        ret = df[returned].astype(bool)
+    ret = returned_flag(df, returned)
+    if ret is not None:
         excluded["returned orders"] = int(ret.sum())
         keep &= ~ret
     late = df[date] > as_of
@@ -282,6 +274,8 @@ def _activity_grid(
     length = end_ord - first + 1
     starts = np.concatenate(([0], np.cumsum(length)[:-1]))
     total = int(length.sum())
+    check_size(total, what=f"the activity grid (one row per customer and {_UNITS[freq]} up to as_of)",
+               input_rows=len(df))
     cust_idx = np.repeat(np.arange(len(uniques)), length)
     t = np.arange(total) - np.repeat(starts, length)
     pos = starts[key] + (ordinal - first[key])

@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded, returned_flag
 from crmlab._contract import checked
 
 __all__ = [
@@ -106,8 +106,8 @@ def _unique_pairs(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
 def _drop_returns(df: pd.DataFrame, returned: str | None, result_attrs: dict) -> pd.DataFrame:
     """Leave out returned orders (if the flag column exists) and record how many."""
     n = 0
-    if returned is not None and returned in df.columns:
-        flag = df[returned].fillna(False).astype(bool).to_numpy()
+    flag = returned_flag(df, returned)
+    if flag is not None:
         n = int(flag.sum())
         df = df.loc[~flag]
     result_attrs.setdefault("excluded", {})["returned orders"] = n
@@ -786,10 +786,7 @@ def at_risk(
     a                         75       45.0    2.5
     """
     df = _orders(orders, customer, date)
-    try:
-        as_of = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise CRMDataError(f"parameter 'as_of' = {as_of!r} is not a date; use e.g. '2024-12-31'.") from None
+    as_of = as_of_date(as_of, df[date], column=date, required=True)
     if not isinstance(warning_points, pd.DataFrame) or warning not in warning_points.columns:
         raise CRMDataError(
             f"table 'warning_points': expected the DataFrame from churn_warning_points() with a "

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from crmlab._validate import CRMDataError, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_date, check_table, note_excluded
 from crmlab._contract import checked
 
 __all__ = ["customer_view", "customer_360", "data_quality", "data_quality_report"]
@@ -111,7 +111,6 @@ def customer_view(
     """
     import pandas as pd
 
-    as_of = pd.Timestamp(as_of)
     if hasattr(customers, "reset_index"):  # positions, so a repeated index label cannot hide a repeated id
         customers = customers.reset_index(drop=True)
     customers = check_table(customers, "customers",
@@ -121,6 +120,9 @@ def customer_view(
         customer: "id", date: "datetime", amount: "nonneg",
         **_optional(orders, {margin: "number", "returned": "bool"}),
     }, min_rows=0)
+    # a view at an earlier date is allowed (later orders are left out and counted)
+    as_of = as_of_date(as_of, orders[date], column=date, required=True, before_first=True) if len(orders) else \
+        check_date("as_of", as_of)
 
     out = customers.copy()
     ids = out[customer]
@@ -363,7 +365,7 @@ def data_quality(
     """
     import pandas as pd
 
-    table = check_table(table, name, [], min_rows=0)
+    table = check_table(table, name, [], min_rows=0, order_lines=True)  # repeats are reported, not refused
     known, known_key = _known(name)
     if key is None:
         key = known_key
@@ -371,8 +373,8 @@ def data_quality(
         keys = keys if all(k in table.columns for k in keys) else []
     else:
         keys = [key] if isinstance(key, str) else list(key)
-        check_table(table, name, keys, min_rows=0)
-    as_of = pd.Timestamp.today().normalize() if as_of is None else pd.Timestamp(as_of)
+        check_table(table, name, keys, min_rows=0, order_lines=True)
+    as_of = pd.Timestamp.today().normalize() if as_of is None else check_date("as_of", as_of)
 
     dup_keys = int(table.duplicated(subset=keys).sum()) if keys and len(table) else 0
     rows = []

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded
 from crmlab._contract import checked
 
 __all__ = [
@@ -99,6 +99,7 @@ def _order_log(
     returned: str | None,
     as_of: Any | None,
     extra: Mapping[str, str] | None = None,
+    order_lines: bool = False,
 ) -> _OrderLog:
     """Validate an orders table and apply the returns / after-as_of policy.
 
@@ -114,7 +115,7 @@ def _order_log(
     if returned is not None:
         spec[returned] = "bool"
     spec.update(extra or {})
-    df = check_table(orders, "orders", spec)
+    df = check_table(orders, "orders", spec, order_lines=order_lines)
     keep = np.ones(len(df), dtype=bool)
     excluded = {"returned orders": 0, "orders after as_of": 0}
     if returned is not None:
@@ -123,17 +124,7 @@ def _order_log(
         keep &= ~ret
     ts = None
     if as_of is not None:
-        try:
-            ts = pd.Timestamp(as_of)
-        except (TypeError, ValueError):
-            raise CRMDataError(f"parameter 'as_of' = {as_of!r} is not a date. Use e.g. '2024-12-31'.") from None
-        first = df[date].min()
-        if ts < first:
-            raise CRMDataError(
-                f"parameter 'as_of' = {ts.date()} is before the first order in table 'orders', "
-                f"column '{date}' ({first.date()}). Choose an as_of on or after {first.date()} "
-                f"(usually the end of the observation window, ds.as_of)."
-            )
+        ts = as_of_date(as_of, df[date], column=date, required=True)
         after = (df[date] > ts).to_numpy()
         excluded["orders after as_of"] = int(after.sum())
         keep &= ~after
@@ -166,7 +157,7 @@ def _rfm_core(log: _OrderLog, keep: np.ndarray, as_of: pd.Timestamp, *, date: st
         {
             "recency_days": (now - last_dt) // np.timedelta64(1, "D"),
             "frequency": frequency.astype("int64"),
-            "monetary": total[has] if monetary == "total" else total[has] / n[has],
+            "monetary": total[has] if monetary == "total" else total[has] / frequency,
             "first_purchase": first[has].view(f"datetime64[{unit}]"),
             "last_purchase": last_dt,
         },
@@ -226,7 +217,7 @@ def rfm_table(
     """
     check_choice("monetary", monetary, ["total", "mean"])
     log = _order_log(orders, customer=customer, date=date, amount=amount, returned=returned,
-                     as_of=as_of, extra={order: "id"} if order else None)
+                     as_of=as_of, extra={order: "id"} if order else None, order_lines=bool(order))
     if not log.keep.any():
         raise CRMDataError(
             f"table 'orders': no order is left after excluding {log.excluded['returned orders']} returned "

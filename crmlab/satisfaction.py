@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded
 from crmlab._contract import checked
 
 __all__ = [
@@ -522,7 +522,7 @@ def complainer_churn(
     inter, comp = _complaints(interactions, customer, date, kind, complaint,
                               {resolved: "bool", satisfaction_after: "number"},
                               allow_missing=[satisfaction_after])
-    as_of = o[order_date].max() if as_of is None else pd.Timestamp(as_of)
+    as_of = as_of_date(as_of, o[order_date], column=order_date)
     w = int(check_range("inactive_days", inactive_days, lo=1))
     cutoff = as_of - pd.Timedelta(days=w)
     o_in = o.loc[(o[order_date] <= as_of).to_numpy()]

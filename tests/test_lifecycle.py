@@ -195,7 +195,7 @@ def test_bad_orders_name_table_and_column():
         classify_stages(bad, as_of=AS_OF)
     with pytest.raises(CRMDataError, match=r"table 'orders': missing column\(s\) 'customer'"):
         monthly_activity(trajectory("a", "2024-01-01", [10]), customer="customer")
-    with pytest.raises(CRMDataError, match="no order left on or before as_of"):
+    with pytest.raises(CRMDataError, match=r"'as_of' = 2023-01-01 is before the first date in table 'orders'"):
         classify_stages(trajectory("a", "2024-01-01", [10]), as_of="2023-01-01")
     with pytest.raises(CRMDataError, match="'freq'"):
         monthly_activity(trajectory("a", "2024-01-01", [10]), freq="D")

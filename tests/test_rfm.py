@@ -74,7 +74,7 @@ def test_rfm_counts_distinct_order_ids_for_line_tables():
 
 
 def test_rfm_errors_name_table_column_and_fix(tiny_orders):
-    with pytest.raises(CRMDataError, match=r"as_of.*before the first order.*'orders'.*'order_date'"):
+    with pytest.raises(CRMDataError, match=r"as_of.*before the first date.*'orders'.*'order_date'"):
         rfm_table(tiny_orders, as_of="2023-12-31")
     with pytest.raises(CRMDataError, match=r"table 'orders'.*missing column\(s\) 'amount'"):
         rfm_table(tiny_orders.drop(columns="amount"), as_of="2024-03-31")
