@@ -26,6 +26,7 @@ __all__ = [
     "plot_offers",
     "plot_whale_curve",
     "plot_profit_comparison",
+    "plot_customer_timeline",
 ]
 
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
@@ -299,4 +300,46 @@ def plot_profit_comparison(traditional: pd.DataFrame, abc: pd.DataFrame, *, ax: 
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_customer_timeline(orders: pd.DataFrame, interactions: pd.DataFrame, customer: str, *,
+                           ax: Any = None):
+    """One customer's orders over time (kept and returned told apart) and complaints, with a legend.
+
+    Takes the ``orders`` and ``interactions`` tables of a dataset (columns ``customer_id``,
+    ``order_date``, ``amount``, ``returned``; ``date``, ``kind``). Every legend entry says how
+    many of its kind the customer has, so an entry with 0 is visibly empty rather than missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 20.0, 5.0],
+    ...     "order_date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-01"]),
+    ...     "returned": [False, True, False]})
+    >>> contacts = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2024-02-10"]), "kind": ["complaint"]})
+    >>> ax = plot_customer_timeline(orders, contacts, "a")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['kept order (1)', 'returned order (1)', 'complaint (1)']
+    """
+    import matplotlib.dates as mdates
+
+    ax = new_axes(ax, (7.6, 4.2))
+    mine = orders[orders["customer_id"] == customer]
+    kept, returned = mine[~mine["returned"].astype(bool)], mine[mine["returned"].astype(bool)]
+    ax.scatter(kept["order_date"], kept["amount"], s=20, color=_BLUE, label=f"kept order ({len(kept)})")
+    ax.scatter(returned["order_date"], returned["amount"], s=36, marker="x", color=_ORANGE,
+               label=f"returned order ({len(returned)})")
+    complaints = interactions[(interactions["customer_id"] == customer) & (interactions["kind"] == "complaint")]
+    for i, day in enumerate(complaints["date"]):
+        ax.axvline(day, color=_RED, ls="--", lw=1, label=f"complaint ({len(complaints)})" if i == 0 else None)
+    if complaints.empty:
+        ax.plot([], [], color=_RED, ls="--", lw=1, label="complaint (0)")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter("{x:,.0f}")
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))  # month and year on every tick
+    ax.set(title=f"Orders and complaints of customer {customer}", xlabel="date",
+           ylabel="order amount (currency units)")
+    legend_outside(ax)
     return ax
