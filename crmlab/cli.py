@@ -6,7 +6,8 @@ Modules keep their heavy imports inside functions, so ``crmlab --help`` is fast.
 
     crmlab datasets build|list|describe NAME
     crmlab release [--check]
-    crmlab grade SOURCE SUBMISSIONS --out gradebook.csv
+    crmlab grade SOURCE SUBMISSIONS --out gradebook.csv [--sandbox auto|bwrap|none]
+    crmlab gradebook merge GRADEBOOK WRITTEN | export GRADEBOOK --lms canvas|moodle
     crmlab casestudy run NOTEBOOK --params FILE --out DIR
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("crmlab.datasets", "crmlab.release", "crmlab.grade", "crmlab.casestudy")
+COMMAND_MODULES = ("crmlab.datasets", "crmlab.release", "crmlab.grade", "crmlab.gradebook", "crmlab.casestudy")
 
 
 def build_parser() -> argparse.ArgumentParser:
