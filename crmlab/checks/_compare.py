@@ -717,3 +717,57 @@ def expect_bars(
                f"{'higher' if got[first] > exp[first] else 'lower'} than it should be.", hint)
 
 
+
+
+def expect_labels(
+    answer: Any,
+    truth: Mapping[str, str],
+    aliases: Mapping[str, str],
+    *,
+    what: str = "your labels",
+    hint: str = "",
+) -> None:
+    """Check a dict that labels each statement (letter → label), e.g. ``{"A": "keep", ...}``.
+
+    ``truth`` maps each statement to its right label; ``aliases`` maps every accepted spelling
+    (case and spaces ignored) to a label. A Series is taken as a dict. The message counts the
+    wrong statements and names them, never the right labels.
+
+    Examples
+    --------
+    >>> truth = {"A": "short-term", "B": "long-term"}
+    >>> aliases = {"short": "short-term", "short-term": "short-term", "long": "long-term", "long-term": "long-term"}
+    >>> expect_labels({"a": "Short", "B": "long"}, truth, aliases)
+    >>> expect_labels({"A": "long", "B": "long"}, truth, aliases)
+    Traceback (most recent call last):
+    ...
+    crmlab.checks.Fail: 1 of 2 statements is labelled wrongly: A.
+    """
+    import pandas as pd
+
+    if answer is None:
+        raise Fail(NOT_ANSWERED)
+    if isinstance(answer, pd.Series):
+        answer = answer.to_dict()
+    if not isinstance(answer, Mapping):
+        raise Fail(f"Your answer is {_kind(answer)}, but {what} (a dict such as "
+                   f"{{'{next(iter(truth))}': '{next(iter(truth.values()))}', ...}}) is expected.", hint)
+    got = {str(k).strip().casefold(): v for k, v in answer.items()}
+    missing = [k for k in truth if k.casefold() not in got]
+    if missing:
+        raise Fail(f"Your answer has no label for {_examples(missing, 8)}.",
+                   f"Label every statement: {', '.join(truth)}.")
+    names = sorted(set(aliases.values()))
+    wrong = []
+    for key, right in truth.items():
+        value = got[key.casefold()]
+        label = aliases.get(_norm_label(value)) if isinstance(value, str) else None
+        if label is None:
+            raise Fail(f"Statement {key}: {_fmt(value)} is not one of the labels.",
+                       f"Label each statement with one of: {', '.join(repr(n) for n in names)}.")
+        if label != right:
+            wrong.append(key)
+    if wrong:
+        raise Fail(f"{len(wrong)} of {_plural(len(truth), 'statements')} {_verb(len(wrong), 'is', 'are')} labelled "
+                   f"wrongly: {', '.join(wrong)}.", hint)
+    return None

@@ -7,7 +7,8 @@ from (Hughes 1994, *Strategic Database Marketing*).
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_axes, expect_choice, expect_frame, expect_number, register
+from crmlab.checks import Fail, expect_choice, expect_frame, expect_number, register
+from crmlab.checks._compare import expect_bars
 
 EXERCISE = "00_start_here"
 SIGNUP_YEAR = 2023
@@ -78,7 +79,7 @@ def _(answer, ctx):
         return None
 
     return expect_frame(
-        answer, expected, key="channel", columns=["orders", "revenue"], rtol=1e-6, atol=0.01,
+        answer, expected, key="channel", columns=["orders", "revenue"], rtol=1e-6, decimals=2,
         what="the table of orders and revenue per channel", entity="channels",
         hints={"orders": "Count every order of the channel, returned or not: .size() after grouping.",
                "revenue": "Sum the amount of the orders that were not returned."},
@@ -109,10 +110,14 @@ def _(answer, ctx):
 
 @register(EXERCISE, "channel_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    n_channels = ctx.data("retail").orders["channel"].nunique()
-    bars = len(answer.patches) if hasattr(answer, "patches") else len(answer.axes[0].patches)
-    if bars != n_channels:
-        raise Fail(f"Your chart has {bars} bars, expected one per channel ({n_channels}).",
-                   "Plot the revenue column of your channel table: table['revenue'].plot.bar().")
-    return None
+    orders = ctx.data("retail").orders
+    table = channel_table(orders)
+    with_returns = orders.groupby("channel", observed=True)["amount"].sum()
+    with_returns.index = with_returns.index.astype(str)
+    return expect_bars(
+        answer, table["revenue"], what="the revenue per channel", entity="channels", unit=("currency",),
+        value_axis_words="revenue",
+        mistakes=[(table["orders"], "Your bars show the number of orders; the chart asks for the revenue."),
+                  (with_returns, "Your bars include returned orders: plot the revenue column of your table.")],
+        hint="Plot the revenue column of your channel table: table['revenue'].plot.bar(), and say the unit "
+             "(currency units) in the axis label.")

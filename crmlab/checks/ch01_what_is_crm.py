@@ -107,7 +107,10 @@ def damaged_orders(ds) -> "pd.DataFrame":
     days = pd.to_timedelta(rng.integers(1, 90, size=n_future), unit="D")
     bad.loc[future, "order_date"] = pd.Timestamp(ds.as_of) + days
     bad = pd.concat([bad, bad.loc[copies]], ignore_index=True)
-    return bad.sort_values("order_id", kind="stable").reset_index(drop=True)
+    bad = bad.sort_values("order_id", kind="stable").reset_index(drop=True)
+    bad.attrs["faults"] = {"missing_amounts": n_missing, "negative_amounts": n_negative,
+                           "future_dates": n_future, "duplicate_orders": n_duplicate}
+    return bad
 
 
 def expected_row(ds, customer_id: str) -> dict:
@@ -121,14 +124,8 @@ def expected_row(ds, customer_id: str) -> dict:
 
 
 def expected_problems(ds) -> dict:
-    """The four counts of exercise 2, from :func:`crmlab.profile.data_quality`."""
-    from crmlab.profile import data_quality
-
-    q = data_quality(damaged_orders(ds), "orders", key="order_id", as_of=ds.as_of).set_index("column")
-    return {"missing_amounts": int(q.loc["amount", "missing"]),
-            "negative_amounts": int(q.loc["amount", "out_of_range"]),
-            "future_dates": int(q.loc["order_date", "out_of_range"]),
-            "duplicate_orders": int(q.loc["order_id", "duplicate_keys"])}
+    """The four counts of exercise 2: the faults :func:`damaged_orders` typed in (no row has two)."""
+    return dict(damaged_orders(ds).attrs["faults"])
 
 
 # --------------------------------------------------------------------------- reading answers
@@ -229,7 +226,7 @@ def _(answer, ctx):
         "negative_amounts": [(int((bad["amount"] <= 0).sum()),
                               "you counted zero amounts too: only amounts below 0 are negative.")],
     }
-    hints = {"missing_amounts": "damaged['amount'].isna().sum(), or the 'missing' column of profile.data_quality.",
+    hints = {"missing_amounts": "damaged['amount'].isna().sum().",
              "negative_amounts": "(damaged['amount'] < 0).sum().",
              "future_dates": "(damaged['order_date'] > ds.as_of).sum().",
              "duplicate_orders": "damaged['order_id'].duplicated().sum()."}
@@ -258,3 +255,34 @@ def _(answer, ctx):
                    "Ask of each statement: does it aim at this one sale, or at the customer's next purchases "
                    "and loyalty? Compare with the table in chapter 01.")
     return None
+
+
+#: Exercise 4: what a customer information base (客户信息库) brings, short or long term. The short-term
+#: benefits are its convenience, continuity, timeliness and interactivity; the long-term ones a
+#: stronger competitive position, better new products and services, loyalty, lower operating and
+#: marketing cost, and core competence (the course's notes on building a customer information base).
+BENEFITS: dict[str, tuple[str, str]] = {
+    "A": ("A clerk sees a caller's whole purchase and service history on one screen, without asking "
+          "colleagues.", "short-term"),
+    "B": ("When an account manager leaves, the successor knows the customers from the first day.", "short-term"),
+    "C": ("A complaint reaches the person who can solve it on the day it is made.", "short-term"),
+    "D": ("Customers update their own details and preferences, and the firm answers them in the same place.",
+          "short-term"),
+    "E": ("Years of purchase data show which new product lines the customers would buy.", "long-term"),
+    "F": ("Knowing its customers better than its rivals do makes the firm hard to displace.", "long-term"),
+    "G": ("Mailings go only to customers likely to respond, so marketing costs less per sale.", "long-term"),
+    "H": ("Customers who feel known and well served stay longer.", "long-term"),
+}
+_HORIZONS = {"short": "short-term", "short-term": "short-term", "short term": "short-term",
+             "long": "long-term", "long-term": "long-term", "long term": "long-term"}
+
+
+@register(EXERCISE, "info_base_benefits", points=1)
+def _(answer, ctx):
+    from crmlab.checks._compare import expect_labels
+
+    return expect_labels(
+        answer, {k: v for k, (_, v) in BENEFITS.items()}, _HORIZONS, what="your labels",
+        hint="Short-term benefits are how daily work changes (convenience, continuity, timeliness, "
+             "interactivity); long-term ones build up over years (competitive position, new products, loyalty, "
+             "lower cost, core competence).")

@@ -21,7 +21,9 @@ import math
 
 import pandas as pd
 
-from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, expect_series, register
+from crmlab.checks import Fail, expect_choice, expect_number, expect_series, register
+from crmlab.checks._compare import _norm_label, expect_bars
+from crmlab.checks._messages import _examples, _plural
 
 EXERCISE = "02_customer_value"
 
@@ -66,7 +68,7 @@ def _(answer, ctx):
             return "This is the total customer value; subtract the total customer cost from it."
         return None
 
-    return expect_number(answer, d.delivered_value, what="the delivered value of the Showroom offer",
+    return expect_number(answer, d.delivered_value, decimals=2, what="the delivered value of the Showroom offer",
                          hint="Add the four value components, add the four cost components, subtract.",
                          diagnose=diagnose)
 
@@ -85,7 +87,7 @@ def _(answer, ctx):
             return "You divided by the price only; divide by the total customer cost (all four costs)."
         return None
 
-    return expect_number(answer, d.value_ratio, rtol=1e-4, what="the value ratio of the Showroom offer",
+    return expect_number(answer, d.value_ratio, decimals=2, what="the value ratio of the Showroom offer",
                          hint="value ratio = total customer value / total customer cost.", diagnose=diagnose)
 
 
@@ -168,32 +170,120 @@ def _(answer, ctx):
             return "These are medians; take the mean importance of each attribute."
         return None
 
-    return expect_series(answer, expected, rtol=1e-4, what="the mean importance per attribute",
+    return expect_series(answer, expected, decimals=2, what="the mean importance per attribute",
                          entity="attributes", diagnose=diagnose,
                          hint="Group ds.survey_items by 'attribute' and take the mean of 'importance'.")
+
+
+def concentrate_set(t: pd.DataFrame) -> list[str]:
+    """The attributes customers find important (importance at or above the mean over the attributes)
+    on which the retailer performs below its mean performance: where more value is won first."""
+    hit = (t["importance"] >= t["importance"].mean()) & (t["performance"] < t["performance"].mean())
+    return sorted(str(a) for a in t.index[hit])
+
+
+def _names(answer) -> list[str]:
+    """A list, tuple, set, Index or Series of names (a Series: its values, or its index if boolean)."""
+    import numpy as np
+
+    if isinstance(answer, pd.Series):
+        answer = list(answer.index[answer.astype(bool)]) if answer.dtype == bool else list(answer)
+    if isinstance(answer, (pd.Index, np.ndarray)):
+        answer = list(answer)
+    if isinstance(answer, str):
+        raise Fail(f"Your answer is the one name {answer.strip()!r}; the exercise asks for a list of names.",
+                   "Put the names in a list, e.g. list(important.index).")
+    if not isinstance(answer, (list, tuple, set, frozenset)):
+        raise Fail("Your answer is not a list of attribute names.", "Store a list, e.g. ['quick answers', ...].")
+    return [str(a).strip() for a in answer]
 
 
 @register(EXERCISE, "concentrate_here", points=1)
 def _(answer, ctx):
     t = ipa(ctx.data("retail"))
-    important = t[t["importance"] >= t["importance"].mean()]
-    expected = str(important["performance"].idxmin())
-    choices = [str(a) for a in t.index]
-    got = str(answer).strip().casefold() if isinstance(answer, str) else None
-    if got is not None and got != expected.casefold():
-        if got == str(t["importance"].idxmax()).casefold():
-            raise Fail("That is the most important attribute, but is it where the retailer performs worst?",
-                       hint="Among the attributes with importance at or above the average, take the lowest "
-                            "mean perception.")
-        if got == str(t["performance"].idxmin()).casefold():
-            raise Fail("That attribute has the lowest performance overall, but its importance is below the "
-                       "average: customers care less about it.",
-                       hint="Keep only attributes with importance at or above the average first.")
-    return expect_choice(answer, expected, choices=choices, what="the important attribute performing worst",
-                         hint="satisfaction.importance_performance(ds.survey_items) gives both means per attribute.")
+    expected = concentrate_set(t)
+    names = _names(answer)
+    known = {_norm_label(a): str(a) for a in t.index}
+    unknown = [n for n in names if _norm_label(n) not in known]
+    if unknown:
+        raise Fail(f"{_examples(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the survey attributes.",
+                   "Use the names of the index of the importance-performance table.")
+    got = {known[_norm_label(n)] for n in names}
+    exp = set(expected)
+    if got == exp:
+        return None
+    important = {str(a) for a in t.index[t["importance"] >= t["importance"].mean()]}
+    weak = {str(a) for a in t.index[t["performance"] < t["performance"].mean()]}
+    if got == {str(t["importance"].idxmax())}:
+        raise Fail("That is only the most important attribute. More than one important attribute performs "
+                   "below the average.",
+                   "Keep every attribute with importance at or above the mean AND performance below the mean.")
+    if got == weak:
+        raise Fail("These are all the attributes that perform below the average, the unimportant ones too: "
+                   "customers care less about some of them.",
+                   "Keep only attributes with importance at or above the mean importance.")
+    if got == important:
+        raise Fail("These are all the important attributes, also those the retailer already does well.",
+                   "Keep only those whose mean performance (perception) is below the mean performance.")
+    extra, lacking = sorted(got - exp), sorted(exp - got)
+    parts = []
+    if extra:
+        parts.append(f"{_examples(extra, 5)} should not be in it")
+    if lacking:
+        parts.append(f"{_plural(len(lacking), 'attributes')} {'is' if len(lacking) == 1 else 'are'} missing")
+    raise Fail("Your list is not right: " + "; ".join(parts) + ".",
+               "satisfaction.importance_performance(ds.survey_items) gives both means per attribute; compare "
+               "each with the mean over the attributes.")
 
 
 @register(EXERCISE, "importance_chart", points=1)
 def _(answer, ctx):
-    return expect_axes(answer, hint="Draw e.g. mean_importance.sort_values().plot.barh(), then set a title "
-                                    "and label both axes (with the scale, 1-7).")
+    ds = ctx.data("retail")
+    t = ipa(ds)
+    return expect_bars(
+        answer, t["importance"], what="the mean importance of each attribute", entity="attributes",
+        unit=("1-7", "1–7", "1 to 7", "scale"), value_axis_words="mean importance",
+        mistakes=[(t["performance"], "Your bars show the mean performance (perception); the chart asks for the "
+                                     "mean importance."),
+                  (_mean_of(ds, "expectation"), "Your bars show the mean expectation; the chart asks for the "
+                                                "mean importance.")],
+        hint="Draw e.g. mean_importance.sort_values().plot.barh(), then set a title and label both axes "
+             "(with the scale, 1-7).")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 4 · The principles of value design (价值设计的原则)
+# --------------------------------------------------------------------------------------
+#: The four principles of value design of the course: 1 allocate resources by customer lifetime
+#: value; 2 adjust the value mix as the customer's lifecycle changes; 3 interactive and two-way,
+#: drawing on the initiative of staff and customers; 4 creating value does not always mean adding.
+PRINCIPLES: dict[int, str] = {
+    1: "allocate resources by customer lifetime value",
+    2: "adjust the value mix to the customer's lifecycle stage",
+    3: "interactive and two-way: use the initiative of staff and customers",
+    4: "creating value does not always mean adding something",
+}
+#: The statements of exercise 4 and the principle each one applies.
+DESIGNS: dict[str, tuple[str, int]] = {
+    "A": ("Customers with the highest expected lifetime value get a personal adviser; occasional buyers are "
+          "served well online.", 1),
+    "B": ("New customers get a welcome guide and a first-order check call; long-standing customers get early "
+          "access to new ranges.", 2),
+    "C": ("Customers vote on next season's fabrics, and shop staff propose the service changes they see are "
+          "needed.", 3),
+    "D": ("The shop stops printing a catalogue few customers read and gives faster delivery instead.", 4),
+}
+
+
+@register(EXERCISE, "design_principles", points=1)
+def _(answer, ctx):
+    from crmlab.checks._compare import expect_labels
+
+    aliases = {str(k): str(k) for k in PRINCIPLES} | {f"{k}.0": str(k) for k in PRINCIPLES}
+    if isinstance(answer, dict):
+        answer = {k: str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()
+                  else v for k, v in answer.items()}
+    return expect_labels(answer, {k: str(p) for k, (_, p) in DESIGNS.items()}, aliases, what="your principle numbers",
+                         hint="Ask of each design: does it spend by what a customer is worth (1), change with the "
+                              "stage of the relationship (2), involve customers and staff (3), or take something "
+                              "away (4)?")

@@ -23,6 +23,7 @@ import math
 import pandas as pd
 
 from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, expect_series, register
+from crmlab.checks._messages import _fmt, _plural
 
 EXERCISE = "03_segmentation"
 K, SEED, N_INIT = 4, 0, 4
@@ -35,36 +36,39 @@ def revenue(ds, *, with_returns: bool = False) -> pd.Series:
     return customer_revenue(ds.orders, customer="customer_id", returned=None if with_returns else "returned")["revenue"]
 
 
-def _close(a: float, b: float, atol: float = 2e-3) -> bool:
-    return math.isclose(a, b, rel_tol=0, abs_tol=atol)
-
 
 # --------------------------------------------------------------------------------------
 # Exercise 1 · The 80/20 rule
 # --------------------------------------------------------------------------------------
+def top20_alternatives(rev: pd.Series) -> list[float]:
+    """Other right answers to "the top 20 %'s share": summing the first ⌊0.2 n⌋ or ⌈0.2 n⌉ customers
+    instead of reading the interpolated curve (:func:`crmlab.segmentation.top_share`)."""
+    values = rev.sort_values(ascending=False).to_numpy()
+    total = float(values.sum())
+    k = 0.2 * len(values)
+    return [float(values[:n].sum()) / total for n in sorted({math.floor(k), math.ceil(k)}) if n > 0]
+
+
 @register(EXERCISE, "top20_share", points=2)
 def _(answer, ctx):
     from crmlab.segmentation import top_share
 
     ds = ctx.data("retail")
     rev = revenue(ds)
-
-    def diagnose(got, exp):
-        if _close(got, 1 - top_share(rev, 0.8)):
-            return ("This is the share of the *bottom* 20 % of customers: sort the revenues in descending "
-                    "order (ascending=False) before taking the top 20 %.")
-        if _close(got, top_share(revenue(ds, with_returns=True), 0.2)) and not _close(exp, got):
-            return "Your revenue includes returned orders; they were refunded and bring no revenue."
-        if _close(got, 100 * exp, atol=0.2):
-            return "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %."
-        if _close(got, 0.2):
-            return "0.2 is the share of customers; the question asks for their share of revenue."
-        return None
-
-    # a student summing the first int(0.2 n) customers differs from the interpolated curve by less
-    # than one customer's share: atol covers it
-    return expect_number(answer, top_share(rev, 0.2), rtol=0, atol=2e-3,
-                         what="the share of revenue of the top 20 % of customers", diagnose=diagnose,
+    exp = top_share(rev, 0.2)
+    with_returns = revenue(ds, with_returns=True)
+    mistakes = [
+        (1 - top_share(rev, 0.8), "This is the share of the *bottom* 20 % of customers: sort the revenues in "
+                                  "descending order (ascending=False) before taking the top 20 %."),
+        (top_share(with_returns, 0.2), "Your revenue includes returned orders; they were refunded and bring no "
+                                       "revenue."),
+        *[(v, "Your revenue includes returned orders; they were refunded and bring no revenue.")
+          for v in top20_alternatives(with_returns)],
+        (100 * exp, "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %."),
+        (0.2, "0.2 is the share of customers; the question asks for their share of revenue."),
+    ]
+    return expect_number(answer, exp, decimals=3, also=top20_alternatives(rev), mistakes=mistakes,
+                         what="the share of revenue of the top 20 % of customers",
                          hint="Revenue per customer from kept orders, sorted from largest to smallest; the "
                               "first 20 % of customers' revenue divided by total revenue.")
 
@@ -103,7 +107,7 @@ def _(answer, ctx):
             return ("You split the customers by share of customers (20 / 30 / 50 %). ABC classes cut the "
                     "cumulative share of *revenue* at 80 % and 95 %.")
         if int(got.sum()) != n:
-            return (f"Your classes hold {int(got.sum()):,} customers, but {n:,} customers have revenue "
+            return (f"Your classes hold {_plural(int(got.sum()), 'customers')}, but {n:,} customers have revenue "
                     f"from kept orders.")
         return None
 
@@ -150,7 +154,7 @@ def _(answer, ctx):
         if str(answer).strip() == "1" and segment != 1:
             raise Fail("Segment 1 is the largest segment (segments are numbered by size), not the one with "
                        "the largest baskets.", hint="Look at the row 'mean_order_value' of the profile.") from None
-        raise Fail(f"{answer!r} is not the segment with the highest mean order value; the segments are "
+        raise Fail(f"{_fmt(answer)} is not the segment with the highest mean order value; the segments are "
                    f"{', '.join(choices)}.", hint="Use need.profile['mean_order_value'].idxmax().") from None
     return None
 
@@ -165,3 +169,80 @@ def _(answer, ctx):
     return expect_choice(answer, category, choices=categories, what="the category that dominates the spend of "
                          "the segment with the largest baskets",
                          hint="In that segment's profile, compare the columns share_cat_...: the largest wins.")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 4 · Segmentation variables and the target segment (细分变量, 目标市场)
+# --------------------------------------------------------------------------------------
+#: The kinds of segmentation variable of the course: geographic, demographic, psychographic, behavioural.
+VARIABLE_KINDS = ("geographic", "demographic", "psychographic", "behavioural")
+#: The variables of exercise 4a (columns of the shop's tables or measures built from them) and their kind.
+VARIABLES: dict[str, str] = {
+    "region": "geographic",
+    "age_band": "demographic",
+    "income_band": "demographic",
+    "attitude": "psychographic",
+    "frequency": "behavioural",
+    "share_cat_kitchen": "behavioural",
+}
+_KIND_ALIASES = {k: k for k in VARIABLE_KINDS} | {"behavioral": "behavioural", "geography": "geographic",
+                                                  "demography": "demographic", "psychology": "psychographic",
+                                                  "lifestyle": "psychographic", "behaviour": "behavioural",
+                                                  "behavior": "behavioural"}
+
+#: Exercise 4b: four candidate segments scored 1-5 on the segment's attractiveness (size and growth,
+#: margin, little competition) and on how well they match the firm's capabilities.
+SEGMENTS = pd.DataFrame(
+    {"size_growth": [5, 3, 4, 2], "margin": [5, 3, 5, 3], "competition": [3, 5, 1, 5], "capability_fit": [2, 4, 3, 5]},
+    index=pd.Index(["young online", "families", "premium home", "seniors in town"], name="segment"),
+)
+#: The weights of the attractiveness score, and the lowest capability fit the firm can serve well.
+WEIGHTS = {"size_growth": 0.4, "margin": 0.4, "competition": 0.2}
+MIN_FIT = 3
+
+
+def segment_scores(table: pd.DataFrame = SEGMENTS) -> pd.Series:
+    """Weighted attractiveness of each segment (weights :data:`WEIGHTS`)."""
+    return sum(w * table[c] for c, w in WEIGHTS.items()).rename("attractiveness")
+
+
+def target_segment(table: pd.DataFrame = SEGMENTS) -> str:
+    """The most attractive segment among those the firm can serve (capability fit at least :data:`MIN_FIT`)."""
+    score = segment_scores(table)
+    return str(score[table["capability_fit"] >= MIN_FIT].idxmax())
+
+
+@register(EXERCISE, "variable_kinds", points=1)
+def _(answer, ctx):
+    from crmlab.checks._compare import expect_labels
+
+    return expect_labels(answer, VARIABLES, _KIND_ALIASES, what="the kind of each variable",
+                         hint="Geographic: where the customer is; demographic: who they are (age, income); "
+                              "psychographic: what they think and value; behavioural: what they do (how often, "
+                              "what they buy).")
+
+
+@register(EXERCISE, "target_segment", points=1)
+def _(answer, ctx):
+    score = segment_scores()
+    expected = target_segment()
+    choices = [str(s) for s in SEGMENTS.index]
+    if isinstance(answer, str) and _norm(answer) != _norm(expected):
+        given = _norm(answer)
+        if given == _norm(str(score.idxmax())):
+            raise Fail("That is the most attractive segment, but the firm's capabilities fit it badly: a segment "
+                       "is a target only if the firm can serve it better than rivals.",
+                       f"Leave out the segments with capability_fit below {MIN_FIT} first.")
+        if given == _norm(str(SEGMENTS["capability_fit"].idxmax())):
+            raise Fail("That segment fits the firm best, but it is not the most attractive of those the firm can "
+                       "serve.", "Among the segments with enough capability fit, take the highest weighted score.")
+        unweighted = SEGMENTS[list(WEIGHTS)].sum(axis=1)[SEGMENTS["capability_fit"] >= MIN_FIT].idxmax()
+        if given == _norm(str(unweighted)) and unweighted != expected:
+            raise Fail("That is the best segment by the unweighted sum of the scores: use the weights.")
+    return expect_choice(answer, expected, choices=choices, what="the target segment",
+                         hint="attractiveness = 0.4 size_growth + 0.4 margin + 0.2 competition; keep the segments "
+                              f"with capability_fit >= {MIN_FIT} and take the most attractive.")
+
+
+def _norm(text: str) -> str:
+    return str(text).strip().casefold()

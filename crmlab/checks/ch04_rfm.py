@@ -92,7 +92,7 @@ def _(answer, ctx):
         return None
 
     return expect_frame(
-        answer, expected, key="customer_id", columns=RFM_COLUMNS, rtol=1e-6, what="the RFM table",
+        answer, expected, key="customer_id", columns=RFM_COLUMNS, rtol=1e-6, decimals=2, what="the RFM table",
         entity="customers", diagnose=diagnose,
         hints={"recency_days": "Days from the last kept order to ds.as_of.",
                "frequency": "The number of kept orders.",
@@ -175,12 +175,8 @@ def _(answer, ctx):
     champ = _cache(ctx, "champions", lambda: champions(ds))
     expected = float(s.loc[champ, "monetary"].sum() / s["monetary"].sum())
 
-    def diagnose(got, exp):
-        if math.isclose(got, champ.mean(), rel_tol=1e-4):
-            return "This is the Champions' share of *customers*; the question asks for their share of spend."
-        if math.isclose(got, 100 * exp, rel_tol=1e-4):
-            return "Your answer is a percentage: give the share as a fraction, e.g. 0.36 for 36 %."
-        return None
-
-    return expect_number(answer, expected, rtol=1e-4, what="the Champions' share of total spend",
-                         diagnose=diagnose, hint="Sum 'monetary' over the Champions, divide by the total.")
+    mistakes = [(float(champ.mean()), "This is the Champions' share of *customers*; the question asks for their "
+                                      "share of spend."),
+                (100 * expected, "Your answer is a percentage: give the share as a fraction, e.g. 0.36 for 36 %.")]
+    return expect_number(answer, expected, decimals=3, mistakes=mistakes, what="the Champions' share of total spend",
+                         hint="Sum 'monetary' over the Champions, divide by the total.")

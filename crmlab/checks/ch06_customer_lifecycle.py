@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.checks import Fail, expect_axes, expect_number, expect_series, register
+from crmlab.checks import Fail, expect_number, expect_series, register
+from crmlab.checks._compare import expect_bars
 
 EXERCISE = "06_customer_lifecycle"
 #: The date of the stage-count exercise (not the end of the data, on purpose).
@@ -130,60 +131,52 @@ def _(answer, ctx):
 def _(answer, ctx):
     shares = pattern_shares(ctx.data("retail"))
     exp = shares["share"]
-
-    def diagnose(got, _exp):
-        if near(got, 100 * exp, 5e-4):
-            return "Your answer looks like a percentage: give the share as a number between 0 and 1."
-        if near(got, shares["n_a"], 5e-4):
-            return "Your answer is the number of pattern-A relationships; divide it by the number that ended."
-        if near(got, shares["share_of_all"], 5e-4):
-            return ("Your share counts all customers, the active ones too: divide by the relationships "
-                    "that ended (patterns ['ended'] is True) only.")
-        if near(got, shares["true_share"], 5e-4):
-            return ("Your share comes from the true patterns in ds.truth, which a firm cannot see: use the "
-                    "patterns the classifier gives (lifecycle.classify_patterns).")
-        return None
-
-    return expect_number(answer, exp, rtol=0, atol=5e-4, what="the share of ended relationships that are pattern A",
+    mistakes = [
+        (100 * exp, "Your answer looks like a percentage: give the share as a number between 0 and 1."),
+        (shares["n_a"], "Your answer is the number of pattern-A relationships; divide it by the number that ended."),
+        (shares["share_of_all"], "Your share counts all customers, the active ones too: divide by the relationships "
+                                 "that ended (patterns ['ended'] is True) only."),
+        (shares["true_share"], "Your share comes from the true patterns in ds.truth, which a firm cannot see: use "
+                               "the patterns the classifier gives (lifecycle.classify_patterns)."),
+    ]
+    return expect_number(answer, exp, decimals=3, mistakes=mistakes,
+                         what="the share of ended relationships that are pattern A",
                          hint="Keep the rows of classify_patterns(...) with ended == True and take the mean "
-                              "of (pattern == 'A').",
-                         diagnose=diagnose)
+                              "of (pattern == 'A').")
 
 
 @register(EXERCISE, "net_per_explorer", points=2)
 def _(answer, ctx):
     io = stage_economics(ctx.data("retail"))
     exp = float(io["full"].loc["exploration", "net_per_customer"])
-
-    def diagnose(got, _exp):
-        full = io["full"].loc["exploration"]
-        if near(got, float(full["net_per_customer_month"]), 0.01):
-            return "Your answer is the net per customer-month; the exercise asks for the net per customer."
-        if near(got, float(full["net"]), 0.01):
-            return "Your answer is the total net of the stage; divide it by the number of customers in it."
-        if near(got, float(io["no_acquisition"].loc["exploration", "net_per_customer"]), 0.01):
-            return ("Your net leaves out the acquisition cost: pass customers=ds.customers to "
-                    "stage_input_output.")
-        if near(got, float(io["no_service"].loc["exploration", "net_per_customer"]), 0.01):
-            return ("Your net leaves out the service contacts: pass interactions=ds.interactions to "
-                    "stage_input_output.")
-        if near(got, float(io["margin_only"].loc["exploration", "net_per_customer"]), 0.01):
-            return ("Your net leaves out both the acquisition cost and the service contacts: pass "
-                    "customers=ds.customers and interactions=ds.interactions.")
-        return None
-
-    return expect_number(answer, exp, rtol=0, atol=0.01, what="the net result per customer in exploration",
+    full = io["full"].loc["exploration"]
+    mistakes = [
+        (float(full["net_per_customer_month"]), "Your answer is the net per customer-month; the exercise asks "
+                                                "for the net per customer."),
+        (float(full["net"]), "Your answer is the total net of the stage; divide it by the number of customers in it."),
+        (float(io["no_acquisition"].loc["exploration", "net_per_customer"]),
+         "Your net leaves out the acquisition cost: pass customers=ds.customers to stage_input_output."),
+        (float(io["no_service"].loc["exploration", "net_per_customer"]),
+         "Your net leaves out the service contacts: pass interactions=ds.interactions to stage_input_output."),
+        (float(io["margin_only"].loc["exploration", "net_per_customer"]),
+         "Your net leaves out both the acquisition cost and the service contacts: pass customers=ds.customers "
+         "and interactions=ds.interactions."),
+    ]
+    return expect_number(answer, exp, decimals=2, mistakes=mistakes,
+                         what="the net result per customer in exploration",
                          hint="stage_input_output(...).loc['exploration', 'net_per_customer'], with the "
-                              "customers and interactions tables passed.",
-                         diagnose=diagnose)
+                              "customers and interactions tables passed.")
 
 
 @register(EXERCISE, "stage_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    ax = answer if hasattr(answer, "patches") else answer.axes[0]
-    n = len(stage_counts(ctx.data("retail")))
-    if len(ax.patches) != n:
-        raise Fail(f"Your chart has {len(ax.patches)} bars, expected one per stage ({n}, 'ended' included).",
-                   "Plot your stage counts as bars: stage_counts.plot.bar(), or plots.stage_bar(stages).")
-    return None
+    ds = ctx.data("retail")
+    counts = stage_counts(ds)
+    return expect_bars(
+        answer, counts, what="the number of customers per stage", entity="stages", decimals=0,
+        mistakes=[(counts / counts.sum(), "Your bars show shares of customers; the chart asks for numbers of "
+                                          "customers."),
+                  (stage_counts(ds, ds.as_of), f"Your bars show the stages as of the end of the data, not as of "
+                                               f"{STAGE_DATE}.")],
+        hint="Plot your stage counts as bars: stage_counts.plot.bar(), or plots.stage_bar(stages); one bar per "
+             "stage, 'ended' included.")

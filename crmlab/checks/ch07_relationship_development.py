@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.checks import Fail, expect_axes, expect_number, expect_series, register
-from crmlab.checks.ch06_customer_lifecycle import complete_labels, matches, near
+from crmlab.checks import Fail, expect_number, expect_series, register
+from crmlab.checks._compare import expect_bars
+from crmlab.checks.ch06_customer_lifecycle import complete_labels, matches
 
 EXERCISE = "07_relationship_development"
 #: Net cash flow per customer and month in each phase, given in the exercise.
@@ -81,7 +82,7 @@ def _(answer, ctx):
         return None
 
     return expect_series(
-        complete_labels(answer, expected), expected, rtol=0, atol=5e-4,
+        complete_labels(answer, expected), expected, rtol=1e-6, decimals=3,
         what="the transition probabilities out of exploration", entity="phases",
         hint="Sort by customer and month, pair each month with the same customer's next month, keep the "
              "pairs that start in exploration and take value_counts(normalize=True) of the next phase.",
@@ -95,26 +96,20 @@ def _(answer, ctx):
 
     tm = migration(ctx.data("retail"))
     exp = float(expected_time_to_absorption(tm)["expansion"])
-    tol = 0.01 + 1e-4 * abs(exp)  # months, to two decimals
     p = tm.probabilities.loc["expansion"]
-
-    def diagnose(got, _exp):
-        if near(got, exp - 1, tol):
-            return ("Your answer is exactly one month short: the expected time counts the current month too "
-                    "(t = N 1 with N = (I - Q)^-1).")
-        if p["dissolution"] > 0 and near(got, 1 / p["dissolution"], tol):
-            return ("1 / P(dissolve) treats expansion as if customers stayed there until they dissolve; many "
-                    "move on to commitment first, where they stay longer. Use the fundamental matrix.")
-        if p["expansion"] < 1 and near(got, 1 / (1 - p["expansion"]), tol):
-            return ("That is the expected time spent in expansion only, not until dissolution: use the "
-                    "fundamental matrix of all transient phases.")
-        return None
-
-    return expect_number(answer, exp, rtol=0, atol=tol,
+    mistakes = [(exp - 1, "Your answer is exactly one month short: the expected time counts the current month too "
+                          "(t = N 1 with N = (I - Q)^-1).")]
+    if p["dissolution"] > 0:
+        mistakes.append((1 / p["dissolution"], "1 / P(dissolve) treats expansion as if customers stayed there until "
+                                               "they dissolve; many move on to commitment first, where they stay "
+                                               "longer. Use the fundamental matrix."))
+    if p["expansion"] < 1:
+        mistakes.append((1 / (1 - p["expansion"]), "That is the expected time spent in expansion only, not until "
+                                                   "dissolution: use the fundamental matrix of all transient phases."))
+    return expect_number(answer, exp, decimals=2, mistakes=mistakes,
                          what="the expected months to dissolution from expansion",
                          hint="relationship.expected_time_to_absorption(tm) gives the expected months from "
-                              "every phase.",
-                         diagnose=diagnose)
+                              "every phase.")
 
 
 def clv_variants(ds) -> dict[str, "pd.Series"]:
@@ -147,7 +142,7 @@ def _(answer, ctx):
         return None
 
     return expect_series(
-        complete_labels(answer, expected), expected, rtol=1e-4, atol=0.01,
+        complete_labels(answer, expected), expected, rtol=1e-6, decimals=2,
         what="the Markov customer value of each phase", entity="phases",
         hint="relationship.markov_clv(tm, rewards, discount=0.01), or V = (I - P/(1+d))^-1 R.",
         diagnose=diagnose,
@@ -158,29 +153,27 @@ def _(answer, ctx):
 def _(answer, ctx):
     clv = clv_variants(ctx.data("retail"))["right"]
     exp = float(clv["expansion"] - clv["exploration"])
-    tol = 0.01 + 1e-4 * abs(exp)  # currency units, to the cent
-
-    def diagnose(got, _exp):
-        if near(got, -exp, tol):
-            return "The sign is the wrong way round: the gain is V(expansion) - V(exploration)."
-        if near(got, float(clv["expansion"]), tol):
-            return ("That is the whole value of an expansion customer; the explorer is already worth "
-                    "V(exploration), so only the difference is gained.")
-        if near(got, float(clv["commitment"] - clv["exploration"]), tol):
-            return "That is the gain of moving an explorer to commitment; the exercise asks about expansion."
-        return None
-
-    return expect_number(answer, exp, rtol=0, atol=tol,
+    mistakes = [
+        (-exp, "The sign is the wrong way round: the gain is V(expansion) - V(exploration)."),
+        (float(clv["expansion"]), "That is the whole value of an expansion customer; the explorer is already worth "
+                                  "V(exploration), so only the difference is gained."),
+        (float(clv["commitment"] - clv["exploration"]), "That is the gain of moving an explorer to commitment; the "
+                                                        "exercise asks about expansion."),
+    ]
+    return expect_number(answer, exp, decimals=2, mistakes=mistakes,
                          what="the value gained by moving an explorer to expansion",
-                         hint="Subtract the value of a customer in exploration from the value in expansion.",
-                         diagnose=diagnose)
+                         hint="Subtract the value of a customer in exploration from the value in expansion.")
 
 
 @register(EXERCISE, "clv_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    ax = answer if hasattr(answer, "patches") else answer.axes[0]
-    if len(ax.patches) < 4:
-        raise Fail(f"Your chart has {len(ax.patches)} bars; expected one per phase (dissolution may be left out).",
-                   "Plot your values as bars: clv.plot.bar().")
-    return None
+    v = clv_variants(ctx.data("retail"))
+    right = v["right"].rename(index=str)
+    return expect_bars(
+        answer, right, what="the Markov customer value of each phase", entity="phases",
+        allow_missing=("dissolution",),
+        mistakes=[(v["undiscounted"].rename(index=str), "Your bars are not discounted: plot the values of "
+                                                        "exercise 3 (discount=0.01)."),
+                  (v["yearly"].rename(index=str), "Your bars use 12% per month: plot the values of exercise 3 "
+                                                  "(1% a month).")],
+        hint="Plot your values as bars, one per phase: clv.plot.bar() (dissolution may be left out).")

@@ -8,13 +8,18 @@ disconfirmation per attribute (Oliver 1980), the importance-performance quadrant
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_axes, expect_choice, expect_frame, expect_number, register
+from crmlab.checks import Fail, expect_choice, expect_frame, expect_number, register
+from crmlab.checks._compare import expect_bars
 
 EXERCISE = "08_satisfaction_and_complaints"
-#: The attribute whose importance-performance quadrant exercise 3 asks for.
-IPA_ATTRIBUTE = "website ease"
-#: Shares and hours rounded to two decimals still count as right.
-ROUNDING = 0.006
+#: The attribute whose importance-performance quadrant exercise 3 asks for: one whose quadrant
+#: changes when the crosshairs sit at the scale midpoint or when the two axes are swapped, so that
+#: both typical mistakes show (tests/test_checks_students.py holds this for every student).
+IPA_ATTRIBUTE = "staff friendliness"
+#: The chapter prints shares and hours with two decimals.
+DECIMALS = 2
+#: How near a typical mistake's table must be to be named (half a unit of the printed decimals).
+ROUNDING = 0.005 + 1e-9
 
 
 def nps_variants(recommend) -> dict[str, float]:
@@ -52,31 +57,22 @@ def complaint_handling(interactions):
 def _(answer, ctx):
     variants = nps_variants(ctx.data("retail").surveys["recommend"])
     expected = variants["right"]
-
-    def diagnose(got, exp):
-        if abs(got * 100 - exp) < 0.05:
-            return ("Your answer is a share between -1 and 1: NPS is given in points, so multiply "
-                    "the difference of the shares by 100.")
-        if abs(got + exp) < 0.05 and exp != 0:
-            return "Your answer has the wrong sign: NPS = % promoters - % detractors."
-        messages = {
-            "detractors 0-5": "You counted detractors as 0-5: detractors answer 0 to 6.",
-            "promoters 7-10": "You counted 7 and 8 as promoters: those are passives, promoters answer 9 or 10.",
-            "promoters 8-10": "You counted 8 as a promoter: promoters answer 9 or 10, 7-8 are passives.",
-            "passives as detractors": ("You counted the passives (7-8) as detractors: passives count in the "
-                                       "base but in neither share."),
-            "promoters share": "That is the share of promoters only: subtract the share of detractors.",
-            "mean": "That is the mean answer, not the NPS: count promoters (9-10) and detractors (0-6).",
-        }
-        for name, text in messages.items():
-            if abs(got - variants[name]) < 0.05 and abs(variants[name] - exp) >= 0.05:
-                return text
-        return None
-
-    return expect_number(answer, expected, rtol=0, atol=0.05, what="the Net Promoter Score in points",
+    messages = {
+        "detractors 0-5": "You counted detractors as 0-5: detractors answer 0 to 6.",
+        "promoters 7-10": "You counted 7 and 8 as promoters: those are passives, promoters answer 9 or 10.",
+        "promoters 8-10": "You counted 8 as a promoter: promoters answer 9 or 10, 7-8 are passives.",
+        "passives as detractors": ("You counted the passives (7-8) as detractors: passives count in the "
+                                   "base but in neither share."),
+        "promoters share": "That is the share of promoters only: subtract the share of detractors.",
+        "mean": "That is the mean answer, not the NPS: count promoters (9-10) and detractors (0-6).",
+    }
+    mistakes = [(expected / 100, "Your answer is a share between -1 and 1: NPS is given in points, so multiply "
+                                 "the difference of the shares by 100."),
+                (-expected, "Your answer has the wrong sign: NPS = % promoters - % detractors.")]
+    mistakes += [(variants[name], text) for name, text in messages.items()]
+    return expect_number(answer, expected, decimals=1, what="the Net Promoter Score in points", mistakes=mistakes,
                          hint="Promoters answer 9-10, detractors 0-6, passives 7-8 count in neither; "
-                              "NPS = 100 x (share of promoters - share of detractors).",
-                         diagnose=diagnose)
+                              "NPS = 100 x (share of promoters - share of detractors).")
 
 
 @register(EXERCISE, "worst_gap", points=1)
@@ -151,7 +147,7 @@ def _(answer, ctx):
         return None
 
     return expect_frame(
-        answer, expected, key="topic", columns=["share_resolved", "median_hours"], rtol=0, atol=ROUNDING,
+        answer, expected, key="topic", columns=["share_resolved", "median_hours"], decimals=DECIMALS,
         what="the table of complaint handling per topic", entity="topics",
         hints={"share_resolved": "The mean of the True/False column resolved is the share resolved.",
                "median_hours": "Use .median() of resolution_hours."},
@@ -161,10 +157,17 @@ def _(answer, ctx):
 
 @register(EXERCISE, "gap_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    n = ctx.data("retail").survey_items["attribute"].nunique()
-    bars = len(answer.patches) if hasattr(answer, "patches") else len(answer.axes[0].patches)
-    if bars != n:
-        raise Fail(f"Your chart has {bars} bars, expected one per attribute ({n}).",
-                   "Plot the disconfirmation column of the table: disc['disconfirmation'].plot.barh().")
-    return None
+    from crmlab.satisfaction import disconfirmation
+
+    disc = disconfirmation(ctx.data("retail").survey_items)
+    disc.index = disc.index.astype(str)
+    return expect_bars(
+        answer, disc["disconfirmation"], what="the gap (perception - expectation) of each attribute",
+        entity="attributes",
+        mistakes=[(disc["perception"], "Your bars show the mean perception; the chart asks for the gap, "
+                                       "perception - expectation."),
+                  (disc["expectation"], "Your bars show the mean expectation; the chart asks for the gap, "
+                                        "perception - expectation."),
+                  (-disc["disconfirmation"], "Your gaps have the wrong sign: the gap is perception - "
+                                             "expectation, negative where the shop disappoints.")],
+        hint="Plot the disconfirmation column of the table: disc['disconfirmation'].plot.barh().")

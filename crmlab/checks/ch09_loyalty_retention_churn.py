@@ -8,7 +8,8 @@ the lifetime value it saves -- the course's churn management steps.
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_axes, expect_number, expect_type, register
+from crmlab.checks import Fail, expect_number, expect_series, register
+from crmlab.checks._compare import expect_bars
 
 EXERCISE = "09_loyalty_retention_churn"
 #: The quarter whose churn rate exercise 1 asks for.
@@ -73,26 +74,17 @@ def _(answer, ctx):
     expected = float(row["churn"])
     start = row["customers_start"]
 
-    def diagnose(got, exp):
-        variants = {
-            "new_as_retained": (1 - row["customers_end"] / start,
-                                "You counted the new customers of the quarter as retained: subtract them from "
-                                "the customers active at the end, as in (9.1)."),
-            "strict": (1 - row["retained"] / start,
-                       "That is the strict churn (customers active in both quarters): this exercise uses "
-                       "(9.1), where customers who came back after a pause count as kept."),
-            "retention": (1 - exp, "That is the retention rate: churn = 1 - retention."),
-            "percent": (100 * exp, "Your answer is in percent: give the churn rate as a share between 0 and 1."),
-        }
-        for value, text in variants.values():
-            if abs(got - value) < 5e-4 and abs(value - exp) >= 5e-4:
-                return text
-        return None
-
-    return expect_number(answer, expected, rtol=0, atol=5e-4, what=f"the churn rate of {QUARTER}",
+    mistakes = [
+        (1 - row["customers_end"] / start, "You counted the new customers of the quarter as retained: subtract them "
+                                           "from the customers active at the end, as in (9.1)."),
+        (1 - row["retained"] / start, "That is the strict churn (customers active in both quarters): this exercise "
+                                      "uses (9.1), where customers who came back after a pause count as kept."),
+        (1 - expected, "That is the retention rate: churn = 1 - retention."),
+        (100 * expected, "Your answer is in percent: give the churn rate as a share between 0 and 1."),
+    ]
+    return expect_number(answer, expected, decimals=3, mistakes=mistakes, what=f"the churn rate of {QUARTER}",
                          hint="Start = customers active in 2024Q2, end = active in 2024Q3, new = first order "
-                              "ever in 2024Q3; churn = 1 - (end - new) / start.",
-                         diagnose=diagnose)
+                              "ever in 2024Q3; churn = 1 - (end - new) / start.")
 
 
 @register(EXERCISE, "n_at_risk", points=1)
@@ -110,7 +102,8 @@ def _(answer, ctx):
             return "Filter on the column ratio (days since last purchase ÷ warning point), not days_past."
         return None
 
-    return expect_number(answer, len(early), rtol=0, atol=0, what="the number of customers on the early-warning list",
+    return expect_number(answer, len(early), rtol=0, atol=0, decimals=0,
+                         what="the number of customers on the early-warning list",
                          hint="risk = loyalty.at_risk(ds.orders, loyalty.churn_warning_points(ds.orders), "
                               "as_of=ds.as_of); count the rows with risk['ratio'] <= 2.",
                          diagnose=diagnose)
@@ -125,51 +118,163 @@ def _(answer, ctx):
     risk, _ = early_warning(ds.orders, ds.as_of)
     all_value = float(value.reindex(risk.index).fillna(0.0).sum())
 
+    saved, cost = float(plan["clv_saved"]), float(plan["cost"])
+    mistakes = [
+        (saved, "That is the CLV saved only: subtract the cost of the programme."),
+        (saved - COST_PER_POINT * POINTS, "You subtracted the cost of one customer only: the programme costs 1.5 per "
+                                          "point for every customer on the list."),
+        (100 * saved - cost, "The reduction is 5 percentage points: the CLV saved is 5/100 of the value at risk."),
+        (saved - cost / POINTS, "The cost is 1.5 per customer per point: multiply by the 5 points too."),
+        (POINTS / 100 * all_value - COST_PER_POINT * POINTS * len(risk),
+         "You used everyone past their warning point: the programme targets the early-warning list (ratio <= 2)."),
+    ]
+    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
+                         what=f"the net benefit of cutting churn by {POINTS} points among the {int(n)} at-risk customers",
+                         hint="CLV saved = 5/100 x the sum of their CLV; cost = number at risk x 1.5 x 5; "
+                              "net benefit = CLV saved - cost.")
+
+
+@register(EXERCISE, "break_even_cost", points=2)
+def _(answer, ctx):
+    ds = ctx.data("retail")
+    plan, value = _ctx_cache(ctx, "programme", lambda: programme(ds))
+    risk, early = early_warning(ds.orders, ds.as_of)
+    at_risk_value = float(value.reindex(early.index).fillna(0.0).sum())
+    n = len(early)
+    expected = at_risk_value / (100 * n)
+    all_value = float(value.reindex(risk.index).fillna(0.0).sum())
+    mistakes = [
+        (at_risk_value / n, "That is the mean CLV of a customer on the list: one point of churn saves only 1/100 "
+                            "of it."),
+        (at_risk_value / 100, "That is what one point saves on the whole list: divide by the number of customers "
+                              "it costs, since the cost is per customer."),
+        (all_value / (100 * len(risk)), "You used everyone past their warning point: the programme targets the "
+                                        "early-warning list (ratio <= 2)."),
+        (expected - COST_PER_POINT, "That is how far the break-even lies above today's 1.5: the question asks for "
+                                    "the cost itself."),
+        (float(plan["net_benefit"]) / (n * POINTS), "That is the net benefit per customer and point: the break-even "
+                                                     "cost is where the net benefit is 0."),
+    ]
+    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
+                         what="the break-even cost per at-risk customer per point",
+                         hint="Net benefit = x/100 × ΣCLV − n × c × x is 0 when c = ΣCLV / (100 n), whatever x is.")
+
+
+def lost_share_by_topic(ds):
+    """Per complaint topic: the share of the customers who complained about it who are lost
+    (past their churn warning point by more than :data:`MAX_RATIO` times) -- why customers leave."""
+    from crmlab.loyalty import at_risk, churn_warning_points
+
+    risk = at_risk(ds.orders, churn_warning_points(ds.orders), as_of=ds.as_of)
+    lost = set(risk.index[risk["ratio"] > MAX_RATIO].astype(str))
+    c = ds.interactions.loc[ds.interactions["kind"].astype(str) == "complaint"]
+    pairs = c[["topic", "customer_id"]].astype(str).drop_duplicates()
+    share = pairs["customer_id"].isin(lost).groupby(pairs["topic"]).mean()
+    share.index.name = "topic"
+    return share.rename("share_lost"), c, lost, risk
+
+
+@register(EXERCISE, "lost_share_by_topic", points=2)
+def _(answer, ctx):
+    ds = ctx.data("retail")
+    expected, c, lost, risk = lost_share_by_topic(ds)
+    per_complaint = c["customer_id"].astype(str).isin(lost).groupby(c["topic"].astype(str)).mean()
+    everyone = set(risk.index.astype(str))
+    pairs = c[["topic", "customer_id"]].astype(str).drop_duplicates()
+    all_risk = pairs["customer_id"].isin(everyone).groupby(pairs["topic"]).mean()
+    counts = pairs["customer_id"].isin(lost).groupby(pairs["topic"]).sum().astype(float)
+
     def diagnose(got, exp):
-        saved, cost = float(plan["clv_saved"]), float(plan["cost"])
-        variants = [
-            (saved, "That is the CLV saved only: subtract the cost of the programme."),
-            (saved - COST_PER_POINT * POINTS, "You subtracted the cost of one customer only: the programme "
-                                              "costs 1.5 per point for every customer on the list."),
-            (100 * saved - cost, "The reduction is 5 percentage points: the CLV saved is 5/100 of the value at risk."),
-            (saved - cost / POINTS, "The cost is 1.5 per customer per point: multiply by the 5 points too."),
-            (POINTS / 100 * all_value - COST_PER_POINT * POINTS * len(risk),
-             "You used everyone past their warning point: the programme targets the early-warning list "
-             "(ratio <= 2)."),
-        ]
-        for value_, text in variants:
-            if abs(got - value_) <= max(0.5, 1e-4 * abs(value_)) and abs(value_ - exp) > 0.5:
+        import numpy as np
+
+        for other, text in [
+            (per_complaint, "You counted complaints, not customers: a customer who complained three times about "
+                            "delivery counts once. Drop duplicate (topic, customer) pairs first."),
+            (all_risk, "You counted everyone past their warning point as lost, the early-warning list too: lost "
+                       f"means more than {MAX_RATIO:g} times past it (ratio > {MAX_RATIO:g})."),
+            (counts, "These are numbers of lost customers; divide by the customers who complained about the topic."),
+        ]:
+            o = other.reindex(got.index).to_numpy(dtype=float)
+            if np.allclose(got.to_numpy(dtype=float), o, rtol=1e-6, atol=5e-4) and not np.allclose(o, exp.to_numpy(dtype=float)):
                 return text
         return None
 
-    return expect_number(answer, expected, rtol=1e-4, atol=0.5,
-                         what=f"the net benefit of cutting churn by {POINTS} points among the {int(n)} at-risk customers",
-                         hint="CLV saved = 5/100 x the sum of their CLV; cost = number at risk x 1.5 x 5; "
-                              "net benefit = CLV saved - cost.",
-                         diagnose=diagnose)
-
-
-@register(EXERCISE, "launch", points=1)
-def _(answer, ctx):
-    ds = ctx.data("retail")
-    plan, _ = _ctx_cache(ctx, "programme", lambda: programme(ds))
-    expected = bool(plan["net_benefit"] > 0)
-    import numpy as np
-
-    if isinstance(answer, str) and answer.strip().casefold() in {"yes", "no", "true", "false"}:
-        raise Fail(f"Your answer is the text {answer.strip()!r}: give True or False (without quotes).")
-    expect_type(answer, (bool, np.bool_), "True or False")
-    if bool(answer) != expected:
-        raise Fail("Look at the sign of the net benefit you computed: launch when it is above 0.",
-                   "launch = net_benefit_5 > 0")
-    return None
+    return expect_series(answer, expected, decimals=3, what="the share of complainers lost per topic",
+                         entity="topics", diagnose=diagnose,
+                         hint="Lost = risk['ratio'] > 2. Per topic, take the customers who complained about it "
+                              "(each once) and the share of them who are lost.")
 
 
 @register(EXERCISE, "loyalty_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    bars = len(answer.patches) if hasattr(answer, "patches") else len(answer.axes[0].patches)
-    if bars != 4:
-        raise Fail(f"Your chart has {bars} bars, expected one per kind of loyalty (4).",
-                   "Plot the counts: matrix['loyalty'].value_counts().plot.bar().")
-    return None
+    import pandas as pd
+    from crmlab.loyalty import loyalty_matrix
+
+    ds = ctx.data("retail")
+    attitude = ds.surveys.groupby("customer_id")["attitude"].mean()
+    recent = ds.orders[ds.orders["order_date"] > ds.as_of - pd.Timedelta(days=365)]
+    patronage = recent.groupby("customer_id").size().reindex(attitude.index, fill_value=0)
+    counts = loyalty_matrix(attitude, patronage, attitude_cut=5, patronage_cut="median")["loyalty"].astype(str)
+    counts = counts.value_counts()
+    every = ds.orders.groupby("customer_id").size().reindex(attitude.index, fill_value=0)
+    all_years = loyalty_matrix(attitude, every, attitude_cut=5, patronage_cut="median")["loyalty"].astype(str)
+    return expect_bars(
+        answer, counts, what="the number of customers of each kind of loyalty", entity="kinds of loyalty",
+        decimals=0,
+        mistakes=[(counts / counts.sum(), "Your bars show shares; the chart asks for numbers of customers."),
+                  (all_years.value_counts(), "Your patronage counts orders of every year: count the orders in the "
+                                             "365 days before ds.as_of.")],
+        hint="Plot the counts: matrix['loyalty'].value_counts().plot.bar().")
+
+
+#: Churn reduction of exercise 6 ("2% less churn is worth as much as 10% lower costs").
+GAIN_POINTS = 2
+#: Yearly discount rate of exercise 6.
+DISCOUNT = 0.10
+
+
+def retention_inputs(ds) -> dict[str, float]:
+    """The shop's yearly figures for exercise 6, given to the student: the retention rate of the
+    last year (9.1), the gross margin of kept orders per active customer in it, and the mean
+    acquisition cost of the customers who signed up in it."""
+    from crmlab.loyalty import retention_rates
+
+    year = ds.as_of.year
+    rates = retention_rates(ds.orders, freq="YE")
+    o = ds.orders
+    in_year = o.loc[o["order_date"].dt.year == year]
+    kept = in_year.loc[~in_year["returned"].astype(bool)]
+    new = ds.customers.loc[ds.customers["signup_date"].dt.year == year, "acquisition_cost"]
+    return {"retention": round(float(rates.loc[str(year), "retention"]), 4),
+            "margin": round(float(kept["gross_margin"].sum()) / in_year["customer_id"].nunique(), 2),
+            "acquisition_cost": round(float(new.mean()), 2)}
+
+
+def economics(ds, gain_points: float = GAIN_POINTS):
+    from crmlab.loyalty import retention_economics
+
+    x = retention_inputs(ds)
+    return retention_economics(x["retention"], x["margin"], DISCOUNT, gain_points=gain_points,
+                               acquisition_cost=x["acquisition_cost"], period="year")
+
+
+@register(EXERCISE, "profit_gain_2pts", points=2)
+def _(answer, ctx):
+    ds = ctx.data("retail")
+    e = economics(ds)
+    expected = float(e.loc["change_%", "profit"])
+    mistakes = [
+        (float(economics(ds, GAIN_POINTS / 100).loc["change_%", "profit"]),
+         "You passed 2 % as a share (0.02): gain_points counts percentage points, so pass 2."),
+        (float(e.loc["change", "profit"]), "That is the change of profit in currency units: the question asks by "
+                                           "how many percent it changes (the row 'change_%')."),
+        (float(e.loc["change_%", "clv"]), "That is the change of the CLV of one customer: the claim is about the "
+                                          "firm's profit (the column 'profit')."),
+        (float(e.loc["change_%", "steady_state_customers"]), "That is the change of the number of customers; the "
+                                                             "question asks for the change of profit."),
+        (expected / 100, "Give the change in percent, as the row 'change_%' does (e.g. 12.5 for 12.5 %)."),
+    ]
+    return expect_number(answer, expected, decimals=1, mistakes=mistakes,
+                         what=f"the change of yearly profit, in percent, from {GAIN_POINTS} points less churn",
+                         hint="loyalty.retention_economics(retention, margin, 0.10, gain_points=2, "
+                              "acquisition_cost=...) and read .loc['change_%', 'profit'].")

@@ -8,7 +8,10 @@ from us (b2b), and the lift of one category pair for cross-selling (交叉销售
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, first_match, register
+import pandas as pd
+
+from crmlab.checks import Fail, expect_choice, expect_number, register
+from crmlab.checks._compare import expect_bars, expect_labels
 
 EXERCISE = "10_acquisition_and_development"
 #: The channel of exercise 1.
@@ -34,10 +37,10 @@ def wallet_year(b2b):
 
 
 def pair_rule(ds):
-    """The co-purchase rule PAIR[0] -> PAIR[1] at customer level."""
+    """The co-purchase rule PAIR[0] -> PAIR[1] at customer level, returned orders left out."""
     from crmlab.acquisition import co_purchase
 
-    rules = co_purchase(ds.orders, returned=None).set_index(["antecedent", "consequent"])
+    rules = co_purchase(ds.orders).set_index(["antecedent", "consequent"])
     return rules.loc[PAIR], rules.attrs["transactions"]
 
 
@@ -48,21 +51,17 @@ def _(answer, ctx):
     mine = cu.loc[cu["acquisition_channel"] == CHANNEL, "acquisition_cost"]
     expected = float(quality(ds).loc[CHANNEL, "acquisition_cost"])
 
-    def diagnose(got, exp):
-        variants = [
-            (mine.sum() / len(cu), f"You divided the {CHANNEL} spend by all customers: divide by the customers "
-                                   f"acquired through {CHANNEL} only (10.1)."),
-            (mine.sum(), "That is the channel's total acquisition spend: divide it by the customers it brought."),
-            (cu["acquisition_cost"].mean(), "That is the acquisition cost over all channels: keep the "
-                                            f"{CHANNEL} customers only."),
-        ]
-        return first_match(got, exp, variants, 5e-3)
-
-    return expect_number(answer, expected, rtol=0, atol=5e-3,
+    mistakes = [
+        (mine.sum() / len(cu), f"You divided the {CHANNEL} spend by all customers: divide by the customers acquired "
+                               f"through {CHANNEL} only (10.1)."),
+        (mine.sum(), "That is the channel's total acquisition spend: divide it by the customers it brought."),
+        (cu["acquisition_cost"].mean(), f"That is the acquisition cost over all channels: keep the {CHANNEL} "
+                                        "customers only."),
+    ]
+    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
                          what=f"the acquisition cost per new customer of the {CHANNEL} channel",
                          hint="Acquisition cost = the channel's spend ÷ the customers it acquired: select the "
-                              f"rows of ds.customers with acquisition_channel == '{CHANNEL}'.",
-                         diagnose=diagnose)
+                              f"rows of ds.customers with acquisition_channel == '{CHANNEL}'.")
 
 
 @register(EXERCISE, "sow_top", points=2)
@@ -77,24 +76,20 @@ def _(answer, ctx):
     w = b2b.wallets.set_index(["account_id", "year"])["category_spend"]
     total_wallet = float(b2b.wallets.loc[b2b.wallets["year"] == YEAR, "category_spend"].sum())
 
-    def diagnose(got, exp):
-        top_r = with_returns.idxmax()
-        variants = [
-            (with_returns[top_r] / w[(top_r, YEAR)], "You counted returned orders as spend: leave out the "
-                                                      "orders with returned == True."),
-            (sow["share_of_wallet"].max(), "That is the highest share of wallet of any account: the exercise asks "
-                                           "for the account that spends most with us."),
-            (sow.loc[top, "spend"] / total_wallet, f"You divided by the wallets of all accounts: divide by the "
-                                                   f"top account's own category spend in {YEAR}."),
-            (100 * exp, "Your answer is in percent: give the share between 0 and 1."),
-        ]
-        return first_match(got, exp, variants, 5e-4)
-
-    return expect_number(answer, expected, rtol=0, atol=5e-4,
+    top_r = with_returns.idxmax()
+    mistakes = [
+        (with_returns[top_r] / w[(top_r, YEAR)], "You counted returned orders as spend: leave out the orders with "
+                                                  "returned == True."),
+        (sow["share_of_wallet"].max(), "That is the highest share of wallet of any account: the exercise asks for "
+                                       "the account that spends most with us."),
+        (sow.loc[top, "spend"] / total_wallet, f"You divided by the wallets of all accounts: divide by the top "
+                                               f"account's own category spend in {YEAR}."),
+        (100 * expected, "Your answer is in percent: give the share between 0 and 1."),
+    ]
+    return expect_number(answer, expected, decimals=3, mistakes=mistakes,
                          what=f"the share of wallet in {YEAR} of the account that spends most with us",
                          hint=f"Sum each account's {YEAR} orders (returns left out), take the account with the "
-                              f"largest sum and divide by its category_spend of {YEAR} in b2b.wallets.",
-                         diagnose=diagnose)
+                              f"largest sum and divide by its category_spend of {YEAR} in b2b.wallets.")
 
 
 @register(EXERCISE, "lift_pair", points=2)
@@ -104,23 +99,23 @@ def _(answer, ctx):
     expected = float(rule["lift"])
     a, b = PAIR
 
-    def diagnose(got, exp):
-        variants = [
-            (rule["confidence"], f"That is the confidence of {a} -> {b} (10.7): divide it by the share of "
-                                 f"customers who bought {b} to get the lift."),
-            (rule["support"], "That is the support: the share of customers who bought both. Lift = "
-                              "confidence ÷ the share who bought B."),
-            (rule["n_both"], "That is the number of customers who bought both: turn it into shares first."),
-        ]
-        if abs(got) < 1e-12 < abs(exp):
-            return ("A lift of 0 means no transaction holds both: in the shop data each order has one "
-                    "category, so count per customer (everything a customer bought), not per order.")
-        return first_match(got, exp, variants, 5e-4)
-
-    return expect_number(answer, expected, rtol=0, atol=5e-4, what=f"the lift of {a} -> {b}",
-                         hint=f"Over all customers: lift = P(bought {a} and {b}) ÷ (P(bought {a}) × "
-                              f"P(bought {b})), each P a share of the customers who ordered.",
-                         diagnose=diagnose)
+    o = ds.orders
+    bought = pd.crosstab(o["customer_id"], o["category"].astype(str)) > 0
+    with_returns = float((bought[a] & bought[b]).mean() / (bought[a].mean() * bought[b].mean()))
+    mistakes = [
+        (rule["confidence"], f"That is the confidence of {a} -> {b} (10.7): divide it by the share of customers who "
+                             f"bought {b} to get the lift."),
+        (rule["support"], "That is the support: the share of customers who bought both. Lift = confidence ÷ the "
+                          "share who bought B."),
+        (rule["n_both"], "That is the number of customers who bought both: turn it into shares first."),
+        (with_returns, "Your lift counts returned orders: a returned purchase was undone, so leave those orders out "
+                       "before asking who bought what."),
+        (0.0, "A lift of 0 means no transaction holds both: in the shop data each order has one category, so count "
+              "per customer (everything a customer bought), not per order."),
+    ]
+    return expect_number(answer, expected, decimals=3, mistakes=mistakes, what=f"the lift of {a} -> {b}",
+                         hint=f"Over the customers with kept orders: lift = P(bought {a} and {b}) ÷ (P(bought {a}) × "
+                              f"P(bought {b})), each P a share of those customers.")
 
 
 @register(EXERCISE, "cut_channel", points=1)
@@ -142,10 +137,79 @@ def _(answer, ctx):
 
 @register(EXERCISE, "cost_chart", points=1)
 def _(answer, ctx):
-    expect_axes(answer, title=True, labels=True, min_artists=1)
-    ax = answer if hasattr(answer, "patches") else answer.axes[0]
-    n = ctx.data("retail").customers["acquisition_channel"].nunique()
-    if len(ax.patches) != n:
-        raise Fail(f"Your chart has {len(ax.patches)} bars, expected one per acquisition channel ({n}).",
-                   "Plot the acquisition cost per channel only, without the 'all' row.")
-    return None
+    q = quality(ctx.data("retail"))
+    costs = q.drop(index="all")["acquisition_cost"].rename(index=str)
+    return expect_bars(
+        answer, costs, what="the acquisition cost per new customer of each channel", entity="channels",
+        unit=("currency",), value_axis_words="acquisition cost",
+        mistakes=[(q.drop(index="all")["acquisition_equity"].rename(index=str),
+                   "Your bars show the acquisition equity; the chart asks for the acquisition cost.")],
+        hint="Plot the acquisition cost per channel only, without the 'all' row, and say the unit (currency "
+             "units) in the axis label.")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 6 · Up-selling (追加销售)
+# --------------------------------------------------------------------------------------
+#: A customer is an up-selling candidate below this share of the median order value.
+SPEND_RATIO = 0.75
+
+
+@register(EXERCISE, "upsell_potential", points=2)
+def _(answer, ctx):
+    from crmlab.acquisition import upsell_candidates
+
+    ds = ctx.data("retail")
+    cand = upsell_candidates(ds.orders, spend_ratio=SPEND_RATIO)
+    expected = float(cand["potential"].sum())
+    with_returns = upsell_candidates(ds.orders, spend_ratio=SPEND_RATIO, returned=None)
+    kept = ds.orders.loc[~ds.orders["returned"].astype(bool)]
+    g = kept.groupby("customer_id")["amount"]
+    per = pd.DataFrame({"orders": g.size(), "aov": g.mean()})
+    mean_based = per.loc[(per["orders"] >= per["orders"].mean()) & (per["aov"] < SPEND_RATIO * per["aov"].mean())]
+    mistakes = [
+        (float(len(cand)), "That is the number of candidates; the question asks for their revenue potential."),
+        (float(with_returns["potential"].sum()), "Your orders include returned ones: leave them out before "
+                                                  "computing order counts and order values."),
+        (float(((per["aov"].mean() - mean_based["aov"]) * mean_based["orders"]).sum()),
+         "You compared with the mean customer; the rule uses the median customer (medians are not pulled up by "
+         "a few very large orders)."),
+        (float((cand["segment_median_aov"] - cand["avg_order_value"]).sum()),
+         "You added the gap per order only: multiply each candidate's gap by their number of orders."),
+    ]
+    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
+                         what="the revenue potential of the up-selling candidates",
+                         hint="Per customer (kept orders): number of orders and mean order value. Candidates order at "
+                              "least as often as the median customer and spend under 0.75 × the median order value; "
+                              "potential = (median order value − their mean order value) × their orders.")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 7 · Identify, win, keep (客户识别, 客户获取, 客户保持)
+# --------------------------------------------------------------------------------------
+#: The statements of exercise 7: identifying customers (choosing the target market, searching for
+#: prospects), winning new customers, keeping existing ones (the course's notes on customer
+#: identification and its lecture on keeping and winning customers).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "A": ("Split the market by region, age and buying behaviour, and pick the segment that matches what the "
+          "firm does best.", "identify"),
+    "B": ("For business buyers, find out who decides, who uses and who pays, and address each of them.",
+          "identify"),
+    "C": ("Collect the names of potential customers from a market survey and contact them.", "win"),
+    "D": ("Run a prize draw at a trade fair to gather the contacts of visitors.", "win"),
+    "E": ("Ask contract customers who are happy with the service to recommend the firm.", "win"),
+    "F": ("Train staff so that every service contact meets what the customer expected.", "keep"),
+    "G": ("Inspect every batch before it ships, so that no faulty product reaches a customer.", "keep"),
+    "H": ("Put the retention plan into action within weeks, faster than competitors can react.", "keep"),
+}
+_ACTION_LABELS = {"identify": "identify", "identification": "identify", "win": "win", "acquire": "win",
+                  "acquisition": "win", "keep": "keep", "retain": "keep", "retention": "keep"}
+
+
+@register(EXERCISE, "identify_win_keep", points=1)
+def _(answer, ctx):
+    return expect_labels(
+        answer, {k: v for k, (_, v) in ACTIONS.items()}, _ACTION_LABELS, what="your labels",
+        hint="Identify = decide who the customers should be (the target market, who to address in a prospect); "
+             "win = reach and acquire new customers; keep = hold the customers you have (service, product "
+             "quality, execution).")

@@ -8,7 +8,7 @@ the dashboard of :func:`crmlab.dashboard.kpi_dashboard` against the targets in
 """
 from __future__ import annotations
 
-from crmlab.checks import Fail, expect_number, expect_type, first_match, register
+from crmlab.checks import Fail, expect_number, expect_type, register
 
 EXERCISE = "11_crm_in_practice"
 #: The KPI year of the exercise (the dataset's as_of is its last day).
@@ -23,11 +23,26 @@ TARGETS: dict[str, tuple[str, float]] = {
 }
 
 
-def yearly_rates(orders):
-    """Yearly retention table (crmlab.loyalty.retention_rates, freq 'YE')."""
-    from crmlab.loyalty import retention_rates
+def revenue_per_buyer(orders, year: int | None = YEAR, *, with_returns: bool = False):
+    """Revenue per customer from the orders of ``year`` (all years with ``None``), returns left out,
+    customers with revenue only -- the base of the dashboard's ``top20_share``."""
+    o = orders if year is None else orders.loc[orders["order_date"].dt.year == year]
+    if not with_returns:
+        o = o.loc[~o["returned"].astype(bool)]
+    rev = o.groupby("customer_id")["amount"].sum()
+    return rev[rev > 0]
 
-    return retention_rates(orders, freq="YE")
+
+def top_share_variants(rev) -> list[float]:
+    """The share of the top 20 %: the interpolated curve and the sums over ⌊0.2 n⌋ and ⌈0.2 n⌉ customers."""
+    import math
+
+    from crmlab.segmentation import top_share
+
+    values = rev.sort_values(ascending=False).to_numpy()
+    k = 0.2 * len(values)
+    sums = [float(values[:n].sum() / values.sum()) for n in sorted({math.floor(k), math.ceil(k)}) if n > 0]
+    return [top_share(rev, 0.2), *sums]
 
 
 def survey_answers(surveys, year: int | None = YEAR):
@@ -47,27 +62,27 @@ def missed(kpi) -> set[str]:
     return out
 
 
-@register(EXERCISE, "churn_2024", points=2)
+@register(EXERCISE, "top20_kpi_year", points=2)
 def _(answer, ctx):
-    row = yearly_rates(ctx.data("retail").orders).loc[str(YEAR)]
-    expected = float(row["churn"])
-    start = row["customers_start"]
+    orders = ctx.data("retail").orders
+    right, *also = top_share_variants(revenue_per_buyer(orders))
+    all_years = top_share_variants(revenue_per_buyer(orders, None))
+    with_returns = top_share_variants(revenue_per_buyer(orders, with_returns=True))
+    mistakes = [(v, "That is the share over all years, chapter 03's 80/20 figure: the dashboard's KPI counts the "
+                    f"revenue of the KPI year {YEAR} only.") for v in all_years]
+    mistakes += [(v, "Your revenue includes returned orders; they were refunded.") for v in with_returns]
+    mistakes += [(100 * right, "Your answer is a percentage: give the share as a fraction, e.g. 0.63 for 63 %."),
+                 (0.2,
+                  "0.2 is the share of customers; the KPI is their share of revenue.")]
+    from crmlab.segmentation import top_share
 
-    def diagnose(got, exp):
-        variants = [
-            (1 - row["customers_end"] / start, "You counted the new customers of 2024 as retained: subtract them "
-                                               "from the customers active in 2024, as in (9.1)."),
-            (1 - row["retained"] / start, "That is the strict churn (active in both years): (9.1) counts "
-                                          "customers who came back after a pause as kept."),
-            (1 - exp, "That is the retention rate: churn = 1 - retention."),
-            (100 * exp, "Your answer is in percent: give the churn rate as a share between 0 and 1."),
-        ]
-        return first_match(got, exp, variants, 5e-4)
-
-    return expect_number(answer, expected, rtol=0, atol=5e-4, what=f"the churn rate of {YEAR}",
-                         hint=f"start = customers active in {YEAR - 1}, end = active in {YEAR}, new = first order "
-                              f"ever in {YEAR}; churn = 1 - (end - new) / start.",
-                         diagnose=diagnose)
+    bottom = 1 - top_share(revenue_per_buyer(orders), 0.8)
+    mistakes.append((bottom, "This is the share of the *bottom* 20 % of customers: sort from the largest revenue "
+                             "down."))
+    return expect_number(answer, right, decimals=3, also=also, mistakes=mistakes,
+                         what=f"the top 20 %'s share of revenue in {YEAR}",
+                         hint=f"Kept orders of {YEAR}, revenue per customer, sorted from largest to smallest: the "
+                              "first 20 % of these customers' revenue ÷ the total.")
 
 
 @register(EXERCISE, "nps_2024", points=2)
@@ -78,21 +93,18 @@ def _(answer, ctx):
     year = survey_answers(surveys)
     expected = nps(year).nps
 
-    def diagnose(got, exp):
-        variants = [
-            (nps(survey_answers(surveys, None)).nps, f"You used the answers of every year: keep the surveys of {YEAR}."),
-            (exp / 100, "Your NPS is a share: give it in points, i.e. 100 × (share of promoters - share of detractors)."),
-            (100 * ((year >= 8).mean() - (year <= 6).mean()), "Promoters answer 9 or 10; 7 and 8 are passives."),
-            (100 * ((year >= 9).mean() - (year <= 5).mean()), "Detractors answer 0 to 6, not 0 to 5."),
-            (100 * ((year >= 9).mean() - (year <= 8).mean()), "Passives (7-8) are neither promoters nor "
-                                                              "detractors: leave them out of both."),
-            (float(year.mean()), "That is the mean answer: NPS = % promoters (9-10) - % detractors (0-6)."),
-        ]
-        return first_match(got, exp, variants, 0.05)
-
-    return expect_number(answer, expected, rtol=0, atol=0.05, what=f"the NPS of the {YEAR} answers",
-                         hint="NPS = 100 × (share answering 9-10 - share answering 0-6) of the recommend item.",
-                         diagnose=diagnose)
+    mistakes = [
+        (nps(survey_answers(surveys, None)).nps, f"You used the answers of every year: keep the surveys of {YEAR}."),
+        (expected / 100, "Your NPS is a share: give it in points, i.e. 100 × (share of promoters - share of "
+                         "detractors)."),
+        (100 * ((year >= 8).mean() - (year <= 6).mean()), "Promoters answer 9 or 10; 7 and 8 are passives."),
+        (100 * ((year >= 9).mean() - (year <= 5).mean()), "Detractors answer 0 to 6, not 0 to 5."),
+        (100 * ((year >= 9).mean() - (year <= 8).mean()), "Passives (7-8) are neither promoters nor detractors: "
+                                                          "leave them out of both."),
+        (float(year.mean()), "That is the mean answer: NPS = % promoters (9-10) - % detractors (0-6)."),
+    ]
+    return expect_number(answer, expected, decimals=1, mistakes=mistakes, what=f"the NPS of the {YEAR} answers",
+                         hint="NPS = 100 × (share answering 9-10 - share answering 0-6) of the recommend item.")
 
 
 @register(EXERCISE, "missed_targets", points=2)
@@ -111,8 +123,14 @@ def _(answer, ctx):
     given = {str(x).strip() for x in answer}
     unknown = sorted(given - set(TARGETS))
     if unknown:
-        raise Fail(f"{unknown} {'is' if len(unknown) == 1 else 'are'} not among the KPIs with a target "
+        raise Fail(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the KPIs with a target "
                    f"({', '.join(TARGETS)}).", "Use the KPI names as in the index of the dashboard.")
+    share_all_years = top_share_variants(revenue_per_buyer(ctx.data("retail").orders, None))[0]
+    direction, target = TARGETS["top20_share"]
+    if ("top20_share" in given) != ("top20_share" in expected) and (share_all_years > target) == ("top20_share" in given):
+        raise Fail("Your verdict on top20_share follows the share over all years (chapter 03): the dashboard's KPI, "
+                   f"and the target, are about the KPI year {YEAR} (your answer to exercise 1).",
+                   "Compare the dashboard's value of top20_share with its target.")
     if given == set(TARGETS) - expected and given != expected:
         raise Fail("You listed the KPIs that meet their target: the question asks for those that miss it.")
     extra, lacking = sorted(given - expected), sorted(expected - given)
