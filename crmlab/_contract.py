@@ -258,6 +258,7 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.profile.data_quality": {"table": Table("table", {}, empty_ok=True)},
     "crmlab.btyd.fit_gamma_gamma": {"summary": Table("summary", {"=frequency": "nonneg",
                                                                 "=monetary_value": "nonneg"})},
+    "crmlab.btyd.tracking_table": {"model": Instance(("BGNBDResult", "BGNBD", "ParetoNBD", "MBGNBD"))},
     "crmlab.btyd.spend_frequency_correlation": {"summary": Table("summary", {"=frequency": "nonneg",
                                                                             "=monetary_value": "nonneg"})},
     "crmlab.segmentation.top_share": {"top": Num(0, 1, lo_open=True)},
