@@ -46,6 +46,7 @@ class Table:
     frame: bool = True  # a DataFrame is accepted
     empty_ok: bool = False  # an empty table is a valid input (otherwise refused)
     order_lines: bool = False  # rows are items of orders, so an order id may repeat
+    hint: str = ""  # how to pass it, when the usual "ds.<name>" is not right
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ BY_NAME: dict[str, Any] = {
     "patronage": Table("patronage", {}, series=True, frame=False),
     "a": Table("a", {}, series=True, frame=False),
     "b": Table("b", {}, series=True, frame=False),
-    "recommend": Table("recommend", {}, series=True, frame=False),
+    "recommend": Table("recommend", {}, series=True, frame=False,
+                       hint="Pass the answers to the 0-10 question, e.g. nps(ds.surveys['recommend'])."),
     # column names
     **{c: Col() for c in (
         "customer", "date", "amount", "returned", "order", "gross_margin", "signup", "category", "channel",
@@ -314,7 +316,7 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
             tname = table_name or kind.name
             raise CRMDataError(
                 f"table '{tname}': expected {want}, got {_type_name(value)} (parameter '{name}' of {fn_name}). "
-                f"Pass the table itself, e.g. ds.{tname}, or the result of the step before.")
+                + (kind.hint or f"Pass the table itself, e.g. ds.{tname}, or the result of the step before."))
         return value
     if isinstance(kind, Col):
         if not isinstance(value, str):

@@ -56,14 +56,18 @@ def _check_inputs(retention: float, discount: float, periods: int | None) -> tup
     return r, d, periods
 
 
-def _weight_sum(q: float, periods: int | None, start: int, what: str) -> float:
+def _weight_sum(q: float, periods: int | None, start: int, what: str,
+                ratio: str = "retention/(1+discount)") -> float:
     """Sum of q**t for t = start..periods (start is 0 or 1); periods None = infinite."""
     if periods is None:
         if q >= 1:
             raise CRMDataError(
-                f"the infinite {what} series diverges: retention/(1+discount) = {q:.4g} >= 1, so each "
-                f"future period is worth at least as much as the last. Use a discount rate above "
-                f"retention - 1 (a positive rate always works) or give a finite number of periods."
+                f"the infinite {what} series diverges: {ratio} = {q:.4g} >= 1, so each "
+                f"future period is worth at least as much as the last. "
+                + ("Use a discount rate above retention - 1 (a positive rate always works) "
+                   if ratio.startswith("retention/") else
+                   "Use a growth rate with retention x (1 + growth) below 1 + discount ")
+                + "or give a finite number of periods."
             )
         return q ** start / (1 - q)
     if periods < start:
@@ -276,7 +280,8 @@ def clv_components(
     r, d, periods = _check_inputs(retention, discount, periods)
     start = 0 if initial_margin else 1
     base = _weight_sum(r / (1 + d), periods, start, "CLV")
-    grown = _weight_sum(r * (1 + g) / (1 + d), periods, start, "growth value") if g else base
+    grown = _weight_sum(r * (1 + g) / (1 + d), periods, start, "growth value",
+                        ratio="retention x (1+growth_rate)/(1+discount)") if g else base
     values = {
         "transaction": m * base,
         "referral": k * v * base,

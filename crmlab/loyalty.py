@@ -90,6 +90,19 @@ def _period_ordinals(dates: pd.Series, pfreq: str) -> np.ndarray:
     return dates.dt.to_period(pfreq).array.asi8
 
 
+def _periods(t: Any, lo: int) -> np.ndarray:
+    """Period numbers of the discrete-time sBG model: whole numbers >= lo (never truncated)."""
+    try:
+        v = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise CRMDataError(f"parameter 't' must be whole period numbers t >= {lo}, got {t!r}.") from None
+    bad = ~np.isfinite(v) | (v < lo) | (v != np.round(v))
+    if bad.any():
+        raise CRMDataError(f"parameter 't' must be whole period numbers t >= {lo} (the sBG model counts renewals), "
+                           f"got {v[bad].ravel()[0]!r}.")
+    return v
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Whole days since 1970-01-01 (dates are truncated to the day)."""
     return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -459,7 +472,7 @@ def sbg_survival(alpha: float, beta: float, t: Any) -> np.ndarray:
 
     a = check_range("alpha", alpha, lo=0, lo_open=True)
     b = check_range("beta", beta, lo=0, lo_open=True)
-    t = np.asarray(t, dtype=float)
+    t = _periods(t, lo=0)
     return np.exp(betaln(a, b + t) - betaln(a, b))
 
 
@@ -476,7 +489,7 @@ def sbg_retention(alpha: float, beta: float, t: Any) -> np.ndarray:
     """
     a = check_range("alpha", alpha, lo=0, lo_open=True)
     b = check_range("beta", beta, lo=0, lo_open=True)
-    t = np.asarray(t, dtype=float)
+    t = _periods(t, lo=1)
     if np.any(t < 1):
         raise CRMDataError("parameter 't': retention is defined for periods t >= 1.")
     return (b + t - 1) / (a + b + t - 1)
@@ -621,6 +634,15 @@ def fit_sbg(
             "cohort_size); a cohort only loses customers in this model."
         )
     lost = n[:-1] - n[1:]
+    if s[-1] <= 1e-12 * n0 and lost[1:].sum() <= 1e-12 * n0:
+        raise CRMDataError(
+            "parameter 'active': the whole cohort is gone after period 1, so the sBG model cannot tell how "
+            "churn probabilities differ between customers (its parameters run off to 0). Give the counts of "
+            "a cohort observed over several periods with some customers left.")
+    if lost.sum() <= 1e-12 * n0:
+        raise CRMDataError(
+            "parameter 'active': no customer was lost in any period, so there is no churn to fit. Check the "
+            "counts, or observe the cohort for longer.")
     t = np.arange(1, s.size + 1, dtype=float)
     T = float(s.size)
 

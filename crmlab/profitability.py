@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded, check_same_ids
 from crmlab._contract import checked
 
 __all__ = [
@@ -212,6 +212,8 @@ def activity_based_profit(
     """
     rates = _rate_series(activity_rates, activity=activity, rate=rate)
     rev = customer_revenue(orders, customer=customer, amount=amount, gross_margin=gross_margin, returned=returned)
+    if isinstance(activities, pd.DataFrame) and customer in activities.columns:
+        check_same_ids(orders[customer], "orders", customer, activities[customer], "activities", customer)
     cost, _ = _driver_costs(activities, rates, customer=customer, activity=activity, quantity=quantity,
                             rates_table="activity_rates")
     out = rev.drop(columns="orders").join(cost, how="outer").fillna(0.0)

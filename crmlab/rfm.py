@@ -475,7 +475,9 @@ def rfm_by_period(
     -------
     Long table: one row per (``period_end``, customer) with ``recency_days``,
     ``frequency``, ``monetary``, ``R``, ``F``, ``M``, ``RFM``, ``segment``.
-    Customers appear from the first snapshot after their first order.
+    Customers appear from the first snapshot after their first order. An early
+    snapshot with fewer customers than ``bins`` cannot be scored: it is left out,
+    counted in ``attrs["excluded"]`` and listed in ``attrs["skipped_period_ends"]``.
 
     Examples
     --------
@@ -501,17 +503,28 @@ def rfm_by_period(
             f"no period end between the first order ({start.date()}) and as_of ({ts.date()}) "
             f"for freq={freq!r}. Use a shorter freq (e.g. 'ME') or pass period_ends=[...]."
         )
-    parts = []
+    parts, skipped = [], []
+    n_bins = bins if isinstance(bins, int) else None
     for end in ends:
         snap = _rfm_core(log, log.keep & (dates <= end).to_numpy(), end, date=date, amount=amount,
                          order=None, monetary=monetary)
+        if n_bins is not None and len(snap) < n_bins:
+            skipped.append(end)  # too few customers yet to split into `bins` groups: left out and counted
+            continue
         scored = score(snap, bins, method=method)
         scored["segment"] = segment(scored, segment_map=segment_map).astype(str)
         scored.insert(0, "period_end", end)
         parts.append(scored.drop(columns=["first_purchase", "last_purchase"]).reset_index())
+    if not parts:
+        raise CRMDataError(
+            f"parameter 'bins' = {bins}: no snapshot up to as_of ({ts.date()}) has {bins} or more customers to "
+            f"split into {bins} groups. Use fewer bins or a later as_of."
+        )
     out = pd.concat(parts, ignore_index=True)
     for reason, n in log.excluded.items():
         note_excluded(out, reason, n)
+    note_excluded(out, "snapshots with fewer customers than bins", len(skipped))
+    out.attrs["skipped_period_ends"] = [str(e.date()) for e in skipped]
     out.attrs.update(as_of=ts, freq=(freq if period_ends is None else "given period ends"),
                      units={"recency_days": "days", "frequency": "orders", "monetary": "currency units"})
     return out
@@ -586,6 +599,13 @@ def rfm_with_cost(
             continue
         if not isinstance(s, pd.Series):
             raise CRMDataError(f"parameter '{name}': expected a Series indexed by customer id, got {type(s).__name__}.")
+        nan = s.reindex(scores.index).isna() & scores.index.isin(s.index)
+        if nan.any():
+            raise CRMDataError(
+                f"parameter '{name}': {int(nan.sum())} value(s) are NaN (first: {scores.index[nan.to_numpy()][0]!r}), "
+                f"so their profit would be NaN and never flagged. Fill them deliberately (e.g. "
+                f"{name}.fillna(0)) or compute them first."
+            )
         missing = scores.index.difference(s.index)
         if len(missing):
             raise CRMDataError(

@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_scale, check_table, note_excluded
 from crmlab._contract import checked
 
 __all__ = [
@@ -119,11 +119,14 @@ def csat(
     column: str = "overall_satisfaction",
     top_box: Sequence[int] = (6, 7),
     by: str | None = None,
+    scale: tuple[int, int] = (1, 7),
 ) -> pd.Series | pd.DataFrame:
     """Customer satisfaction (CSAT): answers, mean score and top-box share.
 
     ``top_box_share`` is the share of answers in ``top_box`` (default 6 and 7 on
     a 1-7 scale) and ``csat`` the same in percent. With ``by``, one row per group.
+    Answers must be whole points of ``scale`` (default 1-7, the scale of the shipped
+    surveys); a value off the scale is refused, never averaged in.
 
     Examples
     --------
@@ -133,6 +136,11 @@ def csat(
     """
     cols = {column: "number"} | ({by: "category"} if by else {})
     df = check_table(surveys, "surveys", cols)
+    check_scale(df[column], "surveys", column, *scale)
+    bad_box = [v for v in top_box if not scale[0] <= v <= scale[1]]
+    if bad_box:
+        raise CRMDataError(f"parameter 'top_box' = {tuple(top_box)!r}: {bad_box} lie outside the {scale[0]}-{scale[1]} "
+                           f"scale of column '{column}'. Give the top answers of that scale, e.g. (6, 7) on 1-7.")
     top = df[column].isin(list(top_box)).to_numpy()
     work = pd.DataFrame({"g": df[by].to_numpy() if by else 0, "mean": df[column].to_numpy(),
                          "top_box_share": top})

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, check_range, check_table, note_excluded, check_same_ids
 from crmlab._contract import checked
 
 __all__ = [
@@ -392,6 +392,7 @@ def customer_features(
     start = g[date].min()
     if customers is not None:
         cust = check_table(customers, "customers", {customer: "id", signup: "datetime"}, unique=customer)
+        check_same_ids(kept[customer], "orders", customer, cust[customer], "customers", customer)
         start = cust.set_index(customer)[signup].reindex(n.index).fillna(start)
     years = np.maximum((log.as_of - start).dt.days.to_numpy(), 30) / 365.25
     out.insert(0, "orders_per_year", n.to_numpy() / years)
@@ -410,6 +411,7 @@ def customer_features(
     if surveys is not None:
         att = list(attitudes)
         sv = check_table(surveys, "surveys", {customer: "id", **{a: "number" for a in att}})
+        check_same_ids(kept[customer], "orders", customer, sv[customer], "surveys", customer)
         means = sv.groupby(customer)[att].mean().reindex(out.index)
         for a in att:
             imputed[a] = int(means[a].isna().sum())
@@ -443,8 +445,9 @@ def _feature_matrix(features: pd.DataFrame, columns: Sequence[str] | None) -> tu
 def _fit_kmeans(x: np.ndarray, k: int, seed: int, n_init: int):
     from sklearn.cluster import KMeans
 
-    if k > len(x):
-        raise CRMDataError(f"parameter 'k' = {k}: only {len(x)} customers; k must not exceed that.")
+    if k >= len(x):
+        raise CRMDataError(f"parameter 'k' = {k}: only {len(x)} customers; k must be below that (at most "
+                           f"{len(x) - 1}) so that no segment is a single customer by force.")
     # One thread: on small data (a few thousand customers) OpenMP threads cost far more than
     # they save, and on a busy 2-core machine they made a fit ten times slower.
     with _one_thread():
