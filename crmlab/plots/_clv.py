@@ -1,4 +1,4 @@
-"""Figures for customer lifetime value (客户终身价值), customer equity (客户资产) and BG/NBD.
+"""Figures for customer lifetime value (客户终身价值), customer equity (客户资产) and the BTYD models.
 
 Each function takes the result of a :mod:`crmlab.clv` function and returns the
 matplotlib Axes; the figure text is English and every axis states its unit.
@@ -17,6 +17,9 @@ __all__ = [
     "plot_repeat_frequency_check",
     "plot_p_alive_matrix",
     "plot_tracking",
+    "plot_calibration_holdout",
+    "plot_p_alive_path",
+    "plot_model_comparison",
 ]
 
 _BLUE, _ORANGE, _GREEN, _RED = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -97,6 +100,13 @@ def plot_clv_components(components: Any, *, ax: Any = None):
     return ax
 
 
+def _thousands(ax: Any) -> None:
+    """Plain numbers with thousands separators on the y axis (no '1e6' offset)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
 def plot_customer_equity(equity: Any, *, ax: Any = None):
     """Customer equity built up from the current base and each future cohort.
 
@@ -110,6 +120,8 @@ def plot_customer_equity(equity: Any, *, ax: Any = None):
     ...                                           acquisition_rate=0.2, acquisition_cost=2, cohorts=3))
     >>> ax.get_title()
     'Customer equity: current base plus future cohorts'
+    >>> ax.figure.canvas.draw(); ax.yaxis.get_offset_text().get_text()  # no '1e6' above the axis
+    ''
     """
     ax = new_axes(ax)
     pv = equity["present_value"].to_numpy(dtype=float)
@@ -117,8 +129,12 @@ def plot_customer_equity(equity: Any, *, ax: Any = None):
     colors = [_BLUE] + [_GREEN] * (len(pv) - 1)
     ax.bar(range(len(pv)), pv, bottom=bottoms, color=colors)
     ax.bar(len(pv), pv.sum(), color="#555555")
+    for i, (b, v) in enumerate(zip(bottoms + [0.0], list(pv) + [pv.sum()])):
+        ax.annotate(f"{v:,.0f}", (i, b + max(v, 0)), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(pv) + 1), [str(s) for s in equity.index] + ["customer equity"],
                   rotation=30, ha="right")
+    _thousands(ax)
     ax.set_title("Customer equity: current base plus future cohorts")
     ax.set_xlabel("Source (cohorts net of acquisition cost, discounted)")
     ax.set_ylabel("Present value (currency units)")
@@ -178,8 +194,11 @@ def plot_p_alive_matrix(matrix: Any, *, ax: Any = None):
     return ax
 
 
-def plot_tracking(tracking: Any, *, ax: Any = None):
-    """Cumulative repeat purchases, actual vs BG/NBD expected, from :func:`crmlab.clv.tracking_table`.
+def plot_tracking(tracking: Any, *, ax: Any = None, model: str = "BG/NBD"):
+    """Cumulative repeat purchases, actual vs a model's expectation, from :func:`crmlab.clv.tracking_table`.
+
+    ``model`` names the model whose expectation is drawn (any model of
+    :mod:`crmlab.btyd_models`; its ``name``).
 
     A dashed line marks the end of the calibration period: to its right the
     model forecasts data it has not seen (Fader, Hardie & Lee 2005, fig. 4).
@@ -194,7 +213,7 @@ def plot_tracking(tracking: Any, *, ax: Any = None):
     """
     ax = new_axes(ax)
     ax.plot(tracking["period"], tracking["actual"], color=_BLUE, label="Actual")
-    ax.plot(tracking["period"], tracking["expected"], color=_ORANGE, ls="--", label="BG/NBD expected")
+    ax.plot(tracking["period"], tracking["expected"], color=_ORANGE, ls="--", label=f"{model} expected")
     cal = tracking.attrs.get("calibration_end_period")
     if cal is not None:
         ax.axvline(cal, color="grey", ls=":", lw=1.5)
@@ -205,4 +224,107 @@ def plot_tracking(tracking: Any, *, ax: Any = None):
     ax.set_xlabel(f"{unit.capitalize()} since the first order in the data")
     ax.set_ylabel("Cumulative repeat purchases")
     ax.legend()
+    return ax
+
+
+def plot_calibration_holdout(tables: Any, *, ax: Any = None):
+    """Mean holdout purchases by calibration frequency: actual against each model's prediction.
+
+    Takes :func:`crmlab.btyd_models.calibration_holdout_table` of one model, or a
+    dict ``{model name: table}`` to compare models on one figure (Fader, Hardie
+    & Lee 2005, fig. 5).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"customers": [5, 3], "actual": [0.2, 1.5], "predicted": [0.3, 1.2]},
+    ...                  index=pd.Index(["0", "1+"], name="calibration_frequency"))
+    >>> t.attrs.update(model="BG/NBD", time_unit="W", holdout=39.0)
+    >>> [l.get_label() for l in plot_calibration_holdout(t).get_lines()]
+    ['Actual', 'BG/NBD']
+    """
+    import numpy as np
+
+    if not isinstance(tables, dict):
+        tables = {tables.attrs.get("model", "model"): tables}
+    ax = new_axes(ax)
+    first = next(iter(tables.values()))
+    x = np.arange(len(first))
+    ax.plot(x, first["actual"], color="black", marker="o", lw=2, label="Actual")
+    colors = [_ORANGE, _BLUE, _GREEN, _RED]
+    styles = ["--", "-.", ":", (0, (5, 1))]
+    for i, (name, t) in enumerate(tables.items()):
+        ax.plot(x, t["predicted"], color=colors[i % 4], ls=styles[i % 4], marker="s", ms=4, label=name)
+    ax.set_xticks(x, list(first.index))
+    unit = _unit(first)
+    ax.set_title(f"Holdout check: mean purchases in the {first.attrs.get('holdout', 0):g} holdout {unit}")
+    ax.set_xlabel("Repeat purchases in the calibration period")
+    ax.set_ylabel(f"Mean purchases per customer in the holdout ({unit})")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_p_alive_path(path: Any, *, ax: Any = None):
+    """One customer's P(alive) over time, with their purchases marked, from ``p_alive_path``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"time": [0.0, 1.0, 2.0, 3.0], "frequency": [0, 1, 1, 1],
+    ...                   "recency": [0.0, 1.0, 1.0, 1.0], "p_alive": [1.0, 0.9, 0.7, 0.5]})
+    >>> p.attrs.update(model="BG/NBD", time_unit="W", purchases=[1.0])
+    >>> plot_p_alive_path(p).get_ylabel()
+    'P(alive) (probability)'
+    """
+    ax = new_axes(ax)
+    ax.plot(path["time"], path["p_alive"], color=_BLUE, lw=2, label=f"P(alive), {path.attrs.get('model', '')}")
+    for i, t in enumerate(path.attrs.get("purchases", [])):
+        ax.axvline(t, color=_ORANGE, lw=1, ls=":", label="repeat purchase" if i == 0 else None)
+    unit = _unit(path)
+    ax.set_ylim(0, 1.05)
+    ax.set_title("P(alive) jumps at each purchase and fades in silence")
+    ax.set_xlabel(f"Time since the first purchase ({unit})")
+    ax.set_ylabel("P(alive) (probability)")
+    ax.legend(loc="lower left")
+    return ax
+
+
+def plot_model_comparison(comparison: Any, *, ax: Any = None):
+    """Holdout purchases per customer, actual against each model, overall and for one-time buyers.
+
+    Takes :func:`crmlab.btyd_models.compare_models`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"holdout_actual": [100.0, 100.0], "holdout_predicted": [90.0, 95.0],
+    ...                   "one_time_actual": [0.2, 0.2], "one_time_predicted": [0.1, 0.15]},
+    ...                  index=pd.Index(["A", "B"], name="model"))
+    >>> c.attrs.update(customers=50, holdout=39.0, time_unit="W")
+    >>> [t.get_text() for t in plot_model_comparison(c).get_xticklabels()]
+    ['all customers', 'one-time buyers']
+    """
+    import numpy as np
+
+    ax = new_axes(ax)
+    n = comparison.attrs.get("customers", 1)
+    groups = ["all customers", "one-time buyers"]
+    actual = [comparison["holdout_actual"].iloc[0] / n, comparison["one_time_actual"].iloc[0]]
+    k = len(comparison) + 1
+    width = 0.8 / k
+    x = np.arange(2)
+    bars = ax.bar(x - 0.4 + width / 2, actual, width, color="black", label="Actual")
+    ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    colors = [_ORANGE, _BLUE, _GREEN, _RED]
+    for i, (name, row) in enumerate(comparison.iterrows(), start=1):
+        vals = [row["holdout_predicted"] / n, row["one_time_predicted"]]
+        bars = ax.bar(x - 0.4 + width / 2 + i * width, vals, width, color=colors[(i - 1) % 4], label=str(name))
+        ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax.set_xticks(x, groups)
+    unit = _unit(comparison)
+    ax.set_title(f"Holdout forecast by model ({comparison.attrs.get('holdout', 0):g} {unit})")
+    ax.set_ylabel("Mean purchases per customer in the holdout")
+    ax.set_ylim(0, max(actual + list(comparison["holdout_predicted"] / n)) * 1.25)
+    ax.legend(loc="upper right")
     return ax

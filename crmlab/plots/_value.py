@@ -295,8 +295,11 @@ def plot_profit_comparison(traditional: pd.DataFrame, abc: pd.DataFrame, *, ax: 
            title="Customer profit: traditional allocation vs ABC")
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+    ticks = MaxNLocator(6).tick_values(lo, hi)  # round limits, so the losses get labelled ticks too
+    ax.set_xlim(ticks[0], ticks[-1])
+    ax.set_ylim(ticks[0], ticks[-1])
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(5))
+        axis.set_major_locator(MaxNLocator(6))
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
