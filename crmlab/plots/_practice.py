@@ -4,6 +4,7 @@ Draws the result of :func:`crmlab.dashboard.kpi_history` and returns the Axes.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Sequence
 
 __all__ = ["plot_kpi_dashboard", "plot_crm_triangle"]
@@ -71,7 +72,7 @@ def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols
         if mark is not None and pd.Timestamp(mark) in dates:
             ax.axvline(dates.get_loc(pd.Timestamp(mark)), color="#D55E00", lw=1.5, alpha=0.7)
         ax.set_xticks(x[::step], [d.strftime("%b %Y") for d in dates[::step]])
-        ax.set_title(labels.get(k, k), fontsize=10)
+        ax.set_title("\n".join(textwrap.wrap(labels.get(k, k), 34)), fontsize=10)  # long labels wrap
         ax.set_ylabel(units.get(k, "").replace("share 0-1", "%"), fontsize=8)
         if k in _SHARES:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -96,7 +96,7 @@ def cross_sell_explorer(
     """Minimum lift of a rule → customers who get a next-best-category suggestion, and which categories.
 
     For each position of the slider, :func:`crmlab.acquisition.next_best_category`
-    keeps only the rules with lift ≥ the minimum (score = confidence) and suggests
+    keeps only the rules with lift ≥ the minimum (ranked by lift) and suggests
     up to ``top_n`` categories per customer. The figure counts the suggestions
     per category; the readout gives the customers reached and the most suggested
     category.
