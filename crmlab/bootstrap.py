@@ -8,9 +8,13 @@ library is used here, so it works before anything is installed)::
 
 Both create a project-local virtual environment in ``.venv/`` and install the
 pinned versions of ``constraints.txt`` (stored notebook outputs depend on the
-pandas and matplotlib versions) plus crmlab itself in editable mode. A second run
+pandas and matplotlib versions) plus crmlab itself in editable mode with every
+extra (``crmlab[all]``: widgets, teaching tools, JupyterLab, tests). A second run
 reuses the environment: it reinstalls only when ``pyproject.toml`` or
-``constraints.txt`` changed. Other actions:
+``constraints.txt`` changed. ``lab`` serves the whole workbook (chapters, exercises,
+datasets, README) and opens the start notebook. This module works only in a clone
+of the workbook; an installed crmlab (``pip install crmlab``) refuses it politely.
+Other actions:
 
     python3 -m crmlab.bootstrap kernel   # register .venv as a Jupyter kernel for a Jupyter that lives elsewhere
     python3 -m crmlab.bootstrap lock     # refresh constraints.txt from the newest allowed versions
@@ -28,6 +32,17 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: What makes ROOT a clone of the workbook (an installed crmlab has none of these beside it).
+CHECKOUT_MARKERS = ("pyproject.toml", "constraints.txt", "notebooks", "exercises", "datasets")
+#: The extra that holds everything the workbook itself uses (pyproject.toml).
+EVERYTHING = "all"
+#: The oldest Python every pin of constraints.txt installs on (soupsieve needs 3.11.5).
+MIN_PYTHON = (3, 11, 5)
+#: Where constraints.txt installs the same versions: these platforms (uv's target names)
+#: with these Python versions. tests/test_setup.py resolves the lock for every pair.
+#: Not Intel macOS: argon2-cffi-bindings (under JupyterLab) has no wheel for it.
+PLATFORMS = ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin")
+PYTHONS = ("3.11.5", "3.12", "3.13")
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "constraints.txt"
 STAMP = VENV / ".crmlab-installed"
@@ -54,6 +69,18 @@ def _fingerprint() -> str:
     return h.hexdigest()
 
 
+def check_checkout(root: Path = ROOT) -> None:
+    """Refuse politely unless ``root`` is a clone of the workbook (not an installed crmlab)."""
+    missing = [name for name in CHECKOUT_MARKERS if not (root / name).exists()]
+    if missing:
+        raise SystemExit(
+            f"[crmlab] `python3 -m crmlab.bootstrap` sets up the workbook from a clone of its repository, "
+            f"but this crmlab lives in {root} without {', '.join(missing)} beside it (an installed package?).\n"
+            "Clone the workbook and run the command from its top folder; to use crmlab in your own "
+            'environment instead, pip install "crmlab[all]" (or just crmlab for the analytics).'
+        )
+
+
 def _run(cmd: list, **kw) -> None:
     result = subprocess.run([str(c) for c in cmd], **kw)
     if result.returncode != 0:
@@ -62,8 +89,12 @@ def _run(cmd: list, **kw) -> None:
 
 def setup() -> Path:
     """Create ``.venv`` if needed and install the pinned environment; return its python."""
-    if sys.version_info < (3, 11):
-        raise SystemExit(f"[crmlab] Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if sys.version_info < MIN_PYTHON:
+        raise SystemExit(
+            f"[crmlab] Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed (the pinned packages "
+            f"need it); this is {sys.version.split()[0]}."
+        )
+    check_checkout()
     py = venv_python()
     if not py.exists():
         say(f"creating the virtual environment {VENV.name}/ ...")
@@ -80,7 +111,7 @@ def setup() -> Path:
         return py
     say("installing the pinned packages (first run takes a minute) ...")
     quiet = ["-q"] if os.environ.get("CI") else []
-    _run([py, "-m", "pip", "install", *quiet, "--disable-pip-version-check", "-c", CONSTRAINTS, "-e", f"{ROOT}[dev]"])
+    _run([py, "-m", "pip", "install", *quiet, "--disable-pip-version-check", "-c", CONSTRAINTS, "-e", f"{ROOT}[{EVERYTHING}]"])
     settings = VENV / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n")
@@ -89,15 +120,25 @@ def setup() -> Path:
     return py
 
 
+def lab_command(jupyter: Path, extra: list[str]) -> list[str]:
+    """The JupyterLab command line: the repository's top folder served, the start notebook opened.
+
+    Naming a file alone would make its folder (notebooks/) the root, and the chapters'
+    links to exercises/, datasets/README.md and README.md would lead nowhere.
+    """
+    return [str(jupyter), "lab", f"--ServerApp.root_dir={ROOT}", str(ROOT / START_NOTEBOOK), *extra]
+
+
 def open_lab(extra: list[str]) -> None:
     py = setup()
     jupyter = py.parent / "jupyter"
-    say(f"opening JupyterLab at {START_NOTEBOOK} (stop it with Ctrl+C) ...")
+    say(f"opening JupyterLab at {START_NOTEBOOK}, serving {ROOT.name}/ (stop it with Ctrl+C) ...")
     os.chdir(ROOT)
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
         say("running as root (a container?): passing --allow-root to JupyterLab")
         extra = ["--allow-root", *extra]
-    os.execv(str(jupyter), [str(jupyter), "lab", START_NOTEBOOK, *extra])
+    command = lab_command(jupyter, extra)
+    os.execv(command[0], command)
 
 
 def run_tests(extra: list[str]) -> None:
@@ -113,22 +154,52 @@ def kernel() -> None:
     say("added the kernel 'Python 3 (crmlab)' to your own Jupyter")
 
 
+def requirements(root: Path = ROOT) -> list[str]:
+    """Every requirement of crmlab[all] as pyproject.toml states it (the input of ``lock``)."""
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += [r for r in extra if not r.startswith("crmlab")]
+    return sorted(set(reqs))
+
+
 def lock() -> None:
-    """Resolve the newest versions pyproject.toml allows and write them to constraints.txt."""
+    """Resolve the newest versions pyproject.toml allows, for every supported platform, into constraints.txt.
+
+    uv resolves once for all platforms and Python versions (``--universal``); a package that
+    only some of them need (appnope on macOS, aiohttp on Python 3.12) is pinned too, so every
+    platform installs the same versions. Environment markers are dropped: a constraint only
+    applies where the package is needed anyway.
+    """
+    py = setup()  # uv comes with the test extra
     with tempfile.TemporaryDirectory() as tmp:
-        env = Path(tmp) / "env"
-        venv.EnvBuilder(with_pip=True).create(env)
-        py = venv_python(env)
-        _run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{ROOT}[dev]"])
-        frozen = subprocess.run([str(py), "-m", "pip", "freeze", "--exclude", "crmlab"],
-                                capture_output=True, text=True, check=True).stdout
-    lines = sorted(l for l in frozen.splitlines() if l and not l.startswith(("crmlab", "-e ")))
+        reqs = Path(tmp) / "requirements.in"
+        reqs.write_text("\n".join(requirements()) + "\n")
+        out = subprocess.run(
+            [str(py.parent / "uv"), "pip", "compile", str(reqs), "--universal", "--python-version",
+             PYTHONS[0], "--no-header", "--no-annotate", "--quiet"],
+            capture_output=True, text=True,
+        )
+    if out.returncode != 0:
+        raise SystemExit(f"[crmlab] the lock could not be resolved:\n{out.stderr}")
+    pins: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        pin = line.split(";")[0].strip()
+        if "==" in pin:
+            name, version = pin.split("==")
+            if pins.get(name, version) != version:
+                raise SystemExit(f"[crmlab] {name} resolves to two versions ({pins[name]}, {version}); pin one")
+            pins[name] = version
     CONSTRAINTS.write_text(
         "# Pinned versions for the workbook's own environment (python3 -m crmlab.bootstrap lock).\n"
         "# Stored notebook outputs were made with these; refresh, rerun the notebooks, commit both.\n"
-        + "\n".join(lines) + "\n"
+        "# One version per package for every supported platform (README, Development): a package\n"
+        "# that only some platforms or Python versions need is pinned here too (tests/test_setup.py).\n"
+        + "".join(f"{name}=={pins[name]}\n" for name in sorted(pins, key=str.lower))
     )
-    say(f"wrote {CONSTRAINTS.name} ({len(lines)} packages)")
+    say(f"wrote {CONSTRAINTS.name} ({len(pins)} packages)")
 
 
 def main(argv: list[str] | None = None) -> None:

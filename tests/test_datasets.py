@@ -44,7 +44,7 @@ def test_each_load_returns_fresh_copies():
 
 
 def test_unknown_dataset_lists_the_real_ones():
-    with pytest.raises(CRMDataError, match="no dataset 'nope'.*b2b, cdnow, retail"):
+    with pytest.raises(CRMDataError, match="no dataset 'nope'.*" + ", ".join(sorted(DATASETS))):
         datasets.load("nope")
 
 
@@ -136,3 +136,62 @@ def test_cli_datasets_build_check_passes_on_the_committed_files(capsys):
 
     assert main(["datasets", "build", "--check"]) == 0
     assert "current" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- where the shipped files are
+
+
+@pytest.fixture
+def fresh_cache():
+    datasets._cached.cache_clear()
+    yield
+    datasets._cached.cache_clear()
+
+
+def test_shipped_data_says_where_it_was_read_from(fresh_cache):
+    ds = datasets.load("cdnow")
+    assert ds.source == "shipped"
+    root, where = datasets.data_root()
+    assert ds.location == f"{where}: {root.joinpath('cdnow')}"
+    assert root.joinpath("cdnow", "orders.csv").is_file()
+
+
+def test_a_missing_shipped_file_is_an_error_never_a_silent_regeneration(tmp_path, monkeypatch, fresh_cache):
+    # A careless copy of the data folder without retail/orders.csv: the old behaviour generated
+    # the tables on the fly and still said "shipped"; now the missing file is named with the fix.
+    import shutil
+
+    shutil.copytree(datasets.data_dir(), tmp_path / "data")
+    (tmp_path / "data" / "retail" / "orders.csv").unlink()
+    monkeypatch.setenv("CRMLAB_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(CRMDataError, match=r"retail/orders\.csv is missing from CRMLAB_DATA_DIR=.*crmlab datasets build"):
+        datasets.load("retail")
+    (tmp_path / "data" / "cdnow" / "orders.csv").unlink()
+    with pytest.raises(CRMDataError, match=r"cdnow/orders\.csv is missing.*real data and cannot be regenerated"):
+        datasets.load("cdnow")
+    # the other datasets of that folder still load, from that folder
+    ds = datasets.load("b2b")
+    assert ds.source == "shipped" and str(tmp_path / "data") in ds.location
+
+
+def test_build_never_writes_into_an_installed_package(monkeypatch):
+    folder = datasets.data_dir()
+    monkeypatch.setattr(datasets, "data_root", lambda: (folder, datasets.PACKAGED))
+    with pytest.raises(CRMDataError, match="package data.*--out FOLDER"):
+        datasets.build()
+    assert datasets.build(check=True) == []  # checking the installed files is fine
+
+
+def test_the_package_maps_datasets_into_crmlab_data():
+    # pyproject.toml ships every data folder as package data of crmlab._data (the wheel test
+    # in test_package.py proves the files arrive); a new dataset folder must be listed there.
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["package-dir"]["crmlab._data"] == "datasets"
+    folders = {p.name for p in (root / "datasets").iterdir() if p.is_dir()}
+    listed = {p.split(".")[-1] for p in config["packages"] if p.startswith("crmlab._data.")}
+    assert folders == listed, f"datasets/ folders not listed as packages in pyproject.toml: {folders - listed}"
+    assert folders == set(DATASETS)
