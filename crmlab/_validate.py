@@ -22,9 +22,10 @@ Dates (columns of kind ``datetime`` and date parameters)
       ``pd.to_datetime(df[col].astype(str), format="%Y%m%d")``.
     * a date parameter (``as_of``, ``calibration_end``, ``observation_end``, ...) must be a
       date: ``None`` where a date is required, ``NaT``, an unparseable string or a
-      time-zone-aware value is an error naming the parameter. Where the data are known it
-      must lie within the data's dates, extended by ``DATE_SLACK_YEARS`` (5) years after
-      the last date (a later date is almost always a typo such as 2924 for 2024).
+      time-zone-aware value is an error naming the parameter, and so is a year outside
+      1900-2200. Where the data are known it must not fall before their first date (where
+      the function needs data up to it) nor more than ``DATE_SLACK_YEARS`` (5) years after
+      their last date (a later date is almost always a typo such as 2924 for 2024).
 Returned flags
     ``bool`` or the integers 0/1 (0/1 are turned into bool, so ``~flag`` is right).
     Strings such as "yes"/"no" are refused. The default column ``returned`` may be absent
@@ -48,8 +49,12 @@ Meaning carried in ``DataFrame.attrs``
     (time units, bins, exclusions) is lost by a merge or a join. A function that needs it
     accepts it as a parameter and, when both are missing, names the parameter to pass.
 Size
-    A function that would build a table far larger than its input (``MAX_ROWS`` rows, or
-    ``MAX_GROWTH`` times its input) refuses and says how many rows it would build.
+    A function that would build a table far larger than its input (more than ``MAX_ROWS``
+    rows, or more than a million rows and ``MAX_GROWTH`` times its input) refuses and says
+    how many rows it would build.
+Tables
+    A table parameter must be a DataFrame (or a Series where declared) and not empty unless
+    its declaration in :mod:`crmlab._contract` says an empty table is meaningful.
 
 Nothing here drops rows. Where an analytic function deliberately excludes rows
 (returned orders, for instance) it records how many and why with
@@ -169,7 +174,7 @@ def _bool_column(s: Any, table: str, col: str) -> Any:
     vals = s.dropna().unique().tolist() if len(s) else []
     ok = all(isinstance(v, (bool, int, float)) or hasattr(v, "dtype") for v in vals) and all(
         v in (0, 1) for v in vals)
-    if not ok or not (numeric or s.dtype == object):
+    if not ok or not (numeric or pd.api.types.is_object_dtype(s)):
         shown = sorted(map(repr, vals))[:3]
         raise CRMDataError(
             f"{_where(table, col)}: expected True/False (or 1/0), found values like {', '.join(shown)}. "
@@ -201,7 +206,9 @@ def check_date(name: str, value: Any, *, required: bool = True) -> "pd.Timestamp
     crmlab._validate.CRMDataError: parameter 'as_of' = 'soon' is not a date. Use an ISO date such as '2024-12-31' (for the shipped data: ds.as_of).
     """
     import datetime as _dt
+    import numbers
 
+    import numpy as np
     import pandas as pd
 
     fix = "Use an ISO date such as '2024-12-31' (for the shipped data: ds.as_of)."
@@ -209,12 +216,9 @@ def check_date(name: str, value: Any, *, required: bool = True) -> "pd.Timestamp
         if required:
             raise CRMDataError(f"parameter '{name}' is required and was None. {fix}")
         return None
-    if isinstance(value, (bool, int, float)) or hasattr(value, "dtype") and not isinstance(
-            value, (pd.Timestamp, _dt.datetime)) and not isinstance(value, str):
-        if not isinstance(value, (pd.Timestamp, _dt.date)) and not (
-                hasattr(value, "dtype") and str(getattr(value, "dtype", "")).startswith("datetime64")):
-            raise CRMDataError(f"parameter '{name}' = {value!r} is a number, not a date. {fix}")
-    if not isinstance(value, (str, pd.Timestamp, _dt.date)) and not hasattr(value, "dtype"):
+    if isinstance(value, (bool, numbers.Number)) and not _is_missing_scalar(value):
+        raise CRMDataError(f"parameter '{name}' = {value!r} is a number, not a date. {fix}")
+    if not isinstance(value, (str, _dt.date, np.datetime64)) and not _is_missing_scalar(value):
         raise CRMDataError(f"parameter '{name}' = {value!r} ({type(value).__name__}) is not a date. {fix}")
     try:
         ts = pd.Timestamp(value)
@@ -309,11 +313,10 @@ def _id_kind(s: Any) -> str:
         return "bool"
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
         return "number"
-    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        # object columns: judged by their first and last value (cheap; a mixed column shows as "mixed")
         kinds = {"number" if isinstance(v, (int, float)) and not isinstance(v, bool) else "text"
                  for v in (s.dropna().iloc[:1].tolist() + s.dropna().iloc[-1:].tolist())}
-        if hasattr(s.dtype, "categories"):
-            kinds = {"text"} if len(kinds) == 0 else kinds
         return kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "text")
     return str(dtype)
 
@@ -580,8 +583,6 @@ def check_table(
             if out is df:
                 out = df.copy()
             out[col] = flag
-        elif kind in ("id", "category") and isinstance(s.dtype, pd.DatetimeTZDtype):
-            pass
     if table == "orders" and not order_lines and unique is None:
         check_order_ids(out, table)
     if unique is not None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_same_ids, check_table, note_excluded, returned_flag
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_same_ids, check_table, note_excluded
 from crmlab._contract import checked
 from crmlab.loyalty import _drop_returns, _unique_pairs
 

@@ -17,7 +17,6 @@ import functools
 import importlib
 import inspect
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
