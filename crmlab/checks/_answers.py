@@ -58,11 +58,26 @@ def _floats(values) -> list:
 
 
 def _describe_axes(ax) -> dict:
+    from matplotlib.container import BarContainer
     from matplotlib.patches import Rectangle
 
-    bars = [{"x": float(p.get_x()), "y": float(p.get_y()), "width": float(p.get_width()),
-             "height": float(p.get_height())}
-            for p in ax.patches[:MAX_POINTS] if isinstance(p, Rectangle)]
+    bars, in_containers = [], set()
+    for group, container in enumerate(c for c in ax.containers if isinstance(c, BarContainer)):
+        orientation = getattr(container, "orientation", None) or "vertical"
+        for p in container.patches[:MAX_POINTS]:
+            in_containers.add(id(p))
+            bars.append({"x": float(p.get_x()), "y": float(p.get_y()), "width": float(p.get_width()),
+                         "height": float(p.get_height()), "orientation": orientation, "group": group})
+    bars += [{"x": float(p.get_x()), "y": float(p.get_y()), "width": float(p.get_width()),
+              "height": float(p.get_height()), "orientation": None, "group": None}
+             for p in ax.patches[:MAX_POINTS] if isinstance(p, Rectangle) and id(p) not in in_containers]
+    xlabels = [t.get_text() for t in ax.get_xticklabels()]
+    ylabels = [t.get_text() for t in ax.get_yticklabels()]
+    if not any(xlabels + ylabels) and ax.figure is not None and hasattr(ax.figure.canvas, "draw"):
+        with _quiet():
+            ax.figure.canvas.draw()  # category labels are only set when the figure is drawn
+        xlabels = [t.get_text() for t in ax.get_xticklabels()]
+        ylabels = [t.get_text() for t in ax.get_yticklabels()]
     lines = []
     for line in ax.lines:
         x, y = line.get_data()
@@ -81,8 +96,8 @@ def _describe_axes(ax) -> dict:
         "title": ax.get_title(),
         "xlabel": ax.get_xlabel(),
         "ylabel": ax.get_ylabel(),
-        "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
-        "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
+        "xticklabels": xlabels,
+        "yticklabels": ylabels,
         "xticks": _floats(ax.get_xticks()),
         "yticks": _floats(ax.get_yticks()),
         "xlim": _floats(ax.get_xlim()),
@@ -94,6 +109,16 @@ def _describe_axes(ax) -> dict:
         "texts": [t.get_text() for t in ax.texts],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else [],
     }
+
+
+def _quiet():
+    import contextlib
+    import warnings
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    return stack
 
 
 def _numeric(values) -> bool:
@@ -110,8 +135,10 @@ def describe_figure(ax_or_fig: Any) -> dict:
 
     Keys of an Axes' description: ``title``, ``xlabel``, ``ylabel`` (text);
     ``xticklabels``, ``yticklabels`` (text of each tick label), ``xticks``, ``yticks``,
-    ``xlim``, ``ylim`` (numbers); ``bars`` (one ``{"x", "y", "width", "height"}`` per
-    rectangle drawn, in drawing order; a horizontal bar has its length in ``width``);
+    ``xlim``, ``ylim`` (numbers); ``bars`` (one ``{"x", "y", "width", "height",
+    "orientation", "group"}`` per rectangle drawn: bars of a bar chart first, ``group``
+    numbering their bar container and ``orientation`` ``"vertical"`` or ``"horizontal"``
+    (a horizontal bar has its length in ``width``), then other rectangles with both ``None``);
     ``lines`` (``{"x", "y", "label"}`` per line; ``x`` holds text for categorical data);
     ``collections`` (``{"type", "offsets", "label"}`` per scatter or filled area,
     ``offsets`` as ``[x, y]`` pairs); ``images`` (``{"shape"}`` per heatmap/image);
@@ -158,11 +185,22 @@ def describe_figure(ax_or_fig: Any) -> dict:
 def _draw(ax, d: dict) -> None:
     from matplotlib.patches import Rectangle
 
+    groups: dict = {}
     for b in d.get("bars", []):
-        vals = [b.get(k) for k in ("x", "y", "width", "height")]
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-            x, y, w, h = map(float, vals)
+        vals = [b.get(k) for k in ("x", "y", "width", "height")] if isinstance(b, dict) else []
+        if len(vals) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            continue
+        x, y, w, h = map(float, vals)
+        if b.get("orientation") in ("vertical", "horizontal") and isinstance(b.get("group"), int):
+            groups.setdefault((b["group"], b["orientation"]), []).append((x, y, w, h))
+        else:
             ax.add_patch(Rectangle((x, y), w, h))
+    for (_, orientation), rects in sorted(groups.items()):
+        xs, ys, ws, hs = (list(v) for v in zip(*rects))
+        if orientation == "vertical":
+            ax.bar([x + w / 2 for x, w in zip(xs, ws)], hs, width=ws, bottom=ys, align="center")
+        else:
+            ax.barh([y + h / 2 for y, h in zip(ys, hs)], ws, height=hs, left=xs, align="center")
     for line in d.get("lines", []):
         x = [math.nan if v is None else v for v in line.get("x", [])]
         y = [math.nan if v is None else v for v in line.get("y", [])]
