@@ -112,7 +112,7 @@ def spec_02(ns: dict, text: str) -> list:
 
 
 def spec_03(ns: dict, text: str) -> list:
-    silhouette = float(ns["separation"].loc[4])  # the chapter's silhouette table, k = 4
+    silhouette = float(ns["separation"].loc[4, "silhouette"])  # the chapter's silhouette table, k = 4
     sizes = re.findall(r"\d+%", text.split("sizes", 1)[1]) if "sizes" in text else []
     shares = list(ns["need"].profile["share"])
     out = [("mean silhouette at k = 4", grab(text, r"silhouette " + NUM), silhouette)]
