@@ -165,14 +165,18 @@ class Levers:
         their shipped weight).
     channel_cost : ``{acquisition channel: factor}`` on that channel's acquisition cost.
     price_level : factor on every order value (and, in b2b, on wallets: the same share buys more).
-    concentration : spread of customer value: the standard deviation of spend per customer and
-        (retail) of purchase rates, or (b2b) of wallets within a size band, times this factor.
+    concentration : spread of customer value: (retail) the log standard deviation of spend per
+        customer and per order and the differences between segments' spend and purchase rates times
+        this factor, and for a factor below 1 the gamma shape of purchase rates divided by it (less
+        spread); (b2b) the log standard deviation of wallets within a size band times this factor.
     growth : sign-ups late in the window relative to early ones: cohort weights times
         ``growth ** (month / months)``; above 1 the firm is growing.
     capacity : (b2b) ``{department: utilisation}``: average use of practical capacity (shipped 0.80,
         0.85, 0.88); above 1 the department is overloaded.
     cost_to_serve : (b2b) factor on sales visits, service calls and the rush-order share.
     share_of_wallet : (b2b) added to each segment's mean share of wallet at the plateau.
+    segment_mix : ``{needs segment: share}`` of customers (normalised; missing segments keep their
+        shipped weight).
     """
 
     churn: float = 0.0
@@ -189,6 +193,7 @@ class Levers:
     capacity: tuple = ()
     cost_to_serve: float = 1.0
     share_of_wallet: float = 0.0
+    segment_mix: tuple = ()
 
     @classmethod
     def of(cls, profile) -> "Levers":
@@ -612,7 +617,8 @@ def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
-    seg = rng.choice(4, n, p=R_SEG_SHARE)
+    seg = rng.choice(4, n, p=R_SEG_SHARE if not lev.segment_mix
+                     else _shares(lev.per_name("segment_mix", R_SEGMENTS, R_SEG_SHARE)))
     signup = win.signup_days(rng, n, decay=12.0, floor=0.5, growth=lev.growth)
     region = rng.choice(5, n, p=[0.20, 0.22, 0.20, 0.18, 0.20])
     age = _pick(rng, R_SEG_AGE, seg)
@@ -626,11 +632,15 @@ def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     z = rng.normal(0, 1, n) + lev.satisfaction
 
     c = lev.concentration
-    shape = 2.5 / c ** 2
-    rate = (R_SEG_RATE[seg] * rng.gamma(shape, 1 / shape, n) * R_ACQ_RATE[acq]
+    seg_rate, seg_spend = R_SEG_RATE, R_SEG_SPEND
+    if c != 1.0:  # segments also differ less (c < 1) or more (c > 1), around their geometric mean
+        seg_rate, seg_spend = (np.exp(np.log(x).mean()) * (x / np.exp(np.log(x).mean())) ** c
+                               for x in (R_SEG_RATE, R_SEG_SPEND))
+    shape = 2.5 / min(c, 1.0)  # purchase rates within a segment: less spread for c < 1, as shipped above
+    rate = (seg_rate[seg] * rng.gamma(shape, 1 / shape, n) * R_ACQ_RATE[acq]
             * np.where(business, 1.4, 1.0) * np.exp(0.1 * z))
     sigma = 0.5 * c
-    spend = (R_SEG_SPEND[seg] * rng.lognormal(-sigma ** 2 / 2, sigma, n) * R_ACQ_SPEND[acq]
+    spend = (seg_spend[seg] * rng.lognormal(-sigma ** 2 / 2, sigma, n) * R_ACQ_SPEND[acq]
              * np.where(business, 1.8, 1.0) * lev.price_level)
 
     comp = _complaints(rng_for("complaints"), z, base=-2.0, lev=lev)
@@ -659,7 +669,8 @@ def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
                                            own=(0.25, 0.25))
     k = len(cust)
     december = win.calmonth_of_day[day] == 11
-    amount = _money(np.maximum(spend[cust] * R_CAT_VALUE[category] * rng.lognormal(-0.08, 0.4, k)
+    mu, sd = (-0.08, 0.4) if lev.concentration >= 1 else (-(0.4 * lev.concentration) ** 2 / 2, 0.4 * lev.concentration)
+    amount = _money(np.maximum(spend[cust] * R_CAT_VALUE[category] * rng.lognormal(mu, sd, k)
                                * np.where(december, 1.1, 1.0), 2.0))
     margin = _money(amount * R_CAT_MARGIN[category] * rng.normal(1.0, 0.12, k))
     orders = pd.DataFrame({
@@ -818,7 +829,8 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
-    seg = rng.choice(4, n, p=B_SEG_SHARE)
+    seg = rng.choice(4, n, p=B_SEG_SHARE if not lev.segment_mix
+                     else _shares(lev.per_name("segment_mix", B_SEGMENTS, B_SEG_SHARE)))
     industry = rng.choice(6, n, p=B_IND_SHARE)
     size = rng.choice(3, n, p=B_SIZE_SHARE)
     signup = win.signup_days(rng, n, decay=9.0, floor=0.4, growth=lev.growth)

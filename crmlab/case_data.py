@@ -169,3 +169,47 @@ def cut_at(ds: "Dataset", date: Any) -> "Dataset":
         items = tables["survey_items"]
         tables["survey_items"] = items.loc[items["response_id"].isin(tables["surveys"]["response_id"])].reset_index(drop=True)
     return Dataset(ds.name, tables, date, ds.student_id, ds.seed, ds.source)
+
+
+def firm_case(firm: Any, *, analysis_date: Any = None, margin_rate: float | None = None,
+              money_scale: float = 1.0) -> "Dataset":
+    """The data of a case-study run on a firm's own data, cut at the analysis date.
+
+    ``firm`` is :func:`crmlab.firmdata.check_firm_data`'s result; a report with
+    an error stops here with every problem listed. Orders without a
+    ``gross_margin`` get ``amount * margin_rate`` (so ``margin_rate`` is then
+    required). ``analysis_date`` (default: the end of the data) must leave a
+    full year of orders before it, since retention compares two years.
+
+    Raises
+    ------
+    crmlab.firmdata.FirmDataError (the report's errors) or
+    crmlab.case_parameters.CaseStudyParameterError naming the parameter and the fix.
+    """
+    import pandas as pd
+
+    from crmlab.case_parameters import CaseStudyParameterError
+    from crmlab.currency import scale_money
+    from crmlab.datasets import Dataset
+
+    ds = firm.dataset()  # raises with the report's errors
+    tables = dict(ds.items())
+    orders = tables["orders"]
+    if "gross_margin" not in orders:
+        if margin_rate is None:
+            raise CaseStudyParameterError(
+                "parameter 'margin_rate' = None, and the orders of the firm's data have no 'gross_margin': "
+                "give a share of revenue such as 0.3, or map the firm's margin column.")
+        tables["orders"] = orders.assign(gross_margin=(orders["amount"] * margin_rate).round(2))
+    if money_scale != 1:
+        tables = scale_money(ds.name, tables, money_scale)
+    ds = Dataset(ds.name, tables, ds.as_of, None, None, "firm", ds.location)
+    if analysis_date is None:
+        return cut_at(ds, ds.as_of)
+    date = pd.Timestamp(analysis_date)
+    lo = pd.Timestamp(orders["order_date"].min()) + pd.DateOffset(years=1)
+    if not lo <= date <= ds.as_of:
+        raise CaseStudyParameterError(
+            f"parameter 'analysis_date' = {str(analysis_date)!r} is outside {lo.date()} to {ds.as_of.date()}: "
+            "the firm's orders must cover the year before the date (retention compares two years).")
+    return cut_at(ds, date)

@@ -33,7 +33,7 @@ def retail_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[s
     '1,650 of 3,000 customers ordered in the analysis year, for 780,537 EUR (473 EUR per active customer).'
     """
     f, cur = figures, currency
-    return [
+    facts = [
         f"{f['active_customers']:,} of {f['customers']:,} customers ordered in the analysis year, for "
         f"{format_money(f['revenue'], cur)} ({format_money(f['revenue_per_active'], cur)} per active customer).",
         f"The top 20% of buying customers bring {f['top20_share']:.0%} of revenue.",
@@ -41,10 +41,15 @@ def retail_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[s
         f"over the next {_horizon()} years.",
         f"{f['at_risk_count']:,} customers are on the churn warning list, holding "
         f"{format_money(f['value_at_risk'], cur)} of customer lifetime value.",
-        f"NPS {f['nps']:+.0f} over the year; {f['complaint_rate']:.2f} complaints per active customer, "
-        f"{f['complaint_recovery']:.0%} of them recovered.",
-        f"Best acquisition channel: {f['best_channel']}; weakest: {f['worst_channel']}.",
     ]
+    if f.get("nps") is not None:
+        facts.append(f"NPS {f['nps']:+.0f} over the year.")
+    if f.get("complaint_recovery") is not None:
+        facts.append(f"{f['complaint_rate']:.2f} complaints per active customer, "
+                     f"{f['complaint_recovery']:.0%} of them recovered.")
+    if f.get("best_channel") is not None:
+        facts.append(f"Best acquisition channel: {f['best_channel']}; weakest: {f['worst_channel']}.")
+    return facts
 
 
 def b2b_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[str]:
@@ -134,7 +139,6 @@ def executive_summary_markdown(title: str, facts: Sequence[str], recommendations
     for i, text in enumerate(recommendations, 1):
         head, sep, rest = text.partition("]: ")
         lines.append(f"{i}. **{_md(head)}]:** {_md(rest)}".replace("]:**", "\\]:**", 1) if sep else f"{i}. {_md(text)}")
-    if notes:
-        lines.append("")
-        lines += [f"*Note: {_md(note)}*" for note in notes]
+    for note in notes:
+        lines += ["", f"*Note: {_md(note)}*"]
     return "\n".join(lines)

@@ -22,12 +22,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from crmlab._validate import check_range
-from crmlab.case_data import cut_at, date_limits, load_case
+from crmlab.case_data import cut_at, date_limits, firm_case, load_case
 from crmlab.case_figures import B2B_FIGURES, RETAIL_FIGURES, Figure, FigureBook
 from crmlab.case_report import b2b_facts, executive_summary, executive_summary_markdown, retail_facts
 from crmlab.currency import CURRENCIES, format_money
 from crmlab.kpi import active_customers, analysis_year, yearly_nps, yearly_retention
-from crmlab.recommendations import B2BRules, RetailRules, b2b_recommendations, retail_recommendations
+from crmlab.recommendations import B2BRules, RetailRules, b2b_recommendations, missing_areas, retail_recommendations
 from crmlab.service_levels import SERVICE_LEVELS, capacity_findings, plan_summary, service_level_plan
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +44,7 @@ __all__ = [
     "date_limits",
     "load_case",
     "cut_at",
+    "firm_case",
     "analysis_year",
     "active_customers",
     "yearly_retention",
@@ -59,6 +60,7 @@ __all__ = [
     "B2BRules",
     "retail_recommendations",
     "b2b_recommendations",
+    "missing_areas",
     "retail_facts",
     "b2b_facts",
     "executive_summary",

@@ -47,6 +47,7 @@ LEVERS: dict[str, tuple[str, Any, str]] = {
     "capacity": ("b2b", {}, "{department: average use of practical capacity}; above 1 overloaded"),
     "cost_to_serve": ("b2b", 1.0, "factor on sales visits, service calls and rush orders"),
     "share_of_wallet": ("b2b", 0.0, "added to each segment's mean share of wallet"),
+    "segment_mix": ("both", {}, "{needs segment: share of customers}"),
 }
 
 
@@ -65,14 +66,16 @@ ARCHETYPES: dict[str, dict[str, Archetype]] = {
         "discounter": Archetype(
             "A discounter losing customers",
             "Low prices and broad appeal win many customers; service is thin, complaints are handled "
-            "badly and customers leave as fast as they come.",
-            {"price_level": 0.55, "churn": 0.5, "satisfaction": -0.3, "concentration": 0.55,
-             "complaint_handling": -0.6, "complaint_rate": 0.4}),
+            "badly (customers shrug: they were leaving anyway) and search ads bring bargain hunters "
+            "who never come back.",
+            {"price_level": 0.55, "churn": 1.0, "satisfaction": -0.1, "concentration": 0.6,
+             "complaint_handling": -0.6, "complaint_rate": 0.4, "complaint_impact": 0.3,
+             "channel_cost": {"search": 2.5}}),
         "premium": Archetype(
             "A premium store with loyal customers",
             "High prices, excellent service and loyal customers who recommend the store; a few "
             "big spenders bring much of the revenue.",
-            {"price_level": 2.2, "churn": -2.2, "satisfaction": 0.9, "concentration": 1.35,
+            {"price_level": 2.2, "churn": -1.3, "satisfaction": 0.9, "concentration": 1.35,
              "complaint_handling": 1.2, "attribute_gaps": {"on-time delivery": 1.6, "quick answers": 1.3,
                                                            "easy returns": 1.2}}),
         "complaint_crisis": Archetype(
@@ -86,45 +89,55 @@ ARCHETYPES: dict[str, dict[str, Archetype]] = {
         "fast_grower": Archetype(
             "A fast-growing firm buying customers expensively",
             "Sign-ups grow month after month, bought through search and social ads whose cost is "
-            "rising; customers are content but many never pay back what they cost.",
+            "rising; customers are content and stay, but social ads no longer pay back.",
             {"growth": 6.0, "channel_mix": {"search": 0.45, "social": 0.40, "referral": 0.05, "store": 0.05,
                                             "email_list": 0.05},
              "channel_cost": {"search": 2.5, "social": 4.5}, "churn": -0.6, "satisfaction": 0.3,
-             "complaint_handling": 0.5, "complaint_impact": 0.4, "concentration": 0.6, "price_level": 0.8}),
+             "complaint_handling": 0.5, "complaint_impact": 0.4, "concentration": 0.5, "price_level": 0.8}),
+        "gift_shop": Archetype(
+            "A gift shop of one-off buyers",
+            "Customers come through search and social ads for a present, spend well once and seldom "
+            "return; each first purchase pays for the advertising, but the customer base is worth "
+            "less than it costs to win.",
+            {"growth": 6.0, "channel_mix": {"search": 0.45, "social": 0.40, "referral": 0.05, "store": 0.05,
+                                            "email_list": 0.05},
+             "channel_cost": {"search": 2.0, "social": 3.0}, "churn": 2.5, "satisfaction": 0.3,
+             "complaint_handling": 0.5, "complaint_impact": 0.4, "concentration": 0.6, "price_level": 2.5}),
         "neighbourhood": Archetype(
             "A neighbourhood shop with steady regulars",
-            "Few new customers, most of them from referrals and the store itself; regulars stay, "
-            "spend alike and forgive a slow answer.",
-            {"churn": -1.5, "growth": 0.5, "concentration": 0.5, "complaint_handling": -0.5,
-             "complaint_impact": 0.2, "channel_mix": {"search": 0.05, "social": 0.05, "referral": 0.4,
-                                                      "store": 0.45, "email_list": 0.05}}),
+            "Few new customers, most of them from referrals and the store itself; regulars come back, "
+            "buy much the same basket and are content, and a complaint is settled over the counter.",
+            {"churn": -0.9, "growth": 0.5, "concentration": 0.1, "satisfaction": 0.3, "complaint_handling": 0.8,
+             "channel_mix": {"search": 0.05, "social": 0.05, "referral": 0.4, "store": 0.45, "email_list": 0.05}}),
     },
     "b2b": {
         "overloaded_desk": Archetype(
             "A distributor with an overloaded order desk",
-            "Rush orders and small orders swamp the order desk and warehouse, which works beyond its "
-            "capacity while field sales sits partly idle.",
-            {"capacity": {"order desk and warehouse": 1.15, "field sales": 0.6}, "cost_to_serve": 1.3,
+            "Rush orders and small orders swamp the order desk and warehouse, which works far beyond "
+            "its capacity while field sales sits partly idle; complaints go unanswered and accounts leave.",
+            {"capacity": {"order desk and warehouse": 1.15, "field sales": 0.6}, "churn": 0.4,
              "complaint_rate": 0.6, "complaint_handling": -0.8, "complaint_impact": 2.2}),
         "whales": Archetype(
             "A few whales carry the profit",
-            "A handful of large accounts buy most of their needs from us and earn almost all the "
-            "profit; the long tail costs what it earns.",
-            {"concentration": 2.2, "share_of_wallet": 0.3, "churn": -1.5, "complaint_handling": 1.0,
-             "cost_to_serve": 0.8}),
+            "Large relationship partners buy most of their needs from us and earn almost all the "
+            "profit; few accounts lose money, and the busy departments run at their limit.",
+            {"segment_mix": {"price buyers": 0.05, "service seekers": 0.05, "relationship partners": 0.8,
+                             "self-service buyers": 0.1},
+             "share_of_wallet": 0.35, "churn": -1.0, "complaint_handling": 1.0, "concentration": 2.0}),
         "service_heavy": Archetype(
             "Demanding accounts that cost more than they earn",
-            "Accounts expect visits, calls and rush deliveries; the cost to serve eats the margin, "
-            "and we win only a small share of their spend.",
-            {"cost_to_serve": 2.5, "share_of_wallet": -0.2, "price_level": 0.8, "churn": 0.6,
-             "capacity": {"field sales": 0.7, "customer service": 0.7, "order desk and warehouse": 0.7}}),
+            "Accounts expect visits, calls and rush deliveries; the cost to serve eats the margin of "
+            "half of them, the best accounts pay for the rest, we win only a small share of their "
+            "spend, and the departments were staffed for more work than comes in.",
+            {"cost_to_serve": 1.3, "share_of_wallet": -0.1, "churn": 0.3, "price_level": 1.3,
+             "capacity": {"field sales": 0.5, "customer service": 0.5, "order desk and warehouse": 0.5}}),
         "lean_partner": Archetype(
             "A lean distributor with loyal partners",
-            "Accounts order on the web portal, stay for years and buy most of their category from us; "
-            "capacity is sized to the work.",
+            "Accounts order on the web portal, stay for years and buy a good share of their category "
+            "from us; capacity is sized to the work.",
             {"cost_to_serve": 0.35, "share_of_wallet": 0.15, "churn": -1.8, "complaint_handling": 1.0,
              "concentration": 0.6,
-             "capacity": {"field sales": 0.97, "customer service": 0.97, "order desk and warehouse": 0.97}}),
+             "capacity": {"field sales": 0.73, "customer service": 0.70, "order desk and warehouse": 0.63}}),
     },
 }
 
