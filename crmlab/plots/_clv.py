@@ -259,7 +259,7 @@ def plot_calibration_holdout(tables: Any, *, ax: Any = None):
     unit = _unit(first)
     ax.set_title(f"Holdout check: mean purchases in the {first.attrs.get('holdout', 0):g} holdout {unit}")
     ax.set_xlabel("Repeat purchases in the calibration period")
-    ax.set_ylabel(f"Mean purchases per customer in the holdout ({unit})")
+    ax.set_ylabel("Mean purchases per customer in the holdout")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left")
     return ax
