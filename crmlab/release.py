@@ -11,7 +11,8 @@ works with nbgrader as it is::
 
 ``release`` replaces each marked region of a code cell by ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()`` at the marker's indentation, keeping every line outside
-the markers; in a Markdown cell the region becomes ``YOUR ANSWER HERE``. A cell whose
+the markers; in a Markdown cell the region becomes ``YOUR ANSWER HERE``, and a written answer
+registered in :mod:`crmlab.checks._written` gets a first line saying its points. A cell whose
 metadata says ``nbgrader.solution`` but has no markers is replaced whole, as nbgrader does.
 Outputs and execution counts are cleared, run-time metadata is dropped, cell ids are kept
 (or derived from the file name and position when missing), and the notebook is written
@@ -27,6 +28,10 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+
+from crmlab._extras import require
+
+require("teach", "crmlab.release")  # nbformat, nbclient, ...: pip install "crmlab[teach]"
 
 __all__ = ["BEGIN", "END", "CODE_STUB", "TEXT_STUB", "ReleaseError", "strip_solutions",
            "release_notebook", "release", "register"]
@@ -116,10 +121,21 @@ def release_notebook(source_path: str | Path) -> str:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    _note_written_points(nb, path.stem)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
     text = nbformat.writes(nb)
     return text if text.endswith("\n") else text + "\n"
+
+
+def _note_written_points(nb, exercise: str) -> None:
+    """Say in each written answer cell what it is worth (its registered points)."""
+    from crmlab.checks._written import points_note, written_for
+
+    points = {spec.cell_id: spec.points for spec in written_for(exercise).values()}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.get("id") in points:
+            cell.source = points_note(points[cell.id]) + "\n\n" + cell.source
 
 
 def release(source: str | Path = "exercises/source", dest: str | Path = "exercises/student",

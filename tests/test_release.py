@@ -133,3 +133,20 @@ def test_source_solution_cells_are_marked_for_nbgrader(source):
         has_markers = strip_solutions(cell.source, cell.cell_type)[1]
         marked = bool(cell.metadata.get("nbgrader", {}).get("solution"))
         assert has_markers == marked, f"{source.name}, cell {number}: markers and nbgrader metadata disagree"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_every_written_answer_has_registered_points_shown_to_the_student(source):
+    """Each Markdown solution cell is a registered written answer (crmlab/checks/_written.py) and the
+    student version says what it is worth; every registered answer names a cell of the source."""
+    from crmlab.checks._written import points_note, written_for
+
+    nb = nbformat.read(source, as_version=4)
+    answer_cells = [c.id for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    specs = written_for(source.stem)
+    assert [s.cell_id for s in specs.values()] == answer_cells  # registered in notebook order
+    student = nbformat.reads(release_notebook(source), as_version=4)
+    by_id = {c.id: c for c in student.cells}
+    for spec in specs.values():
+        assert by_id[spec.cell_id].source.startswith(points_note(spec.points) + "\n\n"), spec.name
+        assert TEXT_STUB in by_id[spec.cell_id].source
