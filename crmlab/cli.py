@@ -16,6 +16,8 @@ import argparse
 import importlib
 import sys
 
+from crmlab._extras import MissingExtraError, extra_of
+
 COMMAND_MODULES = ("crmlab.datasets", "crmlab.release", "crmlab.grade", "crmlab.gradebook", "crmlab.casestudy")
 
 
@@ -28,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
+        except MissingExtraError as exc:  # its extra is not installed: the command says which
+            _unavailable(sub, name.rsplit(".", 1)[-1], exc)
+            continue
         except ModuleNotFoundError as exc:  # a module not written yet must not break the others
             if exc.name != name:
                 raise
@@ -36,13 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unavailable(sub, command: str, exc: MissingExtraError) -> None:
+    """A command whose extra is not installed: listed, and saying what to install when run."""
+    p = sub.add_parser(command, help=f'(needs pip install "crmlab[{exc.extra}]")', add_help=False)
+    p.set_defaults(func=lambda args: _missing(str(exc)), unavailable=True)
+
+
+def _missing(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "unavailable", False):  # an unavailable command takes any arguments
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:  # an optional package the command needs (crmlab._extras)
+        extra = extra_of(exc.name)
+        if extra is None:
+            raise
+        return _missing(str(MissingExtraError(f"crmlab {args.command}", extra, [exc.name.split(".")[0]])))
 
 
 if __name__ == "__main__":  # pragma: no cover

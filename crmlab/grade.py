@@ -40,6 +40,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmlab._extras import require
+
+require("teach", "crmlab.grade")  # nbformat, nbclient, ...: pip install "crmlab[teach]"
+
 __all__ = ["Submission", "find_submissions", "exercise_name", "source_path", "restore_check_cells",
            "grade_notebook", "grade", "register"]
 

@@ -10,3 +10,6 @@ from crmlab.widgets._clv import *  # noqa: F401,F403
 from crmlab.widgets._relationship import *  # noqa: F401,F403
 from crmlab.widgets._loyalty import *  # noqa: F401,F403
 from crmlab.widgets._practice import *  # noqa: F401,F403
+from crmlab._extras import require as _require
+
+_require("widgets", "crmlab.widgets")  # ipywidgets: pip install "crmlab[widgets]"
