@@ -176,3 +176,76 @@ def test_two_students_get_different_expected_answers():
     assert ex1.run("bgnbd_params", m1).passed
     assert not ex2.run("bgnbd_params", m1).passed
     assert len(c1) == len(c2) == datasets.CDNOW_PERSONAL_SAMPLE
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 4 (model comparison) and exercise 5 (direct-cost basis)
+# --------------------------------------------------------------------------------------
+STUDENTS = [f"s{i:03d}" for i in range(1, 21)]
+
+
+def test_model_comparison_checks_on_the_shipped_data(ex):
+    from crmlab import btyd_models
+
+    summary = ch05.cdnow_summary(datasets.load("cdnow"))
+    comparison = btyd_models.compare_models(summary)
+    # on the shipped CDNOW sample Pareto/NBD has the smallest holdout error per customer while
+    # MBG/NBD fits the calibration weeks best (chapter 05's comparison table)
+    assert comparison["mae"].idxmin() == "Pareto/NBD" and comparison["log_likelihood"].idxmax() == "MBG/NBD"
+    assert run(ex, "best_holdout_model", " pareto/nbd").passed
+    assert "fits the calibration weeks best" in run(ex, "best_holdout_model", "MBG/NBD").message
+    assert "largest mean absolute error" in run(ex, "best_holdout_model", "BG/NBD").message
+    assert "possible answers" in run(ex, "best_holdout_model", "NBD").message
+    mbg = btyd_models.fit_model("mbgnbd", summary)
+    p = mbg.p_alive(summary)
+    once = summary["frequency"] == 0
+    assert run(ex, "p_alive_one_time_mbg", p[once].mean()).passed
+    assert run(ex, "p_alive_one_time_mbg", round(p[once].mean(), 3)).passed  # rounded as the chapter prints it
+    assert "BG/NBD's P(alive)" in run(ex, "p_alive_one_time_mbg", 1.0).message
+    assert "mean over all customers" in run(ex, "p_alive_one_time_mbg", p.mean()).message
+    pareto = btyd_models.fit_model("paretonbd", summary).p_alive(summary)[once].mean()
+    assert "Pareto/NBD" in run(ex, "p_alive_one_time_mbg", pareto).message
+
+
+def test_direct_cost_basis_check_on_the_shipped_data(ex):
+    from crmlab import profitability
+
+    b2b = datasets.load("b2b")
+    indirect = b2b.capacity["annual_cost"].sum() * 3
+    by_cost = profitability.traditional_allocation(b2b.orders, indirect, basis="direct_cost")
+    share = (by_cost["profit"] < 0).mean()
+    # chapter 05 prints 1.5 % on the direct-cost basis against 0.5 % on the revenue basis
+    assert round(share, 3) == 0.015
+    assert run(ex, "share_loss_direct_cost", share).passed and run(ex, "share_loss_direct_cost", 0.015).passed
+    assert "revenue basis" in run(ex, "share_loss_direct_cost", 0.005).message
+    assert "percentage" in run(ex, "share_loss_direct_cost", 100 * share).message
+    assert "number of accounts" in run(ex, "share_loss_direct_cost", int((by_cost["profit"] < 0).sum())).message
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_new_checks_pass_and_diagnose_for_every_student(student):
+    from crmlab import btyd_models, profitability
+
+    ex = exercise(NAME, student_id=student)
+    # exercise 5: the right share passes, each typical mistake is named
+    b2b = datasets.load("b2b", student_id=student)
+    x = ch05.allocation_shares(b2b)
+    indirect = b2b.capacity["annual_cost"].sum() * 3
+    right = (profitability.traditional_allocation(b2b.orders, indirect, basis="direct_cost")["profit"] < 0).mean()
+    assert x["direct_cost"] == pytest.approx(right)
+    assert ex.run("share_loss_direct_cost", right).passed
+    assert "percentage" in ex.run("share_loss_direct_cost", 100 * right).message
+    assert "number of accounts" in ex.run("share_loss_direct_cost", x["count"]).message
+    if abs(x["revenue"] - right) > 1e-9:
+        assert "revenue basis" in ex.run("share_loss_direct_cost", x["revenue"]).message
+    # exercise 4b: MBG/NBD's mean P(alive) of the one-time buyers on the student's own CDNOW sample
+    summary = ch05.cdnow_summary(datasets.load("cdnow", student_id=student))
+    p = btyd_models.fit_model("mbgnbd", summary).p_alive(summary)
+    once = summary["frequency"] == 0
+    assert ex.run("p_alive_one_time_mbg", p[once].mean()).passed
+    assert "BG/NBD's P(alive)" in ex.run("p_alive_one_time_mbg", 1.0).message
+    assert "mean over all customers" in ex.run("p_alive_one_time_mbg", p.mean()).message
+    assert "percentage" in ex.run("p_alive_one_time_mbg", 100 * p[once].mean()).message
+    # exercise 4a: the model with the smallest holdout error passes
+    best = btyd_models.compare_models(summary)["mae"].idxmin()
+    assert ex.run("best_holdout_model", best).passed

@@ -11,12 +11,20 @@ answers are computed from the student's own data with crmlab:
    published 39-week calibration period, in weeks, and the number of customers whose
    P(alive) is below one half;
 3. a choice between two retention programmes by the gain in the equity of the current base,
-   N × (CLV with the programme, net of its cost − CLV without).
+   N × (CLV with the programme, net of its cost − CLV without);
+4. BG/NBD, Pareto/NBD and MBG/NBD compared on the holdout of the student's CDNOW sample
+   (:func:`crmlab.btyd_models.compare_models`) and the mean MBG/NBD P(alive) of the one-time
+   buyers (Batislam, Denizel & Filiztekin 2007);
+5. indirect costs allocated on the direct-cost basis (cost of goods) of
+   :func:`crmlab.profitability.traditional_allocation`: the share of accounts with a loss.
 
 Each computing check diagnoses the typical mistakes: the strict retention rate, churn for
 retention, percentages for fractions, total instead of mean margin, revenue for margin,
 returned orders kept, the discount forgotten (m·r/(1−r)), the first period's margin added,
-days instead of weeks, no calibration split, the programme's cost or the base size left out.
+days instead of weeks, no calibration split, the programme's cost or the base size left out,
+the in-sample fit or the total error taken for the holdout error, BG/NBD's or Pareto/NBD's
+P(alive), all customers instead of the one-time buyers, the revenue basis or ABC instead of the
+direct-cost basis, one year's indirect costs, a count or a percentage instead of a share.
 """
 from __future__ import annotations
 
@@ -304,3 +312,109 @@ def _(answer, ctx):
                        "Choose the programme with the larger gain.") from None
         raise exc
     return None
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 4 · Which purchase model forecasts best?
+# --------------------------------------------------------------------------------------
+MODEL_NAMES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
+
+
+def model_comparison(ctx) -> Any:
+    """``btyd_models.compare_models`` on the student's calibration summary (computed once)."""
+    cache = _fits(ctx)
+    if "comparison" not in cache:
+        from crmlab import btyd_models
+
+        cache["comparison"] = btyd_models.compare_models(cache["summary"])
+    return cache["comparison"]
+
+
+def one_time_p_alive(ctx, model: str = "mbgnbd", *, calibration: bool = True, all_customers: bool = False) -> float:
+    """Mean P(alive) of the one-time buyers (or of everyone) under a model of ``btyd_models``."""
+    cache = _fits(ctx)
+    key = ("p_alive", model, calibration, all_customers)
+    if key not in cache:
+        from crmlab import btyd_models
+
+        summary = cache["summary"] if calibration else _other_fit(ctx, "no_split")[0]
+        p = btyd_models.fit_model(model, summary).p_alive(summary)
+        cache[key] = float(p.mean() if all_customers else p[summary["frequency"] == 0].mean())
+    return cache[key]
+
+
+@register(EXERCISE, "best_holdout_model", points=1)
+def _(answer, ctx):
+    c = model_comparison(ctx)
+    best = str(c["mae"].idxmin())
+    try:
+        expect_choice(answer, best, choices=list(MODEL_NAMES), what="the model with the smallest holdout error")
+    except Fail:
+        got = str(answer).strip().casefold()
+        if got == str(c["log_likelihood"].idxmax()).casefold():
+            raise Fail("You picked the model that fits the calibration weeks best (the highest log-likelihood). "
+                       "The question asks which model forecasts the holdout best.",
+                       "Take the smallest value of the column 'mae': comparison['mae'].idxmin().") from None
+        if got == str(c["total_error_pct"].abs().idxmin()).casefold():
+            raise Fail("You compared the error of the total holdout purchases. Errors of opposite sign cancel in a "
+                       "total: the question asks for the mean absolute error per customer.",
+                       "Use the column 'mae'.") from None
+        if got == str(c["mae"].idxmax()).casefold():
+            raise Fail("You picked the model with the largest mean absolute error: the best has the smallest.",
+                       "comparison['mae'].idxmin()") from None
+        raise
+    return None
+
+
+@register(EXERCISE, "p_alive_one_time_mbg", points=2)
+def _(answer, ctx):
+    expected = one_time_p_alive(ctx)
+    mistakes = [
+        (1.0, "That is BG/NBD's P(alive) of a one-time buyer (always 1). MBG/NBD lets a customer leave at the "
+              "first purchase: fit it with btyd_models.fit_model('mbgnbd', summary)."),
+        (one_time_p_alive(ctx, "paretonbd"), "That is the mean P(alive) under Pareto/NBD: fit MBG/NBD ('mbgnbd')."),
+        (one_time_p_alive(ctx, all_customers=True),
+         "That is the mean over all customers: keep the one-time buyers (frequency 0) only."),
+        (100 * expected, "Your answer is a percentage: give the probability as a fraction between 0 and 1."),
+        (one_time_p_alive(ctx, calibration=False),
+         "Your model was fitted on all 78 weeks: use the calibration summary of exercise 2."),
+    ]
+    return expect_number(answer, expected, rtol=1e-4, decimals=3, mistakes=mistakes,
+                         what="the mean P(alive) of the one-time buyers under MBG/NBD",
+                         hint="p = mbg.p_alive(summary); p[summary['frequency'] == 0].mean()")
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 5 · Indirect costs on a direct-cost basis
+# --------------------------------------------------------------------------------------
+def allocation_shares(ds) -> dict:
+    """Share of accounts with a loss under each way of charging the indirect costs (and the count)."""
+    from crmlab import profitability
+
+    indirect = float(ds.capacity["annual_cost"].sum()) * 3
+    direct = profitability.traditional_allocation(ds.orders, indirect, basis="direct_cost")
+    revenue = profitability.traditional_allocation(ds.orders, indirect)
+    one_year = profitability.traditional_allocation(ds.orders, indirect / 3, basis="direct_cost")
+    abc = profitability.activity_based_profit(ds.orders, ds.activities, ds.activity_rates)
+    return {"direct_cost": float((direct["profit"] < 0).mean()), "count": int((direct["profit"] < 0).sum()),
+            "revenue": float((revenue["profit"] < 0).mean()), "one_year": float((one_year["profit"] < 0).mean()),
+            "abc": float((abc["profit"] < 0).mean())}
+
+
+@register(EXERCISE, "share_loss_direct_cost", points=2)
+def _(answer, ctx):
+    x = allocation_shares(ctx.data("b2b"))
+    mistakes = [
+        (x["revenue"], "That is the share under the revenue basis (the chapter's allocation): pass "
+                       "basis='direct_cost'."),
+        (x["abc"], "That is the share under activity-based costing: the exercise asks for traditional allocation "
+                   "on the direct-cost basis."),
+        (x["one_year"], "Your indirect costs are one year's: the orders cover three years, so multiply the yearly "
+                        "cost by 3."),
+        (100 * x["direct_cost"], "Your answer is a percentage: give the share as a fraction, e.g. 0.02."),
+        (float(x["count"]), "Your answer is the number of accounts with a loss: divide by the number of accounts."),
+    ]
+    return expect_number(answer, x["direct_cost"], rtol=1e-6, decimals=3, mistakes=mistakes,
+                         what="the share of accounts with a loss on the direct-cost basis",
+                         hint="by_cost = profitability.traditional_allocation(b2b.orders, indirect, "
+                              "basis='direct_cost'); (by_cost['profit'] < 0).mean()")
