@@ -8,7 +8,10 @@ signed values, is an axis of amounts zero-based) is asserted for the figures tha
 """
 from __future__ import annotations
 
+import ast
+import functools
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -25,10 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def chapter_figures(name):
-    """Run a chapter's code cells; return (cell index, figure problems) for every figure shown."""
+@functools.lru_cache(maxsize=2)
+def run_chapter(name):
+    """Run a chapter's code cells in order.
+
+    Returns (figures, widgets): (cell index, figure problems) for every figure shown, and
+    (cell index, readout text) for every widget a cell ends with - the text of its HTML and
+    Label parts as the reader first sees it.
+    """
+    import ipywidgets
+
     cells = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
-    found, current = [], {"cell": None}
+    found, widgets, current = [], [], {"cell": None}
 
     def show(*_a, **_k):
         for num in plt.get_fignums():
@@ -46,12 +57,36 @@ def chapter_figures(name):
             current["cell"] = i
             source = "".join(cell["source"])
             source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-            exec(compile(source, f"{name} cell {i}", "exec"), namespace)  # noqa: S102 - the chapter's own code
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, f"{name} cell {i}", "exec"), namespace)  # noqa: S102 - the chapter's own code
+            if last is not None:
+                result = eval(compile(ast.Expression(last.value), f"{name} cell {i}", "eval"), namespace)  # noqa: S307
+                if isinstance(result, ipywidgets.Widget):
+                    widgets.append((i, _readout_text(result)))
             show()
     finally:
         plt.show = original
         plt.close("all")
-    return found
+    return found, widgets
+
+
+def _readout_text(widget) -> str:
+    """The text of a widget's HTML and Label parts (its readout), tags removed."""
+    import re
+
+    import ipywidgets
+
+    texts = []
+    if isinstance(widget, (ipywidgets.HTML, ipywidgets.Label)):
+        texts.append(re.sub(r"<[^>]+>", " ", widget.value))
+    for child in getattr(widget, "children", ()):
+        texts.append(_readout_text(child))
+    return " ".join(t for t in texts if t.strip())
+
+
+def chapter_figures(name):
+    return run_chapter(name)[0]
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -60,6 +95,24 @@ def test_every_figure_of_the_chapter_is_readable(name):
     assert figures, f"{name}: no figure was drawn"
     bad = [f"cell {cell}: {p}" for cell, problems in figures for p in problems]
     assert not bad, f"{name}: figures that break the standard of crmlab.style:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_widget_opens_with_the_chapter_numbers(name):
+    """A widget's first readout states numbers the chapter's own stored outputs show (same rounding rule
+    as the prose, tests/test_prose_numbers.py): a slider grid that rounds the chapter's inputs shows up here."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_prose_numbers as prose
+
+    cells = prose._cells(name)
+    for index, text in run_chapter(name)[1]:
+        values = set()
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] == "code" and i != index:
+                values |= prose.output_numbers(prose.output_text(cell))
+        stray = [n["text"] for n in prose.prose_numbers(text, name) if not prose.backed(n, values)]
+        assert not stray, (f"{name} cell {index}: the widget opens with {stray}, numbers no other output of the "
+                           f"chapter shows (readout: {text[:300]!r})")
 
 
 # ------------------------------------------------------------------ the checker can fail
