@@ -78,3 +78,26 @@ def test_figure_is_redrawn_in_the_output_widget():
 def test_bad_starting_values_are_refused_by_name(kwargs, name):
     with pytest.raises(CRMDataError, match=f"'{name}'"):
         widgets.retention_clv_explorer(**kwargs)
+
+
+def test_chapter_05_widget_opens_on_the_chapters_own_numbers():
+    # chapter 05 computes the b2b account's net margin and retention, prints the CLV readout, then
+    # opens the explorer on the same values: its first readout must be the printed one
+    import json
+    from pathlib import Path
+
+    from crmlab import datasets, loyalty, profitability
+
+    nb = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "05_customer_lifetime_value.ipynb")
+                    .read_text(encoding="utf-8"))
+    printed = [o for c in nb["cells"] if c["cell_type"] == "code" and "retention_clv_readout" in "".join(c["source"])
+               for o in c["outputs"] if o.get("output_type") == "stream"]
+    line = "".join(printed[0]["text"]).strip()
+    b2b = datasets.load("b2b")
+    r = loyalty.retention_rates(b2b.orders, customer="account_id", freq="YE").loc["2024", "retention"]
+    o24 = b2b.orders[b2b.orders["order_date"].dt.year == 2024]
+    a24 = b2b.activities[b2b.activities["date"].dt.year == 2024]
+    m = profitability.activity_based_profit(o24, a24, b2b.activity_rates).loc[o24["account_id"].unique(), "profit"].mean()
+    box = widgets.retention_clv_explorer(margin=m, retention=r, discount=0.10)
+    assert box.children[3].value == line
+    assert box.children[0].value == r and box.children[1].value == m
