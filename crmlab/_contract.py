@@ -23,7 +23,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from crmlab._validate import CRMDataError, check_count, check_date
+from crmlab._validate import CRMDataError, check_count, check_date, check_same_ids
 
 __all__ = ["Table", "Col", "Count", "Num", "Date", "Choice", "Freq", "Seq", "Free", "Instance", "Matrix", "NumMap",
            "Numeric",
@@ -417,6 +417,34 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
     return value  # Free or undeclared: the function checks it
 
 
+def _check_id_kinds(kinds: Mapping[str, Any], arguments: Mapping[str, Any], sig: inspect.Signature) -> None:
+    """Tables joined on the same id column must hold the same kind of id (text or numbers).
+
+    Reads dtypes and two values per column only, so it costs nothing on large tables.
+    """
+    import pandas as pd
+
+    seen: dict[str, tuple[str, str, Any]] = {}
+    for name, kind in kinds.items():
+        if not isinstance(kind, Table) or not isinstance(arguments.get(name), pd.DataFrame):
+            continue
+        for key, ckind in kind.columns.items():
+            if ckind != "id":
+                continue
+            if key.startswith("="):
+                col = key[1:]
+            else:
+                col = arguments.get(key, sig.parameters[key].default if key in sig.parameters else None)
+            df = arguments[name]
+            if not isinstance(col, str) or col not in df.columns:
+                continue
+            if key in seen:
+                t0, c0, s0 = seen[key]
+                check_same_ids(s0, t0, c0, df[col], kind.name, col)
+            else:
+                seen[key] = (kind.name, col, df[col])
+
+
 def checked(fn: Callable) -> Callable:
     """Wrap a public function so that its declared parameters are checked before it runs.
 
@@ -448,6 +476,7 @@ def checked(fn: Callable) -> Callable:
             new = _check_value(fn_name, name, kind, value, optional, tname if isinstance(tname, str) else None)
             if new is not value:
                 bound.arguments[name] = new
+        _check_id_kinds(kinds, bound.arguments, sig)
         return fn(*bound.args, **bound.kwargs)
 
     wrapper.__contract__ = True

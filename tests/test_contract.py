@@ -758,3 +758,31 @@ def test_stage_history_refuses_a_table_far_larger_than_its_input(monkeypatch):
     monkeypatch.setattr(validate, "MAX_ROWS", 100)
     with pytest.raises(CRMDataError, match=r"activity grid .* would have [\d,]+ rows .* the limit is 100"):
         stage_history(data().orders, as_of=data().as_of)
+
+
+def _id_mismatch_cases():
+    """Functions taking two or more tables joined on one id column: number ids in the second table."""
+    for name, fn in sorted(FUNCTIONS.items()):
+        decl = declaration(fn)
+        tables = [(p, k) for p, k in decl.items() if isinstance(k, Table)
+                  and any(c == "id" and not key.startswith("=") for key, c in k.columns.items())]
+        keys: dict[str, list[str]] = {}
+        for p, k in tables:
+            for key, c in k.columns.items():
+                if c == "id":
+                    keys.setdefault(key, []).append(p)
+        for key, params in keys.items():
+            if len(params) >= 2:
+                yield name, key, params[1]
+
+
+@pytest.mark.parametrize("name, key, param", list(_id_mismatch_cases()))
+def test_number_ids_against_text_ids_are_refused_never_joined(name, key, param):
+    fn = FUNCTIONS[name]
+    kwargs = calls()[name]
+    table = kwargs.get(param)
+    assert isinstance(table, pd.DataFrame), f"the valid call of {name} must pass {param}"
+    col = _column_name(fn, kwargs, key)
+    numbers = table.assign(**{col: pd.factorize(table[col])[0]})
+    with pytest.raises(CRMDataError, match=f"holds text ids but table '[a-z_]+', column '{col}' holds number ids"):
+        call(name, {**kwargs, param: numbers})
