@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from crmlab._validate import check_range
+from crmlab._validate import CRMDataError, check_range
 from crmlab.case_data import cut_at, date_limits, firm_case, load_case
 from crmlab.case_figures import B2B_FIGURES, RETAIL_FIGURES, Figure, FigureBook
 from crmlab.case_report import b2b_facts, executive_summary, executive_summary_markdown, retail_facts
@@ -71,6 +71,9 @@ __all__ = [
 #: (a win-back case), not as at risk: the warning list holds those between 1x and 2x.
 ACTIONABLE_RATIO = 2.0
 
+#: L2 penalty of the BG/NBD refit when the plain fit does not converge (few dropouts).
+BGNBD_PENALIZER = 0.001
+
 #: Horizon of the probabilistic CLV in the retail case, in years.
 CLV_HORIZON_YEARS = 3
 
@@ -80,7 +83,9 @@ def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, 
     """Probabilistic CLV per customer: BG/NBD + Gamma-Gamma on the kept orders, weekly.
 
     Fits both models on every order up to ``as_of`` (returned orders left
-    out), then :func:`crmlab.clv.probabilistic_clv` over ``years`` years with
+    out; when BG/NBD does not converge, as with a very loyal base whose dropout
+    parameters run to a boundary, it is refit with the L2 penalty
+    :data:`BGNBD_PENALIZER`, recorded in ``attrs["bgnbd_penalizer"]``), then :func:`crmlab.clv.probabilistic_clv` over ``years`` years with
     the yearly ``discount_rate`` turned into a weekly one, ``(1+d)^(1/52) - 1``,
     and gross margin ``margin_rate`` of revenue.
 
@@ -101,10 +106,22 @@ def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, 
     check_range("margin_rate", margin_rate, lo=0, hi=1, lo_open=True, hint="use a share of revenue such as 0.3")
     kept = orders.loc[~orders["returned"]] if "returned" in orders else orders
     summary = clv.summary_from_transactions(kept, customer=customer, time_unit="W", observation_end=as_of)
-    bgnbd, gamma_gamma = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
-    return clv.probabilistic_clv(bgnbd, gamma_gamma, summary, horizon=52 * years,
-                                 discount_rate=(1 + discount_rate) ** (1 / 52) - 1, time_unit="W",
-                                 margin=margin_rate)
+    penalizer = 0.0
+    try:
+        bgnbd = clv.fit_bgnbd(summary)
+    except CRMDataError as exc:
+        if "did not converge" not in str(exc):
+            raise
+        # Few dropouts (a loyal base) push BG/NBD's dropout parameters to a boundary: refit with the
+        # small L2 penalty that the lifetimes package recommends for this case, and say so.
+        penalizer = BGNBD_PENALIZER
+        bgnbd = clv.fit_bgnbd(summary, penalizer=penalizer)
+    gamma_gamma = clv.fit_gamma_gamma(summary)
+    value = clv.probabilistic_clv(bgnbd, gamma_gamma, summary, horizon=52 * years,
+                                  discount_rate=(1 + discount_rate) ** (1 / 52) - 1, time_unit="W",
+                                  margin=margin_rate)
+    value.attrs["bgnbd_penalizer"] = penalizer
+    return value
 
 
 def warning_list(orders: "pd.DataFrame", value: "pd.Series", *, as_of: Any, multiplier: float = 1.0,

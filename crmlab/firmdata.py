@@ -196,7 +196,7 @@ def read_source(spec: Mapping[str, Any], *, base: Path, table: str = "table") ->
         # ids stay text (leading zeros kept); dates and numbers are checked by the contract
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, sheet_name=spec.get("sheet", 0), engine="openpyxl")
+        return pd.read_excel(path, sheet_name=spec.get("sheet", 0), engine="openpyxl", dtype=str)
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(path)
     raise FirmDataError(f"table '{table}': {path.name} is of a type crmlab does not read; use one of "

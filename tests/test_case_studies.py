@@ -16,6 +16,9 @@ import pytest
 
 from crmlab import dashboard, datasets, diagnosis, loyalty, profitability, satisfaction, segmentation
 from crmlab.casestudy import load_param_file, read_figures, run_batch
+from crmlab.currency import UNITS_PER_EUR, scale_money
+from crmlab.firm_profiles import ARCHETYPES
+from crmlab.recommendations import rule_tag, rule_tags
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "notebooks" / "case_retailer.ipynb"
@@ -51,10 +54,16 @@ def b2b(tmp_path_factory):
 
 
 def _summary_text(path: Path) -> str:
-    """The printed executive summary (stdout of the last code cell)."""
+    """The executive summary (the Markdown the last code cell displays)."""
     nb = nbformat.read(path, as_version=4)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
-    return "".join(o.get("text", "") for o in last.outputs if o.output_type == "stream")
+    return "".join(o.get("data", {}).get("text/markdown", "") for o in last.outputs)
+
+
+def _in(currency: str, name: str, ds):
+    """The dataset in a report currency: every money column times that currency's units per euro."""
+    tables = scale_money(name, dict(ds.items()), UNITS_PER_EUR[currency])
+    return datasets.Dataset(ds.name, tables, ds.as_of, ds.student_id, ds.seed, ds.source)
 
 
 def _rules(recommendations: list[str]) -> list[str]:
@@ -85,7 +94,7 @@ def test_retail_batch_runs_good_sets_and_reports_the_bad_one(retail):
 
 @pytest.mark.parametrize("run,data", [
     ("default", lambda: datasets.load("retail")),
-    ("small", lambda: datasets.generate("retail", n_customers=200, seed=5)),
+    ("small", lambda: _in("CNY", "retail", datasets.generate("retail", n_customers=200, seed=5))),
     ("student", lambda: datasets.load("retail", student_id="s042")),
 ])
 def test_retail_figures_match_a_recomputation(retail, run, data):
@@ -149,7 +158,7 @@ def test_retail_summary_speaks_about_its_own_run(retail):
         fig = read_figures(out / f"{run}.ipynb")
         text = _summary_text(out / f"{run}.ipynb")
         currency = "CNY" if run == "small" else "EUR"
-        assert text.startswith(("Class 3A: " if run == "student" else "Harbour Street Stores: "))
+        assert text.startswith(("### Class 3A: " if run == "student" else "### Harbour Street Stores: "))
         assert f"{fig['active_customers']:,} of {fig['customers']:,} customers" in text
         assert f"{fig['revenue']:,.0f} {currency}" in text
         for rule in _rules(diagnosis.retail_recommendations(fig, currency=currency)):
@@ -226,8 +235,9 @@ def test_b2b_midyear_run_uses_only_data_known_then(b2b):
     as_of = pd.Timestamp("2024-06-30")
     year = _kept_year(ds.orders, as_of)
     assert fig["accounts"] == int((ds.accounts["signup_date"] <= as_of).sum())
-    assert fig["revenue"] == pytest.approx(year["amount"].sum())
-    assert "KRW" in _summary_text(out / "midyear.ipynb")
+    # the report speaks in won, in the won's own magnitude: 1,480 KRW per euro of the generated data
+    assert fig["revenue"] == pytest.approx(year["amount"].sum() * UNITS_PER_EUR["KRW"])
+    assert f"{fig['revenue']:,.0f} KRW" in _summary_text(out / "midyear.ipynb")
 
 
 def test_b2b_recommendations_change_with_the_data(b2b):
@@ -240,7 +250,7 @@ def test_b2b_recommendations_change_with_the_data(b2b):
     for run, fig in figures.items():
         text = _summary_text(out / f"{run}.ipynb")
         assert f"{fig['active_accounts']:,} of {fig['accounts']:,} accounts" in text
-        assert re.search(r"1\. \w", text)
+        assert re.search(r"^1\. \*\*\w", text, re.MULTILINE)  # a numbered list, area in bold
 
 
 def test_example_scenario_file_fits_both_case_studies():
@@ -251,3 +261,33 @@ def test_example_scenario_file_fits_both_case_studies():
     for notebook in (RETAIL, B2B):
         declared = set(_declared_parameters(notebook))
         assert all(set(s) - {"name"} <= declared for s in sets), notebook.name
+
+
+# ---------------------------------------------------------------- archetypes: other firms, other advice
+
+
+def _archetype_batch(notebook: Path, params: Path, out: Path, n_customers: int) -> dict[str, list[str]]:
+    """Run the archetypes' scenario file through the real case study (smaller firms); the fired rules by run."""
+    sets = [{**s, "n_customers": n_customers} for s in load_param_file(params)]
+    summary = run_batch(notebook, sets, out, jobs=2, progress=False).set_index("run")
+    assert summary["status"].eq("ok").all(), summary["error"].to_dict()
+    fired = {}
+    for run in summary.index:
+        text = _summary_text(out / f"{run}.ipynb")
+        fired[run] = sorted(re.findall(r"^\d+\. \*\*(.+?\\\]):\*\*", text, re.MULTILINE))
+        fired[run] = [f.replace("\\", "") for f in fired[run]]
+    return fired
+
+
+@pytest.mark.parametrize("case,notebook,n_customers", [("retail", RETAIL, 800), ("b2b", B2B, 250)])
+def test_archetypes_fire_every_rule_and_no_two_give_the_same_advice(tmp_path, case, notebook, n_customers):
+    params = ROOT / "notebooks" / f"case_archetypes_{case}.yaml"
+    sets = load_param_file(params)
+    assert {s.get("archetype") for s in sets} - {None} == set(ARCHETYPES[case])  # every archetype, once
+    fired = _archetype_batch(notebook, params, tmp_path, n_customers)
+    every = set(rule_tags(case))
+    for run, rules in fired.items():
+        assert len(rules) == 5 and set(rules) <= every, (run, rules)  # one rule per area, all documented
+    assert every == set().union(*fired.values()), every - set().union(*fired.values())
+    archetypes = {run: tuple(rules) for run, rules in fired.items() if run != "shipped"}
+    assert len(set(archetypes.values())) == len(archetypes), archetypes
