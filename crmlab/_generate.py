@@ -124,7 +124,7 @@ Kaplan & Narayanan (2001).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -206,10 +206,11 @@ class Levers:
         unknown = sorted(set(profile) - known)
         if unknown:
             raise ValueError(f"unknown firm-profile lever(s) {', '.join(unknown)}; use {', '.join(sorted(known))}.")
-        values = {k: (tuple(sorted(dict(v).items())) if isinstance(v, dict) else v) for k, v in profile.items()}
+        values: dict[str, Any] = {k: (tuple(sorted(dict(v).items())) if isinstance(v, dict) else v)
+                                  for k, v in profile.items()}
         return cls(**values)
 
-    def per_name(self, field: str, names, default: np.ndarray) -> np.ndarray:
+    def per_name(self, field: str, names: Sequence[str], default: Any) -> np.ndarray:
         """A per-name array (channels, attributes, departments): the default with the given names replaced."""
         given = dict(getattr(self, field))
         unknown = sorted(set(given) - set(names))

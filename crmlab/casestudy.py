@@ -42,11 +42,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from crmlab._validate import CRMDataError
 from crmlab.case_figures import FIGURE_MIMETYPE, read_figures, record
 from crmlab.case_parameters import CaseStudyParameterError, Param, validate_params
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "FIGURE_MIMETYPE",
@@ -396,7 +399,7 @@ def _execute(task: dict) -> dict:
 
     start = time.perf_counter()
     nb_path, html_path = Path(task["out_nb"]), task["out_html"] and Path(task["out_html"])
-    result = {"status": "ok", "error": "", "figures": {}, "html": ""}
+    result: dict[str, Any] = {"status": "ok", "error": "", "figures": {}, "html": ""}
     try:
         papermill.execute_notebook(
             task["notebook"],
@@ -614,7 +617,7 @@ def run_batch(
         row = {"run": name, "status": "", "error": "", "duration_s": None, "notebook": nb_path.name,
                "html": "", "parameters": params, "figures": {}}
         state, nb = ("absent", None) if force else _existing(nb_path, params)
-        if state == "ok":
+        if state == "ok" and nb is not None:
             old = previous.get(name, {})
             meta_duration = nb.metadata["papermill"].get("duration")
             row.update(status="skipped-existing", figures=read_figures(nb, details=True),
@@ -663,6 +666,7 @@ def run_batch(
 
             # Never fork this (possibly threaded) process: workers come from a fresh
             # fork server that has papermill imported once, or are spawned where there is none.
+            ctx: Any
             if "forkserver" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["crmlab.casestudy", "papermill"])

@@ -116,12 +116,34 @@ def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, 
         # small L2 penalty that the lifetimes package recommends for this case, and say so.
         penalizer = BGNBD_PENALIZER
         bgnbd = clv.fit_bgnbd(summary, penalizer=penalizer)
-    gamma_gamma = clv.fit_gamma_gamma(summary)
+    gamma_gamma = _fit_gamma_gamma(summary)
     value = clv.probabilistic_clv(bgnbd, gamma_gamma, summary, horizon=52 * years,
                                   discount_rate=(1 + discount_rate) ** (1 / 52) - 1, time_unit="W",
                                   margin=margin_rate)
     value.attrs["bgnbd_penalizer"] = penalizer
     return value
+
+
+def _fit_gamma_gamma(summary: "pd.DataFrame") -> Any:
+    """Gamma-Gamma, refit on amounts in units of their median when the optimiser stops early.
+
+    The model is scale-equivariant: spend divided by ``s`` gives the same ``p`` and ``q`` and
+    ``gamma / s``, so multiplying ``gamma`` back by ``s`` gives the fit on the original amounts;
+    large amounts (a big export, a currency such as KRW) can otherwise stop the optimiser.
+    """
+    import dataclasses
+
+    from crmlab import clv
+
+    try:
+        return clv.fit_gamma_gamma(summary)
+    except CRMDataError as exc:
+        if "did not converge" not in str(exc):
+            raise
+    repeat = summary.loc[summary["frequency"] > 0, "monetary_value"]
+    scale = float(repeat.median()) if len(repeat) and repeat.median() > 0 else 1.0
+    fit = clv.fit_gamma_gamma(summary.assign(monetary_value=summary["monetary_value"] / scale))
+    return dataclasses.replace(fit, gamma=fit.gamma * scale)
 
 
 def warning_list(orders: "pd.DataFrame", value: "pd.Series", *, as_of: Any, multiplier: float = 1.0,

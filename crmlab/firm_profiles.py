@@ -25,9 +25,12 @@ Narayanan 2001), and demanding accounts that cost more to serve than they earn.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from crmlab._validate import CRMDataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["Archetype", "ARCHETYPES", "LEVERS", "profile_levers", "archetype_table"]
 
@@ -180,7 +183,7 @@ def profile_levers(scenario: str, archetype: str | None = None,
     return levers
 
 
-def archetype_table(scenario: str) -> "pd.DataFrame":  # noqa: F821
+def archetype_table(scenario: str) -> "pd.DataFrame":
     """The archetypes of a scenario with their title and lever values, one row each.
 
     Examples

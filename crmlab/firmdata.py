@@ -135,7 +135,9 @@ def _finding(table: str, column: str, level: str, problem: str, fix: str) -> dic
 
 
 def _report_text(firm: FirmData) -> str:
-    errors = firm.report.loc[firm.report["level"] == "error"]
+    report = firm.report
+    assert report is not None, "check_firm_data() fills the report"
+    errors = report.loc[report["level"] == "error"]
     lines = [f"the data of {firm.firm} ({firm.source}) cannot be used: {len(errors)} problem(s)."]
     lines += [f"  table '{r.table}', column '{r.column}': {r.problem} Fix: {r.fix}" if r.column
               else f"  table '{r.table}': {r.problem} Fix: {r.fix}" for r in errors.itertuples(index=False)]

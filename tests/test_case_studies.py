@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab import dashboard, datasets, diagnosis, loyalty, profitability, satisfaction, segmentation
+from crmlab import dashboard, datasets, diagnosis, loyalty, satisfaction, segmentation
 from crmlab.casestudy import load_param_file, read_figures, run_batch
 from crmlab.currency import UNITS_PER_EUR, scale_money
 from crmlab.firm_profiles import ARCHETYPES
-from crmlab.recommendations import rule_tag, rule_tags
+from crmlab.recommendations import rule_tags
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "notebooks" / "case_retailer.ipynb"
