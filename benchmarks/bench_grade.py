@@ -1,16 +1,18 @@
-"""Benchmark: grading a class of 30 submissions of one exercise with 1 and 2 workers.
+"""Benchmark: grading a class of 30 submissions with 2 workers, sandboxed and not.
 
-Target: 30 submissions of ``00_start_here`` graded with 2 workers in under 3 minutes.
-Makes 30 copies of the solution (every third one with a typical mistake, every tenth
-unsolved), grades them with ``--workers 1`` (the baseline) and ``--workers 2``, and prints
-the seconds, the ratio and whether the target is met.
+Target: 30 submissions of ``04_rfm`` graded with ``--workers 2`` in under 3 minutes, sandbox
+included. Makes 30 submissions (the solution; every third one with a typical mistake, every
+tenth unsolved), grades them with ``--sandbox none`` (the baseline) and ``--sandbox bwrap`` in
+the same run, and prints the seconds of each, the sandbox's overhead per notebook as a ratio,
+whether both gave the same scores, and whether the target is met.
 
-    .venv/bin/python benchmarks/bench_grade.py [--n 30]
+    .venv/bin/python benchmarks/bench_grade.py [--n 30] [--exercise 04_rfm]
 """
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
+import io
 import shutil
 import tempfile
 import time
@@ -19,51 +21,66 @@ from pathlib import Path
 import nbformat
 
 from crmlab.grade import grade
+from crmlab.sandbox import bwrap_problem
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "exercises" / "source" / "00_start_here.ipynb"
-STUDENT = ROOT / "exercises" / "student" / "00_start_here.ipynb"
 TARGET_SECONDS = 180
+#: A typical mistake per exercise (text replaced in the solution), so that scores differ.
+MISTAKES = {
+    "04_rfm": ('n_champions = int((segments == "Champions").sum())', "n_champions = int(len(segments))"),
+    "00_start_here": ('["signup_date"].dt.year == 2023', '["signup_date"].dt.year >= 2023'),
+}
 
 
-def make_class(folder: Path, n: int) -> None:
+def make_class(folder: Path, exercise: str, n: int) -> None:
+    source = ROOT / "exercises" / "source" / f"{exercise}.ipynb"
+    student = ROOT / "exercises" / "student" / f"{exercise}.ipynb"
+    old, new = MISTAKES.get(exercise, ("", ""))
     folder.mkdir(parents=True)
     for i in range(1, n + 1):
         sid = f"s{i:03d}"
         if i % 10 == 0:
-            shutil.copyfile(STUDENT, folder / f"{sid}.ipynb")
+            shutil.copyfile(student, folder / f"{sid}.ipynb")
             continue
-        nb = nbformat.read(SOURCE, as_version=4)
-        if i % 3 == 0:
-            for cell in nb.cells:
-                cell.source = cell.source.replace('["signup_date"].dt.year == 2023', '["signup_date"].dt.year >= 2023')
+        nb = nbformat.read(source, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+                if i % 3 == 0 and old:
+                    cell.source = cell.source.replace(old, new)
         nbformat.write(nb, folder / f"{sid}.ipynb")
 
 
-def run(folder: Path, out: Path, workers: int) -> tuple[float, list[dict]]:
+def run(exercise: str, folder: Path, out: Path, sandbox: str) -> tuple[float, list[dict]]:
     start = time.perf_counter()
-    grade("00_start_here", folder, out, workers=workers, timeout=120, progress=False)
-    seconds = time.perf_counter() - start
-    with open(out, newline="", encoding="utf-8") as fh:
-        return seconds, list(csv.DictReader(fh))
+    with contextlib.redirect_stderr(io.StringIO()):
+        rows = grade(exercise, folder, out, workers=2, timeout=120, progress=False, sandbox=sandbox)
+    return time.perf_counter() - start, rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=30, help="number of submissions (default 30)")
+    parser.add_argument("--exercise", default="04_rfm", help="exercise to grade (default 04_rfm)")
     args = parser.parse_args()
+    problem = bwrap_problem()
+    if problem:
+        raise SystemExit(f"the sandbox does not work here: {problem}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "submissions"
-        make_class(folder, args.n)
-        t1, rows1 = run(folder, Path(tmp) / "gb1.csv", 1)
-        t2, rows2 = run(folder, Path(tmp) / "gb2.csv", 2)
-    totals = [r["total"] for r in rows2]
-    same = [(r["student_id"], r["total"]) for r in rows1] == [(r["student_id"], r["total"]) for r in rows2]
-    print(f"submissions: {args.n} (totals: {', '.join(f'{t} x{totals.count(t)}' for t in sorted(set(totals)))})")
-    print(f"workers=1 (baseline): {t1:6.1f} s  ({t1 / args.n:.2f} s per notebook)")
-    print(f"workers=2:            {t2:6.1f} s  ({t2 / args.n:.2f} s per notebook)")
-    print(f"speed-up 1 -> 2 workers: {t1 / t2:.2f}x; same gradebook: {same}")
-    print(f"target: 2 workers under {TARGET_SECONDS} s for 30 -> {'met' if t2 < TARGET_SECONDS else 'NOT met'}")
+        make_class(folder, args.exercise, args.n)
+        t_none, rows_none = run(args.exercise, folder, Path(tmp) / "none.csv", "none")
+        t_box, rows_box = run(args.exercise, folder, Path(tmp) / "bwrap.csv", "bwrap")
+    totals = [r["total"] for r in rows_box]
+    same = [(r["student_id"], r["total"]) for r in rows_none] == [(r["student_id"], r["total"]) for r in rows_box]
+    ok = sum(r["status"] == "ok" for r in rows_box)
+    print(f"{args.exercise}: {args.n} submissions, 2 workers (totals: "
+          f"{', '.join(f'{t:g} x{totals.count(t)}' for t in sorted(set(totals)))}; {ok} ok)")
+    print(f"--sandbox none (baseline): {t_none:6.1f} s  ({t_none / args.n:.2f} s per notebook)")
+    print(f"--sandbox bwrap:           {t_box:6.1f} s  ({t_box / args.n:.2f} s per notebook)")
+    print(f"sandbox overhead: {t_box / t_none:.2f}x the time without it; same scores: {same}")
+    print(f"target: a class of {args.n} sandboxed under {TARGET_SECONDS} s -> "
+          f"{'met' if t_box < TARGET_SECONDS else 'NOT met'}")
 
 
 if __name__ == "__main__":

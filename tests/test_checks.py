@@ -374,3 +374,126 @@ def test_ch00_chart_wrong_bar_count(ex):
         assert not res.passed and "2 bars, expected one per channel (3)" in res.message
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------
+# Answers handed out as data (what the grader checks): crmlab/checks/_answers.py
+# --------------------------------------------------------------------------------------
+from crmlab.checks import _answers as answers_mod  # noqa: E402
+from crmlab.checks._answers import AnswerDataError, OpaqueAnswer, decode, describe_figure, encode  # noqa: E402
+from crmlab.checks._compare import describe_axes  # noqa: E402
+
+
+def _through_json(value):
+    return decode(json.loads(json.dumps(encode(value), allow_nan=False)))
+
+
+@pytest.mark.parametrize("name", ["customers", "orders"])
+def test_shipped_tables_come_back_exactly(name):
+    table = getattr(datasets.load("retail"), name)
+    back = _through_json(table)
+    pd.testing.assert_frame_equal(back, table)
+
+
+@pytest.mark.parametrize("value", [
+    3, -2**40, 2.5, float("nan"), float("inf"), True, "北京", None, pd.Timestamp("2024-03-01"),
+    pd.Timedelta(days=3), [1, "a", None], (1, 2), {"a": 1, ("x", 1): [2.5]},
+])
+def test_scalars_and_containers_come_back(value):
+    back = _through_json(value)
+    if isinstance(value, float) and np.isnan(value):
+        assert np.isnan(back)
+    elif isinstance(value, dict):
+        assert back == {"a": 1, "('x', 1)": [2.5]} or back == value
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_series_with_multiindex_nulls_and_categories_come_back():
+    idx = pd.MultiIndex.from_tuples([("a", 1), ("b", 2), ("c", 3)], names=["k", "n"])
+    s = pd.Series([1.5, None, 3.0], index=idx, name="v")
+    pd.testing.assert_series_equal(_through_json(s), s)
+    cat = pd.Series(pd.Categorical(["low", None, "high"], categories=["low", "high"], ordered=True))
+    pd.testing.assert_series_equal(_through_json(cat), cat)
+    ints = pd.Series([1, None], dtype="Int64")
+    assert _through_json(ints).tolist() == [1, pd.NA]
+
+
+def test_anything_else_is_opaque_named_after_its_type():
+    class Model:
+        def __repr__(self):
+            return "Model(k=4)"
+
+    back = _through_json(Model())
+    assert isinstance(back, OpaqueAnswer) and type(back).__name__ == "Model" and repr(back) == "Model(k=4)"
+    with pytest.raises(Fail, match="Your answer is a Model, but the number of customers"):
+        expect_number(back, 3, what="the number of customers")
+
+
+def test_hostile_objects_never_stop_the_hand_out():
+    class Bad:
+        def __repr__(self):
+            raise RuntimeError("no")
+
+    class BadFloat(float):
+        def __float__(self):
+            raise RuntimeError("no")
+
+    assert encode(Bad()) == {"kind": "opaque", "type": "Bad", "text": "<Bad>"}
+    (item,) = encode([BadFloat(1.0)])["items"]
+    assert item == {"kind": "opaque", "type": "BadFloat", "text": "(could not be read: RuntimeError)"}
+    deep: list = []
+    for _ in range(50):
+        deep = [deep]
+    assert json.dumps(encode(deep))  # cut, not a recursion error
+
+
+@pytest.mark.parametrize("data, words", [
+    ([1, 2], "must be an object with a kind"),
+    ({"kind": "pickle", "value": "gASV"}, "unknown answer kind 'pickle'"),
+    ({"kind": "frame", "index": {"range": 2}, "columns": [{"name": "a", "dtype": "int64", "values": [1]}]},
+     "column 'a' has 1 values for 2 rows"),
+    ({"kind": "float", "value": "1e3; import os"}, "not a number"),
+])
+def test_malformed_answer_data_is_refused(data, words):
+    with pytest.raises(AnswerDataError, match=words):
+        decode(data)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.bar(ax=ax),
+    lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.barh(ax=ax),
+    lambda ax: ax.bar(["a", "b", "c"], [1, 2, 3]),
+    lambda ax: pd.DataFrame({"x": [1, 2], "y": [3, 4]}, index=["p", "q"]).plot.bar(ax=ax),
+    lambda ax: (ax.plot([1, 2, 3], [4, 5, 6], label="line"), ax.scatter([1], [2]), ax.legend()),
+])
+def test_a_figure_drawn_again_from_its_description_reads_the_same(draw):
+    fig, ax = plt.subplots()
+    draw(ax)
+    ax.set(title="Revenue per channel", xlabel="channel", ylabel="revenue (currency)")
+    try:
+        again = _through_json(ax)
+        assert describe_axes(again) == describe_axes(ax)
+        assert describe_figure(again) == describe_figure(ax)
+    finally:
+        plt.close(fig)
+
+
+def test_grading_mode_hands_answers_out_and_uses_the_graders_id(tmp_path, monkeypatch, capsys):
+    """Under the grader a check cell scores nothing: it appends its answer as data to the answers file."""
+    answers = tmp_path / "answers.jsonl"
+    monkeypatch.setenv("CRMLAB_ANSWERS", str(answers))
+    monkeypatch.setenv("CRMLAB_STUDENT_ID", "s042")
+    ex = exercise("00_start_here", student_id="s001", loader=lambda name, sid: small_retail())
+    assert ex.student_id == "s042"  # the grader's id wins over the STUDENT_ID line
+    assert ex.check("signups_2023", 3) is None and not ex.results
+    ex.check("top_region", "North")
+    ex.summary()
+    lines = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert [(d["exercise"], d["name"], decode(d["answer"])) for d in lines] == [
+        ("00_start_here", "signups_2023", 3), ("00_start_here", "top_region", "North")]
+    out = capsys.readouterr().out
+    assert "signups_2023: answer handed in; the grader checks it." in out and "✔" not in out
+    assert "the grader scores this notebook" in out
+    monkeypatch.delenv("CRMLAB_ANSWERS")
+    assert exercise("00_start_here", student_id="s001", loader=lambda n, s: None).student_id == "s001"

@@ -21,16 +21,18 @@ sources use.
 Student id (personal data)
 --------------------------
 The id used is, in this order: the ``student_id`` argument (the notebook's ``STUDENT_ID``
-line) when it is set; else the environment variable ``CRMLAB_STUDENT_ID`` (set by
-``crmlab grade`` from the submission's file name or metadata); else none, and the shipped
-data is used. The grader compares the id each check reports with the submission's id and
-flags a mismatch in the gradebook's status column.
+line) when it is set; else the environment variable ``CRMLAB_STUDENT_ID``; else none, and the
+shipped data is used. Under ``crmlab grade`` the grader's id (the submission's file name) wins
+over the ``STUDENT_ID`` line, and the gradebook notes a disagreement.
 
 Autograding
 -----------
-Each check cell also emits a display output with the mimetype
-``application/vnd.crmlab.check+json`` (next to ``text/plain``), which ``crmlab grade``
-collects from the executed notebook.
+In a student's notebook each check cell shows its verdict (with a display output of mimetype
+``application/vnd.crmlab.check+json`` beside ``text/plain``). Under ``crmlab grade`` nothing is
+scored in the student's kernel: a check cell only hands its answer out as data
+(:mod:`crmlab.checks._answers`), and the grader runs the registered check in its own process
+on that student's data. The grader never counts a check-result output; one found in a graded
+notebook is named as forged.
 
 Writing checks for a chapter
 ----------------------------
