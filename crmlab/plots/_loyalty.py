@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.plots._common import heatmap, label, new_axes, percent_axis
+from crmlab.plots._common import heatmap, label, legend_outside, new_axes, percent_axis, series_colours
 
 __all__ = [
     "plot_nps",
@@ -105,9 +105,10 @@ def plot_expectation_simulation(sim: Any, *, ax: Any = None):
     tq = sim.attrs.get("true_quality")
     if tq is not None:
         ax.axvline(tq, color=_GREY, ls=":", lw=1, label=f"true quality {tq:g}")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(-0.03, 1.08)  # from zero, with room for the markers at 0% and 100%
+    ax.set_xlim(x.min() - 0.25, x.max() + 0.25)
     percent_axis(ax.yaxis)
-    ax.legend(fontsize=8, loc="center left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     return label(ax, "Expectation management: promise too little or too much?",
                   "expectation set by the firm (1-7 scale)", "share (%)")
 
@@ -159,19 +160,15 @@ def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 12, ax: Any = None):
     (oldest dark, newest light), so even twelve curves stay distinguishable and
     their order readable; the legend sits beside the plot, off the data.
     """
-    import matplotlib as mpl
-    import numpy as np
-
     ax = new_axes(ax, (8.0, 4.5))
-    step = max(1, -(-len(matrix) // max_cohorts))
+    step = max(1, -(-len(matrix) // min(max_cohorts, 12)))
     shown = matrix.iloc[::step]
-    colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(shown), 1)))
-    for colour, (c, row) in zip(colours, shown.iterrows()):
+    for colour, (c, row) in zip(series_colours(max(len(shown), 1), ordered=True), shown.iterrows()):
         ax.plot(row.index, row.to_numpy(dtype=float), lw=1.3, color=colour, label=str(c))
     ax.plot(matrix.columns, matrix.mean(axis=0), color="k", lw=2.5, label="mean of cohorts")
     percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=7, title="cohort", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend_outside(ax, fontsize=7, title="cohort", title_fontsize=8)
     unit = matrix.attrs.get("period", "month")
     return label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
 

@@ -78,7 +78,10 @@ def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         # counts, amounts and shares start at zero, so a small change does not look like a collapse
         lo, hi = ax.get_ylim()
-        ax.set_ylim(min(lo, 0.0), max(hi, 0.0))
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        pad = 0.06 * (hi - lo)  # headroom, so no marker is cut by the frame
+        ax.set_ylim(lo if lo == 0 else lo - pad, hi + pad)
+        ax.set_xlim(-0.4, len(x) - 0.6)
         ax.tick_params(axis="both", labelsize=8)
         ax.tick_params(axis="x", labelrotation=30)
         bottom = i + ncols >= len(shown)  # no panel below: this one shows the dates

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crmlab.plots._common import heatmap, label, new_axes
+from crmlab.plots._common import heatmap, label, legend_outside, new_axes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -87,7 +87,7 @@ def lifecycle_curve(history: "pd.DataFrame", customer: Any = None, *, customer_c
     ax.plot(x, h["level"], color="black", lw=2, label="relationship level (rolling mean)", zorder=3)
     present = [s for s in _STAGE_COLOURS if s in set(stages)]
     handles = [Patch(color=_STAGE_COLOURS[s], alpha=0.4, label=s) for s in present]
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=8, loc="upper right")
+    legend_outside(ax, handles=ax.get_legend_handles_labels()[0] + handles, fontsize=8)
     ax.set_title(f"Customer lifecycle of {customer}")
     ax.set_xlabel("month")
     ax.set_ylabel("spend (currency units per month)")
@@ -120,7 +120,7 @@ def pattern_curves(trajectories: "pd.DataFrame", *, ax: "Axes | None" = None) ->
     for i, col in enumerate(trajectories.columns):
         ax.plot(trajectories.index, trajectories[col], lw=2, label=names.get(str(col), str(col)),
                 ls="--" if col == "active" else "-", color=_colour(str(col), {}, i))
-    ax.legend(title="pattern", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend_outside(ax, title="pattern")
     ax.set_title("Lifecycle patterns: average trajectory")
     ax.set_xlabel(trajectories.attrs.get("unit", "months since first order"))
     ax.set_ylabel(f"mean {trajectories.attrs.get('value', 'spend')} (per customer and month)")
