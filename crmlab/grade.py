@@ -163,8 +163,16 @@ def restore_check_cells(nb, source_nb) -> dict[str, list[str]]:
 
     restored: dict[str, list[str]] = {"missing": [], "changed": []}
     order = [c.id for c in source_nb.cells]
+    checks = check_cells_of(source_nb)
     by_id = {c.get("id"): i for i, c in enumerate(nb.cells)}
-    for cell_id, cell in check_cells_of(source_nb).items():
+    for cell_id, cell in checks.items():  # a notebook saved without cell ids: the same text is the same cell
+        if cell_id not in by_id:
+            same = [c for c in nb.cells if c.cell_type == "code" and c.get("id") not in checks
+                    and c.source.strip() == cell.source.strip()]
+            if len(same) == 1:
+                same[0]["id"] = cell_id
+    by_id = {c.get("id"): i for i, c in enumerate(nb.cells)}
+    for cell_id, cell in checks.items():
         name = _CHECK_CALL.search(cell.source).group(1)
         if cell_id in by_id:
             mine = nb.cells[by_id[cell_id]]
@@ -272,6 +280,7 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
     deadline = time.monotonic() + timeout
     client = _client_class()(
         nb, km=km, run=run, kernel_name="python3", allow_errors=True, record_timing=False,
+        extra_arguments=["--HistoryManager.enabled=False"],
         timeout=timeout, timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
         interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
         resources={"metadata": {"path": str(workdir)}},
@@ -429,8 +438,8 @@ def grade_notebook(path: str | None, exercise: str, student_id: str, *, timeout:
 
     specs = checks_for(exercise)
     limits = limits or sb.Limits()
-    sandboxed, sandbox_note = (sandbox, "" if sandbox else "not sandboxed") if isinstance(sandbox, bool) \
-        else sb.choose(sandbox)
+    # a resolved True/False comes from grade(), which notes an unsandboxed run in every row itself
+    sandboxed, sandbox_note = (sandbox, "") if isinstance(sandbox, bool) else sb.choose(sandbox)
     started = time.monotonic()
     row = {"student_id": student_id, "file": path or "", "status": "ok",
            "points": {n: 0.0 for n in specs}, "messages": {}, "written": [], "written_answers": "",

@@ -245,7 +245,9 @@ def test_auto_without_a_working_sandbox_says_so_loudly(tmp_path, monkeypatch):
     with contextlib.redirect_stderr(err):
         rows = grade("00_start_here", subs, tmp_path / "gb.csv", workers=1, roster=["s2"], progress=False)
     assert "WARNING: NOT SANDBOXED: bwrap is not installed (test)" in err.getvalue()
-    assert all(r["status"].startswith("NOT SANDBOXED: bwrap is not installed (test); ") for r in rows)
+    assert [r["status"] for r in rows] == ["NOT SANDBOXED: bwrap is not installed (test); invalid notebook: "
+                                           "Notebook does not appear to be JSON: 'not a notebook'",
+                                           "NOT SANDBOXED: bwrap is not installed (test); missing: no submission"]
     with pytest.raises(sandbox.SandboxError, match="--sandbox bwrap asked for, but bwrap is not installed"):
         grade("00_start_here", subs, tmp_path / "gb.csv", workers=1, sandbox="bwrap", progress=False)
 
@@ -305,3 +307,12 @@ def test_graded_unsolved_student_version_scores_zero_on_the_students_data(unsolv
         assert message.startswith(f"✘ {check} (0 of ") and NOT_ANSWERED in message, message
     assert [w["name"] for w in row["written"]] == list(written_for(name))
     assert all(w["answer"] == "" for w in row["written"])
+
+
+def test_a_notebook_saved_with_other_cell_ids_keeps_its_check_cells_in_place():
+    source = nbformat.read(SOURCE, as_version=4)
+    nb = nbformat.read(SOURCE, as_version=4)
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"other{number}"
+    assert restore_check_cells(nb, source) == {"missing": [], "changed": []}
+    assert len(nb.cells) == len(source.cells)
