@@ -8,6 +8,7 @@ against a baseline measured in the same run:
 
 Run: .venv/bin/python benchmarks/bench_datasets.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -44,8 +45,10 @@ def main() -> None:
     imp = wall([py, "-c", "import crmlab"])
     pandas_imp = wall([py, "-c", "import pandas"])
     print(f"interpreter start        {bare:6.3f} s")
-    print(f"import crmlab            {imp:6.3f} s   ({imp - bare:.3f} s above a bare start; "
-          f"{imp / pandas_imp:.2f}x the time of `import pandas`)  target < 0.5 s")
+    print(
+        f"import crmlab            {imp:6.3f} s   ({imp - bare:.3f} s above a bare start; "
+        f"{imp / pandas_imp:.2f}x the time of `import pandas`)  target < 0.5 s"
+    )
 
     import pandas as pd
     from crmlab import datasets
@@ -65,7 +68,9 @@ def main() -> None:
     print(f"load('retail') cold      {cold:6.3f} s   ({cold / base:.2f}x raw read_csv)  target < 1 s")
     print(f"load('retail') cached    {warm:6.3f} s   ({warm / base:.2f}x raw read_csv)")
     personal = best(lambda: (datasets._cached.cache_clear(), datasets.load("retail", student_id="s042")), repeat=3)
-    print(f"load('retail', student)  {personal:6.3f} s   ({personal / base:.2f}x raw read_csv; generated on the fly, then cached)")
+    print(
+        f"load('retail', student)  {personal:6.3f} s   ({personal / base:.2f}x raw read_csv; generated on the fly, then cached)"
+    )
 
 
 if __name__ == "__main__":

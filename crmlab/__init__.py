@@ -10,6 +10,7 @@ The widgets and the teaching tools (release, grade, case-study runner) are extra
 packages says which extra to install (:mod:`crmlab._extras`). The version is
 ``crmlab.__version__``; CHANGELOG.md says what each version changed.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,10 +18,29 @@ import importlib
 __version__ = "0.2.0"
 
 _SUBMODULES = {
-    "datasets", "rfm", "segmentation", "value", "clv", "profitability",
-    "lifecycle", "relationship", "satisfaction", "loyalty", "acquisition",
-    "plots", "widgets", "glossary", "checks", "release", "grade", "casestudy",
-    "style", "profile", "bootstrap", "dashboard", "diagnosis",
+    "datasets",
+    "rfm",
+    "segmentation",
+    "value",
+    "clv",
+    "profitability",
+    "lifecycle",
+    "relationship",
+    "satisfaction",
+    "loyalty",
+    "acquisition",
+    "plots",
+    "widgets",
+    "glossary",
+    "checks",
+    "release",
+    "grade",
+    "casestudy",
+    "style",
+    "profile",
+    "bootstrap",
+    "dashboard",
+    "diagnosis",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

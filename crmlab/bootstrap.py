@@ -20,6 +20,7 @@ Other actions:
     python3 -m crmlab.bootstrap lock     # refresh constraints.txt from the newest allowed versions
     python3 -m crmlab.bootstrap setup    # only set up
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,9 +49,7 @@ CONSTRAINTS = ROOT / "constraints.txt"
 STAMP = VENV / ".crmlab-installed"
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
 # Quiet JupyterLab: no news pop-up, no update checks (also keeps screenshots clean).
-LAB_OVERRIDES = {
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
-}
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
 
 def say(msg: str) -> None:
@@ -111,7 +110,20 @@ def setup() -> Path:
         return py
     say("installing the pinned packages (first run takes a minute) ...")
     quiet = ["-q"] if os.environ.get("CI") else []
-    _run([py, "-m", "pip", "install", *quiet, "--disable-pip-version-check", "-c", CONSTRAINTS, "-e", f"{ROOT}[{EVERYTHING}]"])
+    _run(
+        [
+            py,
+            "-m",
+            "pip",
+            "install",
+            *quiet,
+            "--disable-pip-version-check",
+            "-c",
+            CONSTRAINTS,
+            "-e",
+            f"{ROOT}[{EVERYTHING}]",
+        ]
+    )
     settings = VENV / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n")
@@ -178,9 +190,20 @@ def lock() -> None:
         reqs = Path(tmp) / "requirements.in"
         reqs.write_text("\n".join(requirements()) + "\n")
         out = subprocess.run(
-            [str(py.parent / "uv"), "pip", "compile", str(reqs), "--universal", "--python-version",
-             PYTHONS[0], "--no-header", "--no-annotate", "--quiet"],
-            capture_output=True, text=True,
+            [
+                str(py.parent / "uv"),
+                "pip",
+                "compile",
+                str(reqs),
+                "--universal",
+                "--python-version",
+                PYTHONS[0],
+                "--no-header",
+                "--no-annotate",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
         )
     if out.returncode != 0:
         raise SystemExit(f"[crmlab] the lock could not be resolved:\n{out.stderr}")
@@ -205,8 +228,13 @@ def lock() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     action = args.pop(0) if args else "lab"
-    actions = {"lab": lambda: open_lab(args), "test": lambda: run_tests(args), "setup": setup,
-               "kernel": kernel, "lock": lock}
+    actions = {
+        "lab": lambda: open_lab(args),
+        "test": lambda: run_tests(args),
+        "setup": setup,
+        "kernel": kernel,
+        "lock": lock,
+    }
     if action not in actions:
         raise SystemExit(f"[crmlab] unknown action {action!r}; use one of: {', '.join(actions)}")
     actions[action]()

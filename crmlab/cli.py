@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = extra_of(exc.name)
         if extra is None:
             raise
-        return _missing(str(MissingExtraError(f"crmlab {args.command}", extra, [exc.name.split(".")[0]])))
+        return _missing(str(MissingExtraError(f"crmlab {args.command}", extra, [str(exc.name).split(".")[0]])))
 
 
 if __name__ == "__main__":  # pragma: no cover

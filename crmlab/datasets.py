@@ -20,6 +20,7 @@ its top; in an installed crmlab (``pip install crmlab``), the same files are the
 package data of ``crmlab._data`` (``pyproject.toml`` maps that folder into the
 package), read with :mod:`importlib.resources`. ``ds.location`` says which it was.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -150,15 +151,16 @@ class Dataset:
         if item in tables:
             return tables[item]
         raise AttributeError(
-            f"dataset '{self.__dict__.get('name')}' has no table {item!r}; "
-            f"its tables are: {', '.join(tables)}"
+            f"dataset '{self.__dict__.get('name')}' has no table {item!r}; its tables are: {', '.join(tables)}"
         )
 
     def __getitem__(self, item):
         try:
             return self.tables[item]
         except KeyError:
-            raise KeyError(f"dataset '{self.name}' has no table {item!r}; its tables are: {', '.join(self.tables)}") from None
+            raise KeyError(
+                f"dataset '{self.name}' has no table {item!r}; its tables are: {', '.join(self.tables)}"
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -173,8 +175,15 @@ class Dataset:
         return self.tables.items()
 
     def copy(self) -> "Dataset":
-        return Dataset(self.name, {k: v.copy() for k, v in self.tables.items()}, self.as_of,
-                       self.student_id, self.seed, self.source, self.location)
+        return Dataset(
+            self.name,
+            {k: v.copy() for k, v in self.tables.items()},
+            self.as_of,
+            self.student_id,
+            self.seed,
+            self.source,
+            self.location,
+        )
 
     def summary(self) -> "pd.DataFrame":
         """One row per table: rows, columns and what it holds."""
@@ -295,7 +304,9 @@ def _coerce(name: str, table: str, df: "pd.DataFrame") -> "pd.DataFrame":
             values = s.astype("string")
             order = CATEGORY_ORDER.get(col)
             present = sorted(values.dropna().unique())
-            cats = [c for c in order if c in set(present)] + [c for c in present if c not in order] if order else present
+            cats = (
+                [c for c in order if c in set(present)] + [c for c in present if c not in order] if order else present
+            )
             s = values.astype(pd.CategoricalDtype(cats, ordered=bool(order)))
         elif dtype == "string":
             s = s.astype("string")
@@ -432,8 +443,13 @@ def generate(
     if n_customers is not None:
         if isinstance(n_customers, bool) or not isinstance(n_customers, int):
             raise CRMDataError(f"parameter 'n_customers' must be a whole number, got {n_customers!r}.")
-        check_range("n_customers", n_customers, lo=1, hi=200_000,
-                    hint="Use at least 1 customer; 200,000 is the most the generator makes.")
+        check_range(
+            "n_customers",
+            n_customers,
+            lo=1,
+            hi=200_000,
+            hint="Use at least 1 customer; 200,000 is the most the generator makes.",
+        )
         opts["n_customers"] = n_customers
     if seed is not None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -444,7 +460,9 @@ def generate(
             try:
                 opts[key] = str(pd.Timestamp(value).date())
             except (ValueError, TypeError):
-                raise CRMDataError(f"parameter '{key}' = {value!r} is not a date; use ISO form like '2024-12-31'.") from None
+                raise CRMDataError(
+                    f"parameter '{key}' = {value!r} is not a date; use ISO form like '2024-12-31'."
+                ) from None
     if pd.Timestamp(opts["end"]) <= pd.Timestamp(opts["start"]) + pd.Timedelta(days=90):
         raise CRMDataError(
             f"the window {opts['start']} .. {opts['end']} is too short: 'end' must be at least 90 days after 'start'."
@@ -524,7 +542,7 @@ def readme_text() -> str:
         if name in GENERATED:
             parts.append(README_GENERATED.format(name=name, **DEFAULTS[name]))
         else:
-            parts.append(spec.get("source") or README_CDNOW)
+            parts.append(str(spec.get("source") or README_CDNOW))
     return "".join(parts)
 
 

@@ -5,6 +5,7 @@ Imports are read from the source (every ``import``/``from ... import``, inside f
 and ``importlib.import_module("crmlab....")`` with a literal name), so a lazy import that
 would break the layering counts like any other.
 """
+
 from __future__ import annotations
 
 import ast
@@ -63,9 +64,13 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 found.add(sub if sub in known else module)
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == "crmlab"}
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
-              and node.args and isinstance(node.args[0], ast.Constant)
-              and str(node.args[0].value).split(".")[0] == "crmlab"):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and str(node.args[0].value).split(".")[0] == "crmlab"
+        ):
             found.add(node.args[0].value)
     return found - {name}
 
@@ -98,7 +103,12 @@ def layers():
 
 def test_the_table_lists_the_five_layers_of_the_design(layers):
     assert [layer for layer, _ in layers] == [
-        "1 data contract", "2 analytics", "3 presentation", "4 teaching", "5 runners"]
+        "1 data contract",
+        "2 analytics",
+        "3 presentation",
+        "4 teaching",
+        "5 runners",
+    ]
 
 
 def test_every_module_is_in_exactly_one_layer(layers):

@@ -1,4 +1,5 @@
 """The customer information base: loading, personal data, generation, the data dictionary."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -51,7 +52,7 @@ def test_unknown_dataset_lists_the_real_ones():
 def test_unknown_table_names_the_tables():
     ds = datasets.load("cdnow")
     with pytest.raises(AttributeError, match="has no table 'customers'; its tables are: orders"):
-        ds.customers
+        _ = ds.customers
 
 
 @pytest.mark.parametrize("name", ["retail", "b2b"])
@@ -164,7 +165,9 @@ def test_a_missing_shipped_file_is_an_error_never_a_silent_regeneration(tmp_path
     shutil.copytree(datasets.data_dir(), tmp_path / "data")
     (tmp_path / "data" / "retail" / "orders.csv").unlink()
     monkeypatch.setenv("CRMLAB_DATA_DIR", str(tmp_path / "data"))
-    with pytest.raises(CRMDataError, match=r"retail/orders\.csv is missing from CRMLAB_DATA_DIR=.*crmlab datasets build"):
+    with pytest.raises(
+        CRMDataError, match=r"retail/orders\.csv is missing from CRMLAB_DATA_DIR=.*crmlab datasets build"
+    ):
         datasets.load("retail")
     (tmp_path / "data" / "cdnow" / "orders.csv").unlink()
     with pytest.raises(CRMDataError, match=r"cdnow/orders\.csv is missing.*real data and cannot be regenerated"):

@@ -8,6 +8,7 @@ the parts that need an extra say which one; with ``[widgets,teach]`` added, a ch
 These tests reach the package index (marker ``index``): the venv installs the pinned versions
 of constraints.txt, from pip's cache where it has them.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,22 @@ def env(dist, tmp_path_factory) -> dict[str, Path]:
     home = tmp_path_factory.mktemp("user")
     venv.EnvBuilder(with_pip=True).create(home / "venv")
     py = home / "venv" / "bin" / "python"
-    _ok(_run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", ROOT / "constraints.txt",
-              dist["wheel"]], cwd=home))
+    _ok(
+        _run(
+            [
+                py,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-c",
+                ROOT / "constraints.txt",
+                dist["wheel"],
+            ],
+            cwd=home,
+        )
+    )
     return {"python": py, "home": home}
 
 
@@ -74,8 +89,11 @@ def test_the_wheel_holds_every_module_every_dataset_and_the_licence(dist):
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "crmlab").rglob("*.py") if "__pycache__" not in p.parts}
     missing = sorted(m for m in modules if m not in names)
     assert not missing, f"modules missing from the wheel (list their package in pyproject.toml): {missing}"
-    data = {f"crmlab/_data/{p.relative_to(ROOT / 'datasets')}" for p in (ROOT / "datasets").rglob("*")
-            if p.is_file() and p.suffix in (".csv", ".md")}
+    data = {
+        f"crmlab/_data/{p.relative_to(ROOT / 'datasets')}"
+        for p in (ROOT / "datasets").rglob("*")
+        if p.is_file() and p.suffix in (".csv", ".md")
+    }
     assert data, "no shipped datasets found"
     assert not sorted(data - names), f"data files missing from the wheel: {sorted(data - names)}"
     assert "crmlab/glossary.yml" in names
@@ -111,16 +129,24 @@ def test_the_sdist_holds_the_sources_the_data_and_the_licence(dist):
 
 
 def test_core_install_has_no_jupyter(env):
-    out = _ok(_python(env, """
+    out = _ok(
+        _python(
+            env,
+            """
         import importlib.util
         print([m for m in ("jupyterlab", "notebook", "ipywidgets", "nbformat", "nbclient", "papermill", "nbval", "pytest")
                if importlib.util.find_spec(m)])
-    """))
+    """,
+        )
+    )
     assert out.strip() == "[]", f"the core install brought: {out}"
 
 
 def test_core_install_loads_the_shipped_datasets_from_package_data(env):
-    out = _ok(_python(env, """
+    out = _ok(
+        _python(
+            env,
+            """
         import json, crmlab
         from crmlab import datasets
         assert not crmlab.__file__.startswith(%r), crmlab.__file__
@@ -129,7 +155,10 @@ def test_core_install_loads_the_shipped_datasets_from_package_data(env):
             ds = datasets.load(name)
             rows[name] = [ds.source, ds.location, {t: len(df) for t, df in ds.items()}]
         print(json.dumps(rows))
-    """ % str(ROOT)))
+    """
+            % str(ROOT),
+        )
+    )
     rows = json.loads(out)
     for name, (source, location, sizes) in rows.items():
         assert source == "shipped" and location.startswith("crmlab's package data"), (name, location)
@@ -139,14 +168,19 @@ def test_core_install_loads_the_shipped_datasets_from_package_data(env):
 
 
 def test_core_install_fits_bgnbd_to_the_published_cdnow_parameters(env):
-    out = _ok(_python(env, """
+    out = _ok(
+        _python(
+            env,
+            """
         from crmlab import btyd, datasets
         orders = datasets.load("cdnow").orders
         summary = btyd.summary_from_transactions(orders, calibration_end="1997-09-30",
                                                  observation_end="1998-06-30", time_unit="W")
         m = btyd.fit_bgnbd(summary)
         print(m.r, m.alpha, m.a, m.b)
-    """))
+    """,
+        )
+    )
     r, alpha, a, b = map(float, out.split())
     # Fader, Hardie & Lee (2005), Marketing Science 24(2), 39-week calibration:
     # r = 0.243, alpha = 4.414, a = 0.793, b = 2.426.
@@ -157,15 +191,21 @@ def test_core_install_fits_bgnbd_to_the_published_cdnow_parameters(env):
 def test_core_install_says_which_extra_a_part_needs(env):
     res = _python(env, "import crmlab.widgets")
     assert res.returncode != 0
-    assert 'crmlab.widgets needs the optional package(s) ipywidgets' in res.stderr
+    assert "crmlab.widgets needs the optional package(s) ipywidgets" in res.stderr
     assert 'pip install "crmlab[widgets]"' in res.stderr
     crmlab_cmd = env["python"].parent / "crmlab"
     listing = _ok(_run([crmlab_cmd, "--help"], cwd=env["home"]))
-    assert "grade" in listing and 'crmlab[teach]' in listing
-    for command in (["grade", "00_start_here", "subs", "--out", "g.csv"], ["release", "--check"],
-                    ["casestudy", "run", "case.ipynb", "--params", "p.yaml", "--out", "out"]):
+    assert "grade" in listing and "crmlab[teach]" in listing
+    (env["home"] / "scenarios.yaml").write_text("- {company: Acme, seed: 7}\n")
+    case = ROOT / "notebooks" / "case_retailer.ipynb"
+    for command in (
+        ["grade", "00_start_here", "subs", "--out", "g.csv"],
+        ["release", "--check"],
+        ["casestudy", "run", case, "--params", "scenarios.yaml", "--out", "out"],
+    ):
         res = _run([crmlab_cmd, *command], cwd=env["home"])
         assert res.returncode == 2, (command, res.stdout, res.stderr)
+        assert not (env["home"] / "out").exists()
         assert 'pip install "crmlab[teach]"' in res.stderr and "Traceback" not in res.stderr, (command, res.stderr)
     assert "cdnow" in _ok(_run([crmlab_cmd, "datasets", "list"], cwd=env["home"]))
 
@@ -180,11 +220,28 @@ def test_bootstrap_in_an_installed_crmlab_refuses_politely(env):
 
 
 def test_with_widgets_and_teach_a_chapter_runs_from_the_installed_package(env, dist, tmp_path):
-    _ok(_run([env["python"], "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
-              ROOT / "constraints.txt", f"{dist['wheel']}[widgets,teach]"], cwd=env["home"]))
+    _ok(
+        _run(
+            [
+                env["python"],
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-c",
+                ROOT / "constraints.txt",
+                f"{dist['wheel']}[widgets,teach]",
+            ],
+            cwd=env["home"],
+        )
+    )
     chapter = tmp_path / CHAPTER  # a copy away from the clone: only the installed package is there
     chapter.write_bytes((ROOT / "notebooks" / CHAPTER).read_bytes())
-    out = _ok(_python(env, f"""
+    out = _ok(
+        _python(
+            env,
+            f"""
         import json, nbformat
         from nbclient import NotebookClient
         nb = nbformat.read({str(chapter)!r}, as_version=4)
@@ -195,10 +252,13 @@ def test_with_widgets_and_teach_a_chapter_runs_from_the_installed_package(env, d
             return [o.get("text") or o.get("data", {{}}).get("text/plain") for o in outputs
                     if o["output_type"] in ("stream", "execute_result")]
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
-        differ = [i for i, c in enumerate(nb.cells) if texts(c.get("outputs", [])) != texts(stored[i])]
+        differ = [[i, texts(stored[i]), texts(c.get("outputs", []))] for i, c in enumerate(nb.cells)
+                  if texts(c.get("outputs", [])) != texts(stored[i])]
         images = sum("image/png" in o.get("data", {{}}) for c in nb.cells for o in c.get("outputs", []))
         print(json.dumps({{"errors": len(errors), "differ": differ, "images": images}}))
-    """))
+    """,
+        )
+    )
     result = json.loads(out.strip().splitlines()[-1])
     assert result["errors"] == 0
     assert result["differ"] == [], f"cells whose text output differs from the stored one: {result['differ']}"

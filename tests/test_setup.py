@@ -1,4 +1,5 @@
 """The set-up a newcomer meets: package metadata, extras, environment.yml, the lock and bootstrap agree."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,21 @@ from crmlab._extras import EXTRAS
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = {"pandas", "numpy", "scipy", "scikit-learn", "matplotlib", "seaborn", "pyyaml"}
-NOT_CORE = {"jupyterlab", "notebook", "ipywidgets", "ipykernel", "nbformat", "nbclient", "nbconvert", "nbval",
-            "papermill", "tqdm", "pytest", "hypothesis", "playwright"}
+NOT_CORE = {
+    "jupyterlab",
+    "notebook",
+    "ipywidgets",
+    "ipykernel",
+    "nbformat",
+    "nbclient",
+    "nbconvert",
+    "nbval",
+    "papermill",
+    "tqdm",
+    "pytest",
+    "hypothesis",
+    "playwright",
+}
 
 
 def _pyproject():
@@ -85,9 +99,13 @@ def test_environment_yml_installs_the_workbook_that_binder_opens():
         if isinstance(dep, str) and dep.split(">=")[0].split("=")[0] not in ("python", "pip"):
             req = Requirement(dep)
             conda[canonicalize_name(req.name)] = req
-    assert set(conda) == set(wanted), f"only in environment.yml: {set(conda) - set(wanted)}; missing: {set(wanted) - set(conda)}"
+    assert set(conda) == set(wanted), (
+        f"only in environment.yml: {set(conda) - set(wanted)}; missing: {set(wanted) - set(conda)}"
+    )
     for name, req in conda.items():
-        assert req.specifier == wanted[name].specifier, f"{name}: environment.yml {req.specifier}, pyproject {wanted[name].specifier}"
+        assert req.specifier == wanted[name].specifier, (
+            f"{name}: environment.yml {req.specifier}, pyproject {wanted[name].specifier}"
+        )
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip_section, "environment.yml must install crmlab itself for Binder"
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
@@ -117,9 +135,26 @@ def _resolve(folder: Path, platform: str, python: str) -> tuple[str, str, subpro
     reqs = folder / f"{platform}-{python}.in"
     reqs.write_text("\n".join(bootstrap.requirements()) + "\n")
     out = subprocess.run(
-        [str(uv), "pip", "compile", str(reqs), "-c", str(ROOT / "constraints.txt"), "--python-platform", platform,
-         "--python-version", python, "--only-binary", ":all:", "--no-header", "--no-annotate", "--quiet"],
-        capture_output=True, text=True, timeout=600,
+        [
+            str(uv),
+            "pip",
+            "compile",
+            str(reqs),
+            "-c",
+            str(ROOT / "constraints.txt"),
+            "--python-platform",
+            platform,
+            "--python-version",
+            python,
+            "--only-binary",
+            ":all:",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     return platform, python, out
 
@@ -182,7 +217,9 @@ def test_import_crmlab_is_light():
 
 
 def test_cli_lists_its_commands():
-    out = subprocess.run([sys.executable, "-m", "crmlab.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "crmlab.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("datasets", "release", "grade", "casestudy"):
         assert command in out
 
@@ -200,8 +237,13 @@ def test_bootstrap_refuses_politely_outside_a_clone(tmp_path, action):
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     shutil.copy(ROOT / "crmlab" / "bootstrap.py", package / "bootstrap.py")
-    res = subprocess.run([sys.executable, "-m", "crmlab.bootstrap", action], capture_output=True, text=True,
-                         cwd=package.parent, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "crmlab.bootstrap", action],
+        capture_output=True,
+        text=True,
+        cwd=package.parent,
+        timeout=60,
+    )
     assert res.returncode != 0
     assert "from a clone of its repository" in res.stderr and 'pip install "crmlab[all]"' in res.stderr
     assert not (package.parent / ".venv").exists()
@@ -218,18 +260,30 @@ def test_bootstrap_lab_serves_the_whole_workbook_and_opens_the_start_notebook(tm
     # root must be the repository (chapters link to exercises/ and datasets/README.md), and
     # the start notebook must be the file JupyterLab opens.
     port, token = _free_port(), "crmlab-setup-test"
-    command = bootstrap.lab_command(Path(sys.executable).parent / "jupyter", [
-        "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        "--allow-root", "--ServerApp.open_browser=False",
-    ])
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    command = bootstrap.lab_command(
+        Path(sys.executable).parent / "jupyter",
+        [
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            "--allow-root",
+            "--ServerApp.open_browser=False",
+        ],
+    )
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+    }
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         listing = None
         for _ in range(240):
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents?content=1",
-                                             headers={"Authorization": f"token {token}"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/contents?content=1", headers={"Authorization": f"token {token}"}
+                )
                 listing = json.load(urllib.request.urlopen(req, timeout=5))
                 break
             except OSError:
