@@ -3,8 +3,10 @@
 Target: 30 submissions of ``04_rfm`` graded with ``--workers 2`` in under 3 minutes, sandbox
 included. Makes 30 submissions (the solution; every third one with a typical mistake, every
 tenth unsolved), grades them with ``--sandbox none`` (the baseline) and ``--sandbox bwrap`` in
-the same run, and prints the seconds of each, the sandbox's overhead per notebook as a ratio,
-whether both gave the same scores, and whether the target is met.
+the same run, and prints the seconds and CPU seconds of each, the sandbox's overhead per notebook
+as ratios, whether both gave the same scores, and whether the target is met. The machine's load
+average is printed too: on a machine shared with other work the wall time grows with it, while
+the CPU seconds do not.
 
     .venv/bin/python benchmarks/bench_grade.py [--n 30] [--exercise 04_rfm]
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import resource
 import shutil
 import tempfile
 import time
@@ -51,11 +55,17 @@ def make_class(folder: Path, exercise: str, n: int) -> None:
         nbformat.write(nb, folder / f"{sid}.ipynb")
 
 
-def run(exercise: str, folder: Path, out: Path, sandbox: str) -> tuple[float, list[dict]]:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of this process and of every finished process it started (workers, kernels)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(exercise: str, folder: Path, out: Path, sandbox: str) -> tuple[float, float, list[dict]]:
+    start, cpu = time.perf_counter(), _cpu()
     with contextlib.redirect_stderr(io.StringIO()):
         rows = grade(exercise, folder, out, workers=2, timeout=120, progress=False, sandbox=sandbox)
-    return time.perf_counter() - start, rows
+    return time.perf_counter() - start, _cpu() - cpu, rows
 
 
 def main() -> None:
@@ -69,16 +79,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "submissions"
         make_class(folder, args.exercise, args.n)
-        t_none, rows_none = run(args.exercise, folder, Path(tmp) / "none.csv", "none")
-        t_box, rows_box = run(args.exercise, folder, Path(tmp) / "bwrap.csv", "bwrap")
+        load = os.getloadavg()[0]
+        t_none, cpu_none, rows_none = run(args.exercise, folder, Path(tmp) / "none.csv", "none")
+        t_box, cpu_box, rows_box = run(args.exercise, folder, Path(tmp) / "bwrap.csv", "bwrap")
+        load = max(load, os.getloadavg()[0])
     totals = [r["total"] for r in rows_box]
     same = [(r["student_id"], r["total"]) for r in rows_none] == [(r["student_id"], r["total"]) for r in rows_box]
     ok = sum(r["status"] == "ok" for r in rows_box)
     print(f"{args.exercise}: {args.n} submissions, 2 workers (totals: "
           f"{', '.join(f'{t:g} x{totals.count(t)}' for t in sorted(set(totals)))}; {ok} ok)")
-    print(f"--sandbox none (baseline): {t_none:6.1f} s  ({t_none / args.n:.2f} s per notebook)")
-    print(f"--sandbox bwrap:           {t_box:6.1f} s  ({t_box / args.n:.2f} s per notebook)")
-    print(f"sandbox overhead: {t_box / t_none:.2f}x the time without it; same scores: {same}")
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores, load average {load:.1f} (other work shares the cores when it is above {cores})")
+    print(f"--sandbox none (baseline): {t_none:6.1f} s  ({t_none / args.n:.2f} s per notebook; "
+          f"CPU {cpu_none / args.n:.2f} s per notebook)")
+    print(f"--sandbox bwrap:           {t_box:6.1f} s  ({t_box / args.n:.2f} s per notebook; "
+          f"CPU {cpu_box / args.n:.2f} s per notebook)")
+    print(f"sandbox overhead: {t_box / t_none:.2f}x the time without it, {cpu_box / cpu_none:.2f}x the CPU; "
+          f"same scores: {same}")
+    print(f"CPU work of the class spread over {cores} cores: {cpu_box / cores:.0f} s (the time on an idle machine)")
     print(f"target: a class of {args.n} sandboxed under {TARGET_SECONDS} s -> "
           f"{'met' if t_box < TARGET_SECONDS else 'NOT met'}")
 

@@ -316,3 +316,22 @@ def test_a_notebook_saved_with_other_cell_ids_keeps_its_check_cells_in_place():
         cell["id"] = f"other{number}"
     assert restore_check_cells(nb, source) == {"missing": [], "changed": []}
     assert len(nb.cells) == len(source.cells)
+
+
+def test_written_file_carries_any_answer_text_and_never_overwrites_scores(tmp_path, capsys):
+    """Answers with YAML syntax, indentation, tabs, CR, Chinese text survive the fill-in file as they are."""
+    text = ("points: 2\n- item\n  indented: yes\n---\n...\n# not a comment\n|\n\ttabbed\r\n"
+            "客户终身价值 matters.  \nlast line")
+    spec = next(iter(written_for("04_rfm").values()))
+    row = {"student_id": "s1", "written": [{"name": spec.name, "cell_id": spec.cell_id, "max": spec.points,
+                                            "question": "Q?", "answer": text, "points": None, "comment": ""}]}
+    path = tmp_path / "gb.written.yaml"
+    gradebook.write_written([row], "04_rfm", path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    (answer,) = data["questions"][0]["answers"]
+    expected = "\n".join(line.rstrip() for line in text.replace("\t", "    ").splitlines())
+    assert answer == {"student_id": "s1", "answer": expected, "points": None, "comment": ""}
+    exercise, scores, maxima = gradebook.read_written(path)
+    assert (exercise, scores, maxima) == ("04_rfm", {("s1", spec.name): (None, "")}, {spec.name: spec.points})
+    gradebook.write_written([row], "04_rfm", path)  # a second run keeps the first file
+    assert (tmp_path / "gb.written-2.yaml").is_file() and "gb.written-2.yaml" in capsys.readouterr().err
