@@ -1,10 +1,13 @@
-"""Drive a notebook in JupyterLab inside headless Chromium (used by test_browser.py).
+"""Drive the workbook in JupyterLab inside headless Chromium (used by test_browser.py).
 
-Starts JupyterLab from the running Python environment on 127.0.0.1 with a
-fresh configuration, a free port and a token; opens one notebook in the
-system's Chromium through Playwright; runs all cells; reports what rendered;
-moves the first slider; reports what changed. Only the server this module
-started is stopped, by its own process id.
+Starts JupyterLab the way the README's Quickstart does - the command line of
+``crmlab.bootstrap.lab_command``, which serves the repository's top folder - from
+the running Python environment on 127.0.0.1, with a fresh configuration, a free
+port, a token and autosave off (nothing in the repository is written). Then, in
+the system's Chromium through Playwright, it either runs a chapter (all cells,
+what rendered, the first slider moved, what changed) or follows a chapter's link
+to its exercises and reports what opened. Only the server this module started is
+stopped, by its own process id.
 
 Run it by hand to look at a notebook (writes a screenshot)::
 
@@ -30,7 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # JupyterLab settings for a quiet, non-writing session: no news or update toast,
-# and no autosave (the notebook is a copy anyway).
+# and no autosave (the repository itself is served: nothing may be written to it).
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
@@ -48,7 +51,12 @@ def free_port() -> int:
 
 @dataclass
 class LabServer:
-    """A JupyterLab server on localhost serving a temporary copy of one notebook."""
+    """A JupyterLab server on localhost serving the workbook as the README's Quickstart does.
+
+    ``notebook`` is the notebook to open, a path inside the repository. The server's root is
+    the repository's top folder (``crmlab.bootstrap.lab_command``), so the chapters' relative
+    links to ``exercises/``, ``datasets/README.md`` and ``README.md`` resolve as for a student.
+    """
 
     notebook: Path
     token: str = "crmlab-browser-test"
@@ -56,29 +64,40 @@ class LabServer:
     proc: subprocess.Popen | None = None
     home: Path | None = None
     log: Path | None = None
+    root: Path | None = None
+    extra: list = field(default_factory=list)  # further JupyterLab options
+    served: Path | None = None  # None: the Quickstart's root (the repository); a folder: serve that instead
+
+    def url_of(self, path: str | Path) -> str:
+        """The JupyterLab address that opens ``path`` (relative to the served root)."""
+        return f"http://127.0.0.1:{self.port}/lab/tree/{Path(path).as_posix()}?reset&token={self.token}"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{self.notebook.name}?reset&token={self.token}"
+        return self.url_of(Path(self.notebook).resolve().relative_to(self.root))
 
     def start(self, timeout: float = 90.0) -> "LabServer":
+        from crmlab import bootstrap
+
+        self.root = bootstrap.ROOT if self.served is None else Path(self.served)
         self.home = Path(tempfile.mkdtemp(prefix="crmlab-lab-"))
-        root = self.home / "root"
         settings = self.home / "settings"
-        root.mkdir()
         settings.mkdir()
-        shutil.copy(self.notebook, root / self.notebook.name)
         (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES))
+        root = self.root
         env = dict(os.environ,
                    JUPYTER_CONFIG_DIR=str(self.home / "config"),
                    JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
                    JUPYTER_DATA_DIR=str(self.home / "data"),
                    JUPYTER_PLATFORM_DIRS="1",
                    PYTHONDONTWRITEBYTECODE="1")
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-               "--ServerApp.ip=127.0.0.1", "--allow-root", f"--ServerApp.root_dir={root}",
-               "--LabApp.news_url=None", f"--LabApp.app_settings_dir={settings}"]
+        jupyter = Path(sys.executable).parent / "jupyter"
+        options = [
+            "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", "--allow-root",
+            "--LabApp.news_url=None", f"--LabApp.app_settings_dir={settings}", *self.extra]
+        cmd = (bootstrap.lab_command(jupyter, options) if self.served is None
+               else [str(jupyter), "lab", f"--ServerApp.root_dir={self.root}", *options])
         self.log = self.home / "server.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,
@@ -215,6 +234,52 @@ def run_in_browser(server: LabServer, *, screenshot: str | Path | None = None, t
             browser.close()
     return {"before": before, "after": after, "after_keys": after_keys, "timings": timings,
             "moved_by": moved_by}
+
+
+def follow_exercise_link(server: LabServer, chapter: str, *, timeout_s: float = 60,
+                         chapter_path: str | None = None) -> dict:
+    """Open ``notebooks/<chapter>.ipynb``, click its link to ``exercises/student/<chapter>.ipynb``, report.
+
+    Returns ``href`` (the link as the chapter renders it), ``url`` (the address JupyterLab shows
+    afterwards), ``front_text`` (the first cells of the notebook in front), ``tab_titles`` and
+    ``errors`` (error dialogs, e.g. "File Load Error") and ``something_opened`` (False when neither a
+    tab for the exercise nor a dialog appeared within ``timeout_s``).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    ms = int(timeout_s * 1000)
+    target = f"exercises/student/{chapter}.ipynb"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server.url_of(chapter_path or f"notebooks/{chapter}.ipynb"), timeout=ms)
+            page.locator(FRONT).wait_for(timeout=ms)
+            link = page.locator(FRONT).locator(f"a[href*='exercises/student/{chapter}.ipynb']").first
+            link.wait_for(state="attached", timeout=ms)
+            href = link.get_attribute("href")
+            link.scroll_into_view_if_needed()
+            link.click()
+            waited = True
+            try:
+                page.wait_for_function(
+                    """([sel, target]) => {
+                        const tabs = [...document.querySelectorAll('.lm-TabBar-tab.lm-mod-current')];
+                        return tabs.some(t => (t.getAttribute('title') || '').includes(target))
+                            || document.querySelector('.jp-Dialog') !== null;
+                    }""", arg=[FRONT, target], timeout=ms)
+            except PlaywrightTimeout:  # nothing opened: reported below, the caller decides
+                waited = False
+            page.locator(FRONT).locator(".jp-Cell").first.wait_for(timeout=ms)
+            front_text = page.locator(FRONT).locator(".jp-Cell").first.inner_text()
+            tabs = [t.get_attribute("title") or "" for t in page.locator(".lm-TabBar-tab").all()]
+            errors = page.locator(".jp-Dialog").all_inner_texts()
+            url = page.url
+        finally:
+            browser.close()
+    return {"href": href, "url": url, "front_text": front_text, "tab_titles": tabs, "errors": errors,
+            "something_opened": waited}
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

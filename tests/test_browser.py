@@ -1,12 +1,14 @@
-"""Real-browser test: a chapter with widgets runs in JupyterLab inside headless Chromium.
+"""Real-browser tests: the workbook opened as the README says, in JupyterLab inside headless Chromium.
 
-JupyterLab is started from this test's own Python environment on 127.0.0.1
-(free port, fresh config, token); Debian's Chromium is driven with Playwright
-(never ``playwright install``: the system browser is used). The notebook is the
-CLV chapter when it exists, otherwise a small fixture with the same kind of
-widget (a slider driving a figure and a text readout). The test needs
-``/usr/bin/chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it)
-and skips without it.
+JupyterLab is started with the Quickstart's command line (``crmlab.bootstrap.lab_command``:
+the repository's top folder is served) from this test's own Python environment on 127.0.0.1
+(free port, fresh config, token, autosave off); Debian's Chromium is driven with Playwright
+(never ``playwright install``: the system browser is used). A student's first steps are
+checked: a chapter's link to its exercises opens the exercise notebook (a server rooted in
+``notebooks/`` would answer it with "File Load Error"), and a chapter with widgets runs - the
+CLV chapter when it exists, otherwise a small fixture with the same kind of widget (a slider
+driving a figure and a text readout). The tests need ``/usr/bin/chromium``
+(``apt-get install -y chromium``; ``.ci/run`` installs it) and skip without it.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_driver import CHROMIUM, LabServer, run_in_browser
+from browser_driver import CHROMIUM, LabServer, follow_exercise_link, run_in_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "notebooks" / "05_customer_lifetime_value.ipynb"
@@ -41,6 +43,35 @@ def session():
         server.stop()
     observed["total_s"] = time.monotonic() - t0
     return observed, server
+
+
+def test_a_chapter_link_opens_its_exercise_in_the_workbook_as_the_readme_opens_it():
+    """Served as the Quickstart serves it, chapter 04's Exercises link opens exercises/student/04_rfm.ipynb."""
+    server = LabServer(ROOT / "notebooks" / "04_rfm.ipynb").start()
+    try:
+        assert server.root == ROOT, "the browser test must serve the repository, as the README's lab command does"
+        seen = follow_exercise_link(server, "04_rfm")
+    finally:
+        server.stop()
+    assert "/exercises/student/04_rfm.ipynb" in seen["href"], seen["href"]  # resolved from ../exercises/...
+    assert seen["something_opened"] and not seen["errors"], f"following the link failed: {seen}"
+    assert "exercises/student/04_rfm.ipynb" in seen["url"], seen["url"]
+    assert any("exercises/student/04_rfm.ipynb" in t for t in seen["tab_titles"]), seen["tab_titles"]
+    assert seen["front_text"].startswith("04 · Exercises"), f"the exercise did not open: {seen['front_text'][:200]!r}"
+    assert server.proc.poll() is not None
+
+
+def test_the_link_check_fails_when_only_notebooks_is_served():
+    """The old Quickstart served notebooks/ alone; the same check must see that the exercise does not open."""
+    server = LabServer(ROOT / "notebooks" / "04_rfm.ipynb", served=ROOT / "notebooks").start()
+    try:
+        seen = follow_exercise_link(server, "04_rfm", timeout_s=20, chapter_path="04_rfm.ipynb")
+    finally:
+        server.stop()
+    opened = any("exercises/student/04_rfm.ipynb" in t for t in seen["tab_titles"]) and \
+        seen["front_text"].startswith("04 · Exercises")
+    assert not opened, seen
+    assert seen["errors"] or not seen["something_opened"], seen
 
 
 def test_figures_and_slider_render(session):
