@@ -242,3 +242,82 @@ def test_figure_book_refuses_names_outside_the_catalogue(capsys):
     assert capsys.readouterr().out == "Sum of account profits (time-driven ABC): 12.50 CNY  [profit]\n"
     with pytest.raises(CRMDataError, match="'proft' are not in the catalogue"):
         book.record(proft=1.0)
+
+
+def test_whale_peak_comes_before_the_share_of_loss_makers():
+    # a peak of 180% means the loss makers destroy 80/180 = 44% of what the others earn: the more severe state
+    both = tags(diagnosis.b2b_recommendations(dict(B2B_FIGURES, whale_peak=1.8, unprofitable_share=0.4)))
+    assert both[0] == "Profitability [whale peak >= 150%]"
+    assert "Profitability [loss makers >= 25%]" in tags(diagnosis.b2b_recommendations(B2B_FIGURES))
+
+
+def test_areas_without_data_are_left_out_with_a_note():
+    f = dict(RETAIL_FIGURES, nps=None, concentrate_here=None, complaint_recovery=None,
+             unrecovered_churn_ratio=None, best_channel=None)
+    advice = diagnosis.retail_recommendations(f)
+    assert sorted(t.split(" [")[0] for t in tags(advice)) == ["Customer value", "Retention"]
+    assert diagnosis.missing_areas(f, "retail") == [
+        "Satisfaction: left out, the data have no survey answers (tables surveys and survey_items).",
+        "Complaints: left out, the data have no complaint records (table interactions).",
+        "Acquisition: left out, the data have no acquisition channel and cost per customer (table customers)."]
+    assert diagnosis.missing_areas(RETAIL_FIGURES, "retail") == []
+
+
+def test_every_documented_rule_is_one_the_rules_can_give():
+    from crmlab.recommendations import rule_tags
+
+    seen = set(tags(diagnosis.retail_recommendations(RETAIL_FIGURES)))
+    assert seen <= set(rule_tags("retail")) and len(rule_tags("retail")) == 15
+    strict = diagnosis.RetailRules(high_churn=0.5)
+    assert "Retention [20% < churn < 50%]" in rule_tags("retail", strict)
+
+
+# ---------------------------------------------------------------- money, KPIs, models
+
+
+def test_money_is_converted_at_the_stated_rate_and_formatted_with_the_currency():
+    from crmlab import currency
+
+    ds = diagnosis.load_case("retail", n_customers=200, seed=5)
+    krw = diagnosis.load_case("retail", n_customers=200, seed=5, money_scale=currency.currency_scale("KRW"))
+    assert currency.UNITS_PER_EUR["KRW"] == 1480.0  # ECB 2024 average EUR/KRW 1,475.4, three digits
+    assert (krw.orders["amount"] == ds.orders["amount"] * 1480.0).all()
+    assert (krw.customers["acquisition_cost"] == ds.customers["acquisition_cost"] * 1480.0).all()
+    assert krw.orders["order_date"].equals(ds.orders["order_date"])  # only money moves
+    assert currency.format_money(473.4 * 1480.0, "KRW") == "700,632 KRW"
+    with pytest.raises(CRMDataError, match="currency 'XYZ' is not known"):
+        currency.currency_scale("XYZ")
+    with pytest.raises(CRMDataError, match="currency_scale = -1"):
+        currency.currency_scale("EUR", -1)
+
+
+def test_kpis_have_one_home_and_the_old_names_still_work():
+    from crmlab import dashboard, kpi
+
+    assert diagnosis.yearly_retention is kpi.yearly_retention and diagnosis.active_customers is kpi.active_customers
+    assert "crmlab.kpi" in dashboard.kpi_dashboard.__doc__ or "kpi." in open(dashboard.__file__).read()
+
+
+def test_gamma_gamma_refit_in_other_units_gives_the_same_model():
+    import dataclasses
+
+    from crmlab import clv
+
+    ds = datasets.generate("retail", n_customers=400, seed=8)
+    kept = ds.orders.loc[~ds.orders["returned"]]
+    summary = clv.summary_from_transactions(kept, time_unit="W", observation_end=ds.as_of)
+    direct = clv.fit_gamma_gamma(summary)
+    # the fallback's rescaling (amounts in units of their median), done by hand: gamma scales, p and q do not
+    scale = float(summary.loc[summary["frequency"] > 0, "monetary_value"].median())
+    refit = clv.fit_gamma_gamma(summary.assign(monetary_value=summary["monetary_value"] / scale))
+    back = dataclasses.replace(refit, gamma=refit.gamma * scale)
+    assert (back.p, back.q, back.gamma) == pytest.approx((direct.p, direct.q, direct.gamma), rel=1e-5)
+    assert diagnosis._fit_gamma_gamma(summary).gamma == pytest.approx(direct.gamma)
+
+
+def test_parameter_table_shows_every_value_readably():
+    from crmlab.case_parameters import parameter_table
+
+    table = parameter_table({"company": "林氏商店", "seed": 7, "student_id": None, "note": "a|b"})
+    assert "| company | 林氏商店 |" in table and "| seed | 7 |" in table
+    assert "| student\\_id | – |" in table and "a\\|b" in table  # escaped, still one cell

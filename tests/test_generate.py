@@ -385,3 +385,69 @@ def test_invariants_hold_for_any_window_and_size(name, n, seed, start, days):
     stop = truth["churn_date"].fillna(end).reindex(orders[key]).to_numpy()
     assert (orders["order_date"].to_numpy() <= stop).all()
     assert (orders["amount"] >= 0).all()
+
+
+# ---------------------------------------------------------------- firm-profile levers
+from crmlab._generate import Levers  # noqa: E402
+from crmlab.datasets import CSV_OPTIONS, DEFAULTS, data_dir  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["retail", "b2b"])
+def test_levers_at_their_defaults_give_the_shipped_files_byte_for_byte(name):
+    # every lever written out at its default value, as a profile mapping would give it
+    defaults = {f: getattr(Levers(), f) for f in Levers.__dataclass_fields__}
+    tables = generate_tables(name, **DEFAULTS[name], profile=defaults)
+    for table, df in tables.items():
+        shipped = (data_dir() / name / f"{table}.csv").read_bytes()
+        assert df.to_csv(**CSV_OPTIONS).encode() == shipped, f"{name}/{table}.csv"
+
+
+def test_unknown_levers_and_names_are_refused_with_the_usable_ones():
+    with pytest.raises(ValueError, match="unknown firm-profile lever.*churny.*use .*churn"):
+        generate_tables("retail", n_customers=20, seed=1, profile={"churny": 1.0})
+    with pytest.raises(ValueError, match="lever 'channel_cost': unknown name.*'tv'.*use 'search'"):
+        generate_tables("retail", n_customers=20, seed=1, profile={"channel_cost": {"tv": 2.0}})
+
+
+def _churn_share(tables, name):
+    return tables["truth"]["true_pattern"].isin(["A", "B", "C", "D"]).mean()
+
+
+@pytest.mark.parametrize("name", ["retail", "b2b"])
+def test_churn_lever_moves_churn_both_ways(name):
+    base, more, less = (generate_tables(name, n_customers=600, seed=3, profile={"churn": c}) for c in (0, 1.0, -1.5))
+    assert _churn_share(less, name) < _churn_share(base, name) < _churn_share(more, name)
+
+
+def test_channel_cost_mix_and_price_levers_do_what_they_say():
+    base = generate_tables("retail", n_customers=1500, seed=4)
+    lev = generate_tables("retail", n_customers=1500, seed=4, profile={
+        "channel_cost": {"search": 3.0}, "channel_mix": {"referral": 0.8}, "price_level": 2.0})
+    cost = lambda t: t["customers"].groupby("acquisition_channel", observed=True)["acquisition_cost"].mean()  # noqa: E731
+    assert cost(lev)["search"] == pytest.approx(3 * cost(base)["search"], rel=0.15)
+    assert cost(lev)["store"] == pytest.approx(cost(base)["store"], rel=0.15)
+    # referral weight 0.8 against the others' shipped 0.26 + 0.24 + 0.25 + 0.13: 0.8 / 1.68 of new customers
+    share = (lev["customers"]["acquisition_channel"] == "referral").mean()
+    assert share == pytest.approx(0.8 / 1.68, abs=0.04)
+    per_order = lambda t: t["orders"]["amount"].median()  # noqa: E731
+    assert per_order(lev) / per_order(base) == pytest.approx(2.0, rel=0.15)
+
+
+def test_capacity_lever_sets_the_practical_capacity_of_a_department():
+    base = generate_tables("b2b", n_customers=200, seed=5)["capacity"].set_index("department")
+    lev = generate_tables("b2b", n_customers=200, seed=5, profile={"capacity": {"field sales": 0.4}})
+    lev = lev["capacity"].set_index("department")
+    # practical minutes = minutes used / utilisation, shipped utilisation of field sales 0.80
+    ratio = lev.loc["field sales", "practical_minutes"] / base.loc["field sales", "practical_minutes"]
+    assert ratio == pytest.approx(0.80 / 0.4, rel=1e-3)
+    assert lev.loc["customer service", "practical_minutes"] == base.loc["customer service", "practical_minutes"]
+
+
+def test_attribute_gap_lever_moves_that_attribute_only():
+    base = generate_tables("retail", n_customers=800, seed=6)["survey_items"]
+    lev = generate_tables("retail", n_customers=800, seed=6, profile={"attribute_gaps": {"quick answers": 2.0}})
+    lev = lev["survey_items"]
+    gap = lambda t: (t["perception"] - t["expectation"]).groupby(t["attribute"], observed=True).mean()  # noqa: E731
+    moved = gap(lev) - gap(base)
+    assert moved["quick answers"] > 1.0  # +2 points asked, less where the 1-7 scale clips
+    assert moved.drop("quick answers").abs().max() < 0.1
