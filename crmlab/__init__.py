@@ -41,6 +41,10 @@ _SUBMODULES = {
     "bootstrap",
     "dashboard",
     "diagnosis",
+    "kpi",
+    "currency",
+    "firmdata",
+    "firm_profiles",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]
