@@ -268,7 +268,7 @@ def test_example_scenario_file_fits_both_case_studies():
 
 def _archetype_batch(notebook: Path, params: Path, out: Path, n_customers: int) -> dict[str, list[str]]:
     """Run the archetypes' scenario file through the real case study (smaller firms); the fired rules by run."""
-    sets = [{**s, "n_customers": n_customers} for s in load_param_file(params)]
+    sets = [{**s, "n_customers": n_customers} for s in load_param_file(params)]  # the shipped firm too: smaller
     summary = run_batch(notebook, sets, out, jobs=2, progress=False).set_index("run")
     assert summary["status"].eq("ok").all(), summary["error"].to_dict()
     fired = {}
@@ -279,6 +279,8 @@ def _archetype_batch(notebook: Path, params: Path, out: Path, n_customers: int) 
     return fired
 
 
+# retail archetypes at 800 customers to keep the test short (the scenario file has 3,000: same rules fire);
+# b2b at the scenario file's 250 accounts
 @pytest.mark.parametrize("case,notebook,n_customers", [("retail", RETAIL, 800), ("b2b", B2B, 250)])
 def test_archetypes_fire_every_rule_and_no_two_give_the_same_advice(tmp_path, case, notebook, n_customers):
     params = ROOT / "notebooks" / f"case_archetypes_{case}.yaml"

@@ -528,3 +528,50 @@ def test_notebook_without_parameters_cell_is_refused(tmp_path):
     with pytest.raises(ParamFileError, match="no code cell tagged 'parameters'"):
         run_batch(plain, [{}], tmp_path / "o", progress=False)
     shutil.rmtree(tmp_path / "o", ignore_errors=True)
+
+
+# ---------------------------------------------------------------- reports and the summary, in detail
+
+
+def test_summary_columns_do_not_depend_on_which_run_finished_first():
+    from crmlab.casestudy import _summary_frame
+
+    def row(run, status, figures):
+        return {"run": run, "status": status, "error": "", "duration_s": 1.0, "notebook": "", "html": "",
+                "parameters": {}, "figures": {k: {"value": v, "unit": ""} for k, v in figures}}
+
+    failed = row("a-failed", "failed", [("customers", 10)])  # stopped after its first figure
+    full = row("b-full", "ok", [("customers", 10), ("revenue", 5.0), ("nps", 3.0)])
+    other = row("c-other", "ok", [("revenue", 4.0), ("customers", 9), ("nps", 1.0), ("extra", 1)])
+    orders = [[failed, full, other], [other, full, failed], [full, other, failed]]
+    columns = {tuple(_summary_frame(rows, {"seed": 1}).columns) for rows in orders}
+    assert len(columns) == 1
+    assert list(columns.pop())[6:] == ["param_seed", "revenue", "customers", "nps", "extra"]  # c-other: most
+
+
+def test_every_kernel_runs_numerical_libraries_on_one_thread(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import os\nfrom crmlab.case_figures import record\n"
+                                  "for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):\n"
+                                  "    record(k.lower(), os.environ.get(k))")])
+    nbformat.write(nb, tmp_path / "env.ipynb")
+    summary = run_batch(tmp_path / "env.ipynb", [{"x": 1}, {"x": 2}], tmp_path / "out", jobs=2, progress=False)
+    assert summary["status"].eq("ok").all(), summary["error"].tolist()
+    for col in ("openblas_num_threads", "omp_num_threads", "mkl_num_threads"):
+        assert summary[col].astype(str).eq("1").all(), col
+
+
+def test_reports_drop_relative_links_and_the_injected_cell_but_keep_web_links():
+    from crmlab.casestudy import _report_notebook
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("See [the guide](CASESTUDIES.md), [papermill](https://papermill.readthedocs.io) "
+                                      "and [below](#summary)."),
+        nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('company = "\\u6797"', metadata={"tags": ["injected-parameters"]})])
+    shown = _report_notebook(nb, show_code=True)
+    assert shown.cells[0].source == ("See the guide, [papermill](https://papermill.readthedocs.io) "
+                                     "and [below](#summary).")
+    assert [c.metadata.get("tags") for c in shown.cells[1:]] == [["parameters"]]  # one parameters cell
+    assert len(nb.cells) == 3  # the executed notebook itself is not changed
