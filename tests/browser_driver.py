@@ -95,7 +95,9 @@ class LabServer:
         options = [
             "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", "--allow-root",
-            "--LabApp.news_url=None", f"--LabApp.app_settings_dir={settings}", *self.extra]
+            "--LabApp.news_url=None", f"--LabApp.app_settings_dir={settings}",
+            # opening a notebook writes a checkpoint; keep it out of the repository
+            f"--FileCheckpoints.checkpoint_dir={self.home / 'checkpoints'}", *self.extra]
         cmd = (bootstrap.lab_command(jupyter, options) if self.served is None
                else [str(jupyter), "lab", f"--ServerApp.root_dir={self.root}", *options])
         self.log = self.home / "server.log"

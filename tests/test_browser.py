@@ -114,6 +114,13 @@ def test_arrow_keys_on_the_focused_handle_move_the_slider(session):
         assert keys["output_text"][0].startswith(f"retention {value}%: {100 * (value / 100) ** 10:.1f} of 100")
 
 
+def test_nothing_is_written_into_the_repository(session):
+    """Served as the Quickstart serves it, the test still leaves the workbook untouched (no checkpoints)."""
+    written = [p for folder in ("notebooks", "exercises", "tests", "datasets")
+               for p in (ROOT / folder).glob("**/.ipynb_checkpoints/*")]
+    assert not written, f"written into the repository: {written}"
+
+
 def test_server_is_gone_afterwards(session):
     # Speed is not asserted here (machines are noisy); the browser driver has its own time limit.
     observed, server = session
