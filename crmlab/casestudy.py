@@ -354,25 +354,44 @@ _RELATIVE_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:|#)
 def _report_notebook(nb: Any, show_code: bool) -> Any:
     """The executed notebook as a manager reads it.
 
-    One parameters cell: the cell papermill injected is left out, and where a
-    run set no parameter the defaults cell is kept only with code shown (the
-    notebook itself shows all values, defaults included, as a table). Links to
+    One parameters cell: the cell papermill injected (with text escaped as
+    ``\\u6797...``) is left out, and the run's values are written into the
+    defaults cell, as plain Python text with its comments, so the code shown is
+    the code that ran (the notebook also shows all values as a table). Links to
     files beside the notebook (``[text](CASESTUDIES.md)``) are dead in a mailed
     report, so their text stays and the link goes.
     """
     import copy
 
     nb = copy.deepcopy(nb)
+    given = dict(nb.metadata.get("papermill", {}).get("parameters", {}) or {})
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags:
             continue
+        if "parameters" in tags and given:
+            cell.source = _with_values(cell.source, given)
         if cell.cell_type == "markdown":
             cell.source = _RELATIVE_LINK.sub(r"\1", cell.source)
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+_ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?P<eq>\s*=\s*)(?P<value>.*?)(?P<comment>\s+#.*)?$")
+
+
+def _with_values(source: str, given: Mapping[str, Any]) -> str:
+    """The parameters cell with the run's values in place of the defaults (readable text, comments kept)."""
+    lines = []
+    for line in source.splitlines():
+        m = _ASSIGNMENT.match(line)
+        if m and m["name"] in given:
+            value = repr(given[m["name"]])
+            line = f"{m['name']}{m['eq']}{value}{m['comment'] or ''}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _export_html(nb_path: Path, html_path: Path, show_code: bool = False) -> None:

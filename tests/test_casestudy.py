@@ -570,8 +570,11 @@ def test_reports_drop_relative_links_and_the_injected_cell_but_keep_web_links():
                                       "and [below](#summary)."),
         nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell('company = "\\u6797"', metadata={"tags": ["injected-parameters"]})])
+    nb.cells[1].source = 'company = "Acme"   # name in the report\nseed = 1   # the seed'
+    nb.metadata["papermill"] = {"parameters": {"company": "林氏商店"}}
     shown = _report_notebook(nb, show_code=True)
     assert shown.cells[0].source == ("See the guide, [papermill](https://papermill.readthedocs.io) "
                                      "and [below](#summary).")
     assert [c.metadata.get("tags") for c in shown.cells[1:]] == [["parameters"]]  # one parameters cell
+    assert shown.cells[1].source == "company = '林氏商店'   # name in the report\nseed = 1   # the seed"
     assert len(nb.cells) == 3  # the executed notebook itself is not changed
