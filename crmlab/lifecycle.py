@@ -226,7 +226,29 @@ def _given_history(
             "already. Pass them to stage_history(...) instead, or leave out history=."
             + (f" On a given history only {list(allowed)} can be changed." if allowed else "")
         )
-    return history, dict(options)
+    return _checked_history(history), dict(options)
+
+
+def _checked_history(history: "pd.DataFrame") -> "pd.DataFrame":
+    """A given stage history: the columns the classifiers read, and its customer column named.
+
+    The customer column's name travels in ``attrs["customer"]``, which a merge or a join
+    drops; then a column ``customer_id`` or ``account_id`` is taken, or the error says how
+    to name it.
+    """
+    h = check_table(history, "history", {"period": "datetime", "t": "number", "orders": "number",
+                                         "stage": "any"})
+    customer = h.attrs.get("customer")
+    if customer is None or customer not in h.columns:
+        found = [c for c in ("customer_id", "account_id") if c in h.columns]
+        if len(found) != 1:
+            raise CRMDataError(
+                "table 'history' does not say which column holds the customer (attrs['customer'], which a merge "
+                "or a join drops). Name that column 'customer_id' (history.rename(columns={...})), or pass the "
+                "history made by stage_history(...) itself.")
+        h = h.copy(deep=False) if h is history else h
+        h.attrs = {**history.attrs, "customer": found[0]}
+    return h
 
 
 def _prepare_orders(

@@ -786,3 +786,20 @@ def test_number_ids_against_text_ids_are_refused_never_joined(name, key, param):
     numbers = table.assign(**{col: pd.factorize(table[col])[0]})
     with pytest.raises(CRMDataError, match=f"holds text ids but table '[a-z_]+', column '{col}' holds number ids"):
         call(name, {**kwargs, param: numbers})
+
+
+def test_a_history_that_lost_its_attrs_is_read_by_its_customer_column_not_by_position():
+    from crmlab.lifecycle import classify_patterns, classify_stages
+
+    h = data().history
+    moved = h[list(h.columns[1:]) + [h.columns[0]]].copy()  # customer column last, as after some joins
+    moved.attrs = {}
+    for fn in (classify_stages, classify_patterns):
+        expected = fn(data().orders, as_of=data().as_of, history=h)
+        got = fn(data().orders, as_of=data().as_of, history=moved)
+        pd.testing.assert_frame_equal(got[expected.columns], expected, check_like=True)
+    nameless = moved.rename(columns={"customer_id": "who"})
+    with pytest.raises(CRMDataError, match=r"table 'history' does not say which column holds the customer"):
+        classify_stages(data().orders, as_of=data().as_of, history=nameless)
+    with pytest.raises(CRMDataError, match=r"table 'history': missing column\(s\) 'stage'"):
+        classify_patterns(data().orders, as_of=data().as_of, history=h.drop(columns="stage"))
