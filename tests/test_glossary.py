@@ -233,3 +233,46 @@ def test_term_display():
     md = t._repr_markdown_()
     assert "**Net Promoter Score**" in md and "*also:*" in md and "Satisfaction and complaints" in md
     assert t.chapter_title == "Satisfaction and complaints"
+
+
+# --- the chapters speak the glossary's Chinese ------------------------------------------
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_ROOT = Path(__file__).resolve().parent.parent
+_NOTEBOOKS = sorted(p.stem for p in (_ROOT / "notebooks").glob("*.ipynb"))
+# A term in parentheses after its English name: "(客户满意度)", "(顾客满意度, 投诉)", "(忠诚, ...)".
+_PARENS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]")
+# Words that introduce another name on purpose: "the course's 光顾间歇", "also 顾客满意度", "又称 ...".
+_NAMED_AS_ALIAS = re.compile(r"(?:course's|also|or|又称|亦称|也称|即)\s*$")
+
+
+def alias_terms_in(text: str) -> list[tuple[str, str]]:
+    """(term used, glossary term) for every Chinese name in parentheses that is an alias, not the glossary's term.
+
+    >>> alias_terms_in("satisfaction (顾客满意度) and loyalty (客户忠诚度); recency (the course's 光顾间歇)")
+    [('顾客满意度', '客户满意度')]
+    """
+    primary = {t.zh for t in glossary._entries()}
+    alias_of = {a: t.zh for t in glossary._entries() for a in t.aliases if CJK.search(a) and a not in primary}
+    found = []
+    for m in _PARENS.finditer(text):
+        start = 0
+        for part in re.split(r"[,，、;；]", m.group(1)):
+            word = part.strip()
+            before = m.group(1)[:m.group(1).find(part, start)]
+            start += len(part) + 1
+            core = re.sub(r"^(?:the course's|also|or|又称|亦称|也称|即)\s*", "", word)
+            if core in alias_of and not _NAMED_AS_ALIAS.search(before + word[: len(word) - len(core)]):
+                found.append((core, alias_of[core]))
+    return found
+
+
+@pytest.mark.parametrize("name", _NOTEBOOKS)
+def test_chapters_use_the_glossary_chinese_term(name):
+    """One concept, one Chinese name: the glossary's (客户满意度, not 客户满意 / 顾客满意度)."""
+    cells = json.loads((_ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    used = [(i, a, z) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+            for a, z in alias_terms_in("".join(c["source"]))]
+    assert not used, f"{name}: write the glossary's term: " + "; ".join(
+        f"cell {i}: {a} -> {z}" for i, a, z in used)
