@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._validate import CRMDataError, check_table
-from crmlab.btyd_models import TransactionModel, _weights
+from crmlab.btyd_models import TransactionModel, _no_doubles, _weights
 
 __all__ = ["BGBB", "fit_bgbb"]
 
@@ -99,6 +99,7 @@ class BGBB(TransactionModel):
     def _check(summary, table="summary", weights=None):
         summary = check_table(summary, table, {"frequency": "nonneg", "recency": "nonneg", "periods": "nonneg"})
         x, tx, n = (summary[c].to_numpy(float) for c in ("frequency", "recency", "periods"))
+        _no_doubles(summary, table, [x, tx, n], ["frequency", "recency", "periods"])
         for name, v in (("frequency", x), ("recency", tx), ("periods", n)):
             if np.any(v != np.round(v)):
                 raise CRMDataError(f"table '{table}', column '{name}': BG/BB counts whole occasions; "

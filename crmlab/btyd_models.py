@@ -72,11 +72,26 @@ def summary_arrays(summary: Any, *, weights: str | None = None, table: str = "su
     without it every row is one customer.
     """
     summary, x, tx, T = _btyd._summary_arrays(summary, table)
+    _no_doubles(summary, table, [x, tx, T], ["frequency", "recency", "T"])
     if np.any(x != np.round(x)):
         raise CRMDataError(f"table '{table}', column 'frequency': counts must be whole numbers.")
     w = _weights(summary, weights, table)
     unit = _btyd._time_unit_of(summary, time_unit) if need_unit else (time_unit or summary.attrs.get("time_unit"))
     return summary, x, tx, T, w, unit
+
+
+def _no_doubles(summary: pd.DataFrame, table: str, arrays: list[np.ndarray], names: list[str]) -> None:
+    """Refuse infinite values and repeated customers (a customer counted twice would weigh twice)."""
+    for name, v in zip(names, arrays):
+        if not np.isfinite(v).all():
+            raise CRMDataError(f"table '{table}', column '{name}': {int((~np.isfinite(v)).sum())} infinite value(s). "
+                               f"Every customer needs a finite {name}; rebuild the summary.")
+    if summary.index.has_duplicates:
+        first = summary.index[summary.index.duplicated()][0]
+        raise CRMDataError(
+            f"table '{table}': {int(summary.index.duplicated().sum())} customer id(s) appear more than once "
+            f"(first: {first!r}), so they would count twice. Build one row per customer (summary_from_transactions), "
+            f"or give a pattern table a fresh index (reset_index(drop=True)) and its counts with weights=.")
 
 
 def _weights(summary: pd.DataFrame, weights: str | None, table: str) -> np.ndarray:

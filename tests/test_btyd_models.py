@@ -158,3 +158,39 @@ def test_fits_run_single_threaded():
 
     with single_threaded():
         assert all(lib["num_threads"] == 1 for lib in threadpool_info())
+
+
+def test_hostile_summaries_are_refused_by_name(cdnow):
+    cases = [
+        (cdnow.assign(T=np.inf), "infinite"),
+        (pd.concat([cdnow, cdnow]), "more than once"),
+        (cdnow.astype({"frequency": str}), "expected numbers"),
+        (cdnow.assign(frequency=cdnow["frequency"] + 0.5), "whole numbers"),
+        (cdnow.iloc[:0], "0 row"),
+    ]
+    for table, words in cases:
+        for name in bm.TRANSACTION_MODELS:
+            with pytest.raises(CRMDataError, match=words):
+                bm.fit_model(name, table)
+    with pytest.raises(CRMDataError, match="missing column"):
+        bm.fit_model("bgnbd", cdnow, weights="customers")
+    with pytest.raises(CRMDataError, match="add up to more than 0"):
+        bm.fit_model("mbgnbd", cdnow.assign(w=0.0), weights="w")
+    donations = datasets.load("donations").patterns
+    with pytest.raises(CRMDataError, match="more than once"):
+        bm.fit_model("bgbb", pd.concat([donations, donations]), weights="weights")
+
+
+def test_hostile_parameters_are_refused_by_name(models, cdnow):
+    m = models["paretonbd"]
+    for call, words in [
+        (lambda: m.conditional_probability_of_purchases(cdnow, 5, 0), "max_n"),
+        (lambda: m.simulate(0, 39), "n_customers"),
+        (lambda: m.simulate(5, -1), "'T'"),
+        (lambda: m.expected_purchases_grid(5, T=0), "'T'"),
+        (lambda: m.expected_purchases(cdnow, -3), "'t'"),
+        (lambda: m.param_table(95), "level"),
+        (lambda: m.sample_params(0), "draws"),
+    ]:
+        with pytest.raises(CRMDataError, match=words):
+            call()
