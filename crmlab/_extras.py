@@ -24,7 +24,8 @@ __all__ = ["EXTRAS", "MissingExtraError", "require", "extra_of"]
 #: The import names each extra provides (its distributions are in pyproject.toml).
 EXTRAS: dict[str, tuple[str, ...]] = {
     "widgets": ("ipywidgets",),
-    "teach": ("ipykernel", "nbformat", "nbclient", "nbconvert", "papermill", "tqdm"),
+    "teach": ("ipykernel", "nbformat", "nbclient", "nbconvert", "papermill", "tqdm",
+              "openpyxl", "pyarrow", "sqlalchemy"),
 }
 
 
