@@ -216,8 +216,8 @@ def wrap_command(argv: list[str], *, workdir: str | Path | None, limits: Limits,
     ['--', 'python3']
     """
     limit = ["prlimit", f"--as={limits.memory_bytes}", f"--fsize={limits.file_bytes}", "--core=0"]
-    if not sandbox:
-        return limit + ["--", *argv]
+    if not sandbox:  # without prlimit (util-linux) an unsandboxed kernel runs without limits too
+        return limit + ["--", *argv] if shutil.which("prlimit") else list(argv)
     limit.insert(1, f"--nproc={limits.processes}")
     cmd = limit + ["--", "bwrap"]
     if uid is None:  # an ordinary user: bwrap maps the user into a namespace without privileges

@@ -335,3 +335,15 @@ def test_written_file_carries_any_answer_text_and_never_overwrites_scores(tmp_pa
     assert (exercise, scores, maxima) == ("04_rfm", {("s1", spec.name): (None, "")}, {spec.name: spec.points})
     gradebook.write_written([row], "04_rfm", path)  # a second run keeps the first file
     assert (tmp_path / "gb.written-2.yaml").is_file() and "gb.written-2.yaml" in capsys.readouterr().err
+
+
+SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_every_solution_scores_full_points_when_the_grader_checks_its_answers(source):
+    """Answers handed out as data (tables, figures, fitted models ...) reach every check as they
+    would in the student's notebook: each stored source, graded sandboxed, gets every point."""
+    row = grade_notebook(str(source), source.stem, "s001", timeout=300, sandbox="bwrap")
+    assert row["status"] == "ok", row["status"]
+    assert row["total"] == row["max"] == sum(s.points for s in checks_for(source.stem).values()), row["messages"]

@@ -346,8 +346,9 @@ def encode(answer: Any, _depth: int = 0) -> dict:
     Kinds: ``none``, ``bool``, ``int``, ``float`` (``"nan"``/``"inf"`` as text),
     ``text``, ``timestamp``, ``timedelta`` (nanoseconds), ``list``, ``tuple``, ``dict``,
     ``array`` (numpy), ``series`` and ``frame`` (columns with their dtype and the index),
-    ``axes``/``figure`` (:func:`describe_figure`), and ``opaque`` for anything else
-    (its type's name and a short text).
+    ``axes``/``figure`` (:func:`describe_figure`), ``record`` (a dataclass such as a fitted
+    model: its module, type and fields), and ``opaque`` for anything else (its type's name and
+    a short text).
 
     Examples
     --------
@@ -394,6 +395,13 @@ def encode(answer: Any, _depth: int = 0) -> dict:
             Axes = Figure = ()
         if isinstance(answer, (Axes, Figure)):
             return describe_figure(answer)
+        import dataclasses
+
+        if dataclasses.is_dataclass(answer) and not isinstance(answer, type):
+            cls = type(answer)
+            return {"kind": "record", "module": cls.__module__, "type": cls.__qualname__,
+                    "fields": {f.name: encode(getattr(answer, f.name), _depth + 1)
+                               for f in dataclasses.fields(answer)}}
     except Exception as exc:  # noqa: BLE001 - a hostile object must not stop the hand-out
         return {"kind": "opaque", "type": type(answer).__name__, "text": f"(could not be read: {type(exc).__name__})"}
     try:
@@ -500,12 +508,38 @@ def _decode_index(d: dict, n: int | None = None):
     return pd.MultiIndex.from_arrays(levels, names=names)
 
 
+def _decode_record(data: dict, depth: int) -> Any:
+    """A dataclass of crmlab's own (a fitted model, a result) built again from its fields; any
+    other record comes back as a dict of its fields. Only crmlab's classes are ever imported."""
+    import dataclasses
+    import importlib
+
+    fields = data.get("fields")
+    if not isinstance(fields, dict):
+        raise AnswerDataError("a record without fields")
+    values = {str(k): decode(v, depth + 1) for k, v in fields.items()}
+    module, name = str(data.get("module", "")), str(data.get("type", ""))
+    if (module == "crmlab" or module.startswith("crmlab.")) and name.isidentifier():
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            cls = None
+        if cls is not None and dataclasses.is_dataclass(cls):
+            init = {f.name for f in dataclasses.fields(cls) if f.init}
+            try:
+                return cls(**{k: v for k, v in values.items() if k in init})
+            except Exception:  # noqa: BLE001 - fields that do not fit: the checks see them as a dict
+                pass
+    return values
+
+
 def decode(data: Any, _depth: int = 0) -> Any:
     """Rebuild an answer from its data form (see :func:`encode`).
 
     Tables come back as DataFrames with their dtypes, figures as a matplotlib Axes (or
-    Figure) drawn from the description (:func:`figure_from_description`), anything the
-    form does not carry as an :class:`OpaqueAnswer` named after its type.
+    Figure) drawn from the description (:func:`figure_from_description`), a record of one
+    of crmlab's dataclasses as that dataclass (any other record as a dict of its fields),
+    anything the form does not carry as an :class:`OpaqueAnswer` named after its type.
 
     Raises
     ------
@@ -574,6 +608,8 @@ def decode(data: Any, _depth: int = 0) -> Any:
         return pd.DataFrame(columns, index=index, columns=names)
     if kind in ("axes", "figure"):
         return figure_from_description(data)
+    if kind == "record":
+        return _decode_record(data, _depth)
     if kind == "opaque":
         type_name = str(data.get("type", "object"))[:60] or "object"
         cls = type(type_name if type_name.isidentifier() else "object", (OpaqueAnswer,), {})
