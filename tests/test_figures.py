@@ -184,6 +184,16 @@ def test_text_over_a_marker_and_text_spilling_out_of_its_bar_are_found():
     plt.close(fig)
 
 
+def test_an_axis_of_shares_that_does_not_start_at_zero_is_found():
+    fig, ax = _fresh()
+    ax.plot([2022, 2023, 2024], [0.625, 0.641, 0.63])
+    ax.set_ylabel("revenue share of the top 20% (%)")
+    assert any("does not start at 0" in p for p in figure_problems(fig))
+    ax.set_ylim(0, 1)
+    assert not any("does not start at 0" in p for p in figure_problems(fig))
+    plt.close(fig)
+
+
 def test_twelve_series_get_twelve_distinguishable_colours():
     from matplotlib.colors import to_rgb
 

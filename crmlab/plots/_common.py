@@ -203,6 +203,8 @@ def readable(name: str) -> str:
 
 
 _SNAKE = __import__("re").compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+#: Axis labels of shares, counts and money: such an axis starts at 0 (rule 3 of the standard).
+_AMOUNT = __import__("re").compile(r"%|\bshare\b|currency units|\(count\)", __import__("re").I)
 
 
 def _boxes_overlap(a: Any, b: Any, pad: float = 0.0) -> bool:
@@ -245,9 +247,10 @@ def figure_problems(fig: Any) -> list[str]:
     """What breaks the workbook's readable-figure standard in ``fig``, as sentences (empty: none found).
 
     Checks what a program can see: a legend over plotted points, lines or bars; tick labels
-    that overlap each other; text outside the figure; axis, tick, legend and colour-bar text
-    that is a raw snake_case column name; an offset ("1e6") on an axis; end markers cut by
-    the axes' edge.
+    that overlap each other; text outside the figure, over a marker or spilling out of the bar
+    it labels; axis, tick, legend and colour-bar text that is a raw snake_case column name; an
+    offset ("1e6") on an axis; an axis of shares, counts or money (its label says "%", "share",
+    "currency units" or "(count)") that does not start at 0; end markers cut by the axes' edge.
 
     Examples
     --------
@@ -300,6 +303,10 @@ def figure_problems(fig: Any) -> list[str]:
             offset = axis.get_offset_text().get_text()
             if offset and axis.get_offset_text().get_visible():
                 problems.append(f"{where}: the {axis_name} axis shows the offset {offset!r}; use amount_axis")
+        for axis_name, label, (lo, hi), scale in (("x", ax.get_xlabel(), ax.get_xlim(), ax.get_xscale()),
+                                                  ("y", ax.get_ylabel(), ax.get_ylim(), ax.get_yscale())):
+            if _AMOUNT.search(label or "") and min(lo, hi) > 0 and scale == "linear":  # a log axis has no 0
+                problems.append(f"{where}: the {axis_name} axis of a share or an amount ({label!r}) does not start at 0")
         view = ax.get_window_extent(renderer)
         for line in ax.get_lines():
             if line.get_marker() in (None, "None", "", " ") or not line.get_visible() or not line.get_clip_on():
