@@ -17,7 +17,6 @@ import sys
 import tarfile
 import textwrap
 import tomllib
-import venv
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -30,6 +29,7 @@ import crmlab
 pytestmark = pytest.mark.index
 
 ROOT = Path(__file__).resolve().parent.parent
+UV = Path(sys.executable).parent / "uv"
 CHAPTER = "05_customer_lifetime_value.ipynb"  # cdnow, BG/NBD and Gamma-Gamma, widgets
 
 
@@ -56,25 +56,16 @@ def dist(tmp_path_factory) -> dict[str, Path]:
 def env(dist, tmp_path_factory) -> dict[str, Path]:
     """A throwaway venv with the wheel and only its core dependencies (pinned), and a folder outside the clone."""
     home = tmp_path_factory.mktemp("user")
-    venv.EnvBuilder(with_pip=True).create(home / "venv")
+    _ok(_run([UV, "venv", "-q", "--python", sys.executable, home / "venv"], cwd=home))
     py = home / "venv" / "bin" / "python"
-    _ok(
-        _run(
-            [
-                py,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "-c",
-                ROOT / "constraints.txt",
-                dist["wheel"],
-            ],
-            cwd=home,
-        )
-    )
+    _install(py, str(dist["wheel"]), home)
     return {"python": py, "home": home}
+
+
+def _install(py: Path, target: str, cwd: Path) -> None:
+    # uv installs like pip (same index, same constraints) in a fraction of the time;
+    # benchmarks/bench_package.py measures pip's own install times.
+    _ok(_run([UV, "pip", "install", "-q", "--python", py, "-c", ROOT / "constraints.txt", target], cwd=cwd))
 
 
 def _python(env, code: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -220,22 +211,7 @@ def test_bootstrap_in_an_installed_crmlab_refuses_politely(env):
 
 
 def test_with_widgets_and_teach_a_chapter_runs_from_the_installed_package(env, dist, tmp_path):
-    _ok(
-        _run(
-            [
-                env["python"],
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "-c",
-                ROOT / "constraints.txt",
-                f"{dist['wheel']}[widgets,teach]",
-            ],
-            cwd=env["home"],
-        )
-    )
+    _install(env["python"], f"{dist['wheel']}[widgets,teach]", env["home"])
     chapter = tmp_path / CHAPTER  # a copy away from the clone: only the installed package is there
     chapter.write_bytes((ROOT / "notebooks" / CHAPTER).read_bytes())
     out = _ok(
