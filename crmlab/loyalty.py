@@ -814,6 +814,7 @@ def at_risk(
             f"table 'warning_points': expected the DataFrame from churn_warning_points() with a "
             f"'{warning}' column."
         )
+    check_table(warning_points, "warning_points", {warning: "nonneg"}, min_rows=1)
     later = (df[date] > as_of).to_numpy()
     df = df.loc[~later]
     last = df.groupby(customer, sort=False, observed=True)[date].max()

@@ -307,7 +307,7 @@ def score(
     c            1  1  1  111
     """
     check_choice("method", method, ["rank", "quantile"])
-    check_table(rfm, "rfm", {"recency_days": "number", "frequency": "number", "monetary": "number"})
+    check_table(rfm, "rfm", {"recency_days": "number", "frequency": "nonneg", "monetary": "number"})
     out = rfm.copy()
     ids = out.index.to_numpy()
     n = len(out)
