@@ -73,3 +73,12 @@ def test_cells_stay_short_and_logic_lives_in_crmlab(name):
             src = "".join(c["source"])
             assert len(src.splitlines()) <= 15, f"{name} cell {i}: keep code cells short"
             assert not re.search(r"^\s*(def|class) ", src, flags=re.M), f"{name} cell {i}: define functions in crmlab"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_relative_link_of_a_chapter_leads_to_a_file(name):
+    """Links resolve from the chapter's folder, as JupyterLab resolves them when the repository is served."""
+    md = text(load(name), "markdown")
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", md) if not re.match(r"[a-z]+:", t)]
+    missing = [t for t in targets if t and not (ROOT / "notebooks" / t).resolve().exists()]
+    assert not missing, f"{name}: links to files that do not exist: {missing}"
