@@ -274,9 +274,12 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
 
     from crmlab.sandbox import SandboxKernelManager, kernel_environment
 
+    from crmlab.sandbox import ControlGroup
+
     run = _Run()
     env = kernel_environment(workdir, student_id, workdir / ANSWERS_FILE)
-    km = SandboxKernelManager(workdir=workdir, env=env, limits=limits, sandbox=sandboxed, uid=uid)
+    group = ControlGroup(workdir.name, limits) if sandboxed else None
+    km = SandboxKernelManager(workdir=workdir, env=env, limits=limits, sandbox=sandboxed, uid=uid, cgroup=group)
     deadline = time.monotonic() + timeout
     client = _client_class()(
         nb, km=km, run=run, kernel_name="python3", allow_errors=True, record_timing=False,
@@ -294,8 +297,9 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
         run.timeout_cell = client.running
         run.notes.append("timeout")
     except DeadKernelError as exc:
-        run.notes.append(f"error: the kernel died in {_cell_label(nb, client.running)} "
-                         f"({str(exc).strip()[:120] or 'no reason given'}; a memory or process limit?)")
+        why = ("its memory limit was reached" if group is not None and group.oom_killed()
+               else f"{str(exc).strip()[:120] or 'no reason given'}; a memory or process limit?")
+        run.notes.append(f"error: the kernel died in {_cell_label(nb, client.running)} ({why})")
     except Exception as exc:  # noqa: BLE001 - the batch must go on
         run.notes.append(f"error: {type(exc).__name__}: {str(exc).strip()[:160]}")
     finally:
@@ -306,6 +310,8 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
                 run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001
             pass
+        if group is not None:
+            group.remove()
     return run
 
 

@@ -13,7 +13,9 @@ sandbox Flatpak uses:
 * an unprivileged uid of its own (one per submission when the grader runs as root), a
   cleared environment holding only what the kernel needs (:func:`kernel_environment`);
 * limits (``prlimit``): address space (memory), processes, size of one written file, no core
-  dumps; the grader adds a wall-clock timeout and a cap on the output it collects.
+  dumps; where the grader runs as root with the ``memory`` and ``pids`` control-group
+  controllers, also the memory and processes of the whole sandbox (:class:`ControlGroup`);
+  the grader adds a wall-clock timeout and a cap on the output it collects.
 
 The kernel talks to the grader over Unix sockets in the temporary folder (ZeroMQ's ``ipc``
 transport), so it needs no network at all. What the sandbox does not protect: CPU time shared
@@ -32,8 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Limits", "SandboxError", "bwrap_problem", "choose", "kernel_environment", "wrap_command",
-           "SandboxKernelManager"]
+__all__ = ["Limits", "SandboxError", "ControlGroup", "bwrap_problem", "choose", "kernel_environment",
+           "wrap_command", "SandboxKernelManager"]
 
 #: The first uid given to sandboxes when the grader runs as root (one uid per submission, so the
 #: process limit of one submission never counts the processes of another).
@@ -251,6 +253,8 @@ def _make_kernel_manager_class():
                 os.chown(self.connection_file, s["uid"], s["uid"])  # the kernel must read its ports and key
             cmd = wrap_command(argv, workdir=s["workdir"], limits=s["limits"], uid=s.get("uid"),
                                sandbox=s["sandbox"])
+            if s.get("cgroup") is not None:
+                cmd = s["cgroup"].command(cmd)
             if s["sandbox"]:  # bwrap starts with an empty environment: set what the kernel needs
                 env_args = []
                 for key, value in s["env"].items():
@@ -262,7 +266,8 @@ def _make_kernel_manager_class():
     return _SandboxKernelManager
 
 
-def SandboxKernelManager(*, workdir: str | Path, env: dict, limits: Limits, sandbox: bool, uid: int | None):
+def SandboxKernelManager(*, workdir: str | Path, env: dict, limits: Limits, sandbox: bool, uid: int | None,
+                         cgroup: "ControlGroup | None" = None):
     """A jupyter kernel manager whose kernel runs in the sandbox (or only with limits).
 
     With the sandbox, the kernel listens on Unix sockets in ``workdir`` (it has no network).
@@ -274,7 +279,7 @@ def SandboxKernelManager(*, workdir: str | Path, env: dict, limits: Limits, sand
         kw.update(transport="ipc", ip=os.path.join(workdir, "kernel"))
     km = cls(**kw)
     km.sandbox_settings = {"workdir": workdir, "env": dict(env), "limits": limits, "sandbox": sandbox,
-                           "uid": uid}
+                           "uid": uid, "cgroup": cgroup}
     return km
 
 
@@ -283,3 +288,99 @@ def uid_for(index: int) -> int | None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return FIRST_UID + index
     return None
+
+
+# --------------------------------------------------------------------------------------
+# Control groups: the memory and processes of a whole sandbox, not only of each process
+# --------------------------------------------------------------------------------------
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class ControlGroup:
+    """Memory and process limits for everything a sandbox runs, where the grader may set them.
+
+    Per-process limits (``prlimit``) leave a gap: many processes, each under the memory
+    limit, together over it. When the grader runs as root on Linux with the ``memory`` and
+    ``pids`` controllers (cgroup v1 or v2), each sandbox gets a control group of its own whose
+    total memory is ``limits.memory_bytes`` and whose processes are ``limits.processes``.
+    Elsewhere :attr:`paths` is empty and only the per-process limits apply.
+    """
+
+    def __init__(self, name: str, limits: Limits):
+        self.paths: list[Path] = []
+        if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+            return
+        try:
+            self.paths = self._create(name, limits)
+        except OSError:
+            self.remove()
+            self.paths = []
+
+    def _create(self, name: str, limits: Limits) -> list[Path]:
+        v2 = _CGROUP_ROOT / "cgroup.controllers"
+        if v2.is_file() and {"memory", "pids"} <= set(v2.read_text().split()):
+            parent = _CGROUP_ROOT / "crmlab-grading"
+            parent.mkdir(exist_ok=True)
+            (_CGROUP_ROOT / "cgroup.subtree_control").write_text("+memory +pids")
+            (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            group = parent / name
+            group.mkdir()
+            self.paths = [group]
+            (group / "memory.max").write_text(str(limits.memory_bytes))
+            (group / "memory.swap.max").write_text("0") if (group / "memory.swap.max").exists() else None
+            (group / "pids.max").write_text(str(limits.processes))
+            return [group]
+        memory, pids = _CGROUP_ROOT / "memory", _CGROUP_ROOT / "pids"
+        if not ((memory / "cgroup.procs").is_file() and (pids / "cgroup.procs").is_file()):
+            return []
+        groups = [memory / "crmlab-grading" / name, pids / "crmlab-grading" / name]
+        for group in groups:
+            group.mkdir(parents=True)
+            self.paths.append(group)
+        (groups[0] / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+        (groups[1] / "pids.max").write_text(str(limits.processes))
+        return groups
+
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv`` started inside the control group (the shell joins it, then becomes ``argv``)."""
+        if not self.paths:
+            return list(argv)
+        joins = "; ".join(f"echo $$ > {p / 'cgroup.procs'}" for p in self.paths)
+        return ["/bin/sh", "-c", f'{joins}; exec "$@"', "crmlab-sandbox", *argv]
+
+    def oom_killed(self) -> bool:
+        """Whether the memory limit of the group killed a process."""
+        for p in self.paths:
+            for name, key in (("memory.events", "oom_kill"), ("memory.oom_control", "oom_kill")):
+                with _suppress():
+                    for line in (p / name).read_text().splitlines():
+                        parts = line.split()
+                        if len(parts) == 2 and parts[0] == key and int(parts[1]) > 0:
+                            return True
+            with _suppress():
+                if int((p / "memory.failcnt").read_text()) > 0:
+                    return True
+        return False
+
+    def remove(self) -> None:
+        """Remove the groups (their processes are gone with the sandbox's PID namespace)."""
+        import time
+
+        for p in reversed(self.paths):
+            for _ in range(50):
+                try:
+                    p.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # the last processes are still being reaped
+                    with _suppress():
+                        for pid in (p / "cgroup.procs").read_text().split():
+                            os.kill(int(pid), 9)
+                    time.sleep(0.1)
+
+
+def _suppress():
+    import contextlib
+
+    return contextlib.suppress(OSError, ValueError)

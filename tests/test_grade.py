@@ -347,3 +347,33 @@ def test_every_solution_scores_full_points_when_the_grader_checks_its_answers(so
     row = grade_notebook(str(source), source.stem, "s001", timeout=300, sandbox="bwrap")
     assert row["status"] == "ok", row["status"]
     assert row["total"] == row["max"] == sum(s.points for s in checks_for(source.stem).values()), row["messages"]
+
+
+def test_a_control_group_holds_the_memory_of_all_processes_of_a_sandbox():
+    """Many processes each under the per-process limit cannot together take more than the sandbox's
+    memory: where the grader may create control groups, the group's limit stops them."""
+    import os
+    import subprocess
+    import sys
+
+    group = sandbox.ControlGroup("crmlab-test-memory", sandbox.Limits(memory_bytes=200 * 1024**2, processes=16))
+    try:
+        if not group.paths:  # not root, or no memory/pids controllers: per-process limits only
+            assert not (os.geteuid() == 0 and (Path("/sys/fs/cgroup/memory/cgroup.procs").is_file()
+                                               or Path("/sys/fs/cgroup/cgroup.controllers").is_file()))
+            return
+        hog = ("import os, time\n"
+               "for _ in range(3):\n"
+               "    if os.fork() == 0:\n"
+               "        block = bytearray(os.urandom(1)) * (120 * 1024**2)  # 120 MB, touched\n"
+               "        time.sleep(5)\n"
+               "        os._exit(0)\n"
+               "codes = [os.waitstatus_to_exitcode(os.wait()[1]) for _ in range(3)]\n"
+               "print(sorted(codes))\n")
+        proc = subprocess.run(group.command([sys.executable, "-c", hog]), capture_output=True, text=True, timeout=60)
+        killed = eval(proc.stdout.strip())  # noqa: S307 - our own printed list of exit codes
+        assert -9 in killed  # three times 120 MB do not fit in 200 MB: the group's limit killed one
+        assert group.oom_killed()
+    finally:
+        group.remove()
+    assert not any(p.exists() for p in group.paths)
