@@ -160,13 +160,10 @@ class BGBB(TransactionModel):
         p = self.params
         return _bgbb_pmf(p["alpha"], p["beta"], p["gamma"], p["delta"], int(t), n_max)[:, 0]
 
-    def _pmf_conditional(self, x, tx, n, t, n_max):
+    def _alive_pmf(self, x, tx, n, t, n_max):
+        # alive after occasion n: p ~ Beta(alpha + x, beta + n - x), theta ~ Beta(gamma, delta + n)
         p = self.params
-        x, tx, n = (np.asarray(v, float) for v in (x, tx, n))
-        pa = self._p_alive(x, tx, n)
-        P = _bgbb_pmf(p["alpha"] + x, p["beta"] + n - x, p["gamma"], p["delta"] + n, int(t), n_max) * pa
-        P[0] += 1 - pa
-        return P
+        return _bgbb_pmf(p["alpha"] + x, p["beta"] + n - x, p["gamma"], p["delta"] + n, int(t), n_max)
 
     def _simulate(self, rng, T):
         p = self.params

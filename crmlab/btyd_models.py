@@ -291,9 +291,21 @@ class TransactionModel(_Fitted):
         """P(X(t) = k), k = 0..n_max, for a new customer."""
         raise NotImplementedError
 
-    def _pmf_conditional(self, x, tx, T, t: float, n_max: int) -> np.ndarray:  # pragma: no cover
-        """P(X(T, T + t) = k | history), k = 0..n_max; shape (n_max + 1, customers)."""
+    def _alive_pmf(self, x, tx, T, t: float, n_max: int) -> np.ndarray:  # pragma: no cover
+        """P(X(T, T + t) = k | history, alive at T), k = 0..n_max; shape (n_max + 1, customers).
+
+        Each model's posterior given the history makes an alive customer look like a new one
+        with updated parameters; the subclass says which.
+        """
         raise NotImplementedError
+
+    def _pmf_conditional(self, x, tx, T, t: float, n_max: int) -> np.ndarray:
+        """P(X(T, T + t) = k | history), k = 0..n_max: alive with P(alive), else no purchase."""
+        x, tx, T = (np.asarray(v, float) for v in (x, tx, T))
+        pa = self._p_alive(x, tx, T)
+        P = self._alive_pmf(x, tx, T, t, n_max) * pa
+        P[0] += 1 - pa
+        return P
 
     def _simulate(self, rng, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
@@ -589,14 +601,10 @@ class BGNBD(TransactionModel):
         p = self.params
         return _bg_pmf(p["r"], p["alpha"], p["a"], p["b"], t, n_max)[:, 0]
 
-    def _pmf_conditional(self, x, tx, T, t, n_max):
-        # an alive customer at T behaves like a new one with the posterior parameters
-        # r + x, alpha + T (purchase rate) and a, b + x (dropout)
+    def _alive_pmf(self, x, tx, T, t, n_max):
+        # posterior of an alive customer: purchase rate Gamma(r + x, alpha + T), dropout Beta(a, b + x)
         p = self.params
-        pa = self._p_alive(x, tx, T)
-        P = _bg_pmf(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, t, n_max) * pa
-        P[0] += 1 - pa
-        return P
+        return _bg_pmf(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, t, n_max)
 
     def _simulate(self, rng, T):
         p = self.params

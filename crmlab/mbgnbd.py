@@ -102,13 +102,10 @@ class MBGNBD(TransactionModel):
         P[0] += a / (a + b)
         return P
 
-    def _pmf_conditional(self, x, tx, T, t, n_max):
+    def _alive_pmf(self, x, tx, T, t, n_max):
+        # alive after x + 1 dropout chances: dropout Beta(a, b + x + 1); next chance after the next purchase
         p = self.params
-        x, tx, T = (np.asarray(v, float) for v in (x, tx, T))
-        pa = self._p_alive(x, tx, T)
-        P = _bg_pmf(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x + 1, t, n_max) * pa
-        P[0] += 1 - pa
-        return P
+        return _bg_pmf(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x + 1, t, n_max)
 
     def _simulate(self, rng, T):
         p = self.params

@@ -129,15 +129,11 @@ class ParetoNBD(TransactionModel):
         p = self.params
         return _pnbd_pmf(p["r"], p["alpha"], p["s"], p["beta"], t, n_max)[:, 0]
 
-    def _pmf_conditional(self, x, tx, T, t, n_max):
+    def _alive_pmf(self, x, tx, T, t, n_max):
         # alive at T, the rates' posteriors are Gamma(r + x, alpha + T) and Gamma(s, beta + T);
         # the Poisson and exponential processes have no memory, so the future is a new customer's
         p = self.params
-        x, tx, T = (np.asarray(v, float) for v in (x, tx, T))
-        pa = self._p_alive(x, tx, T)
-        P = _pnbd_pmf(p["r"] + x, p["alpha"] + T, p["s"], p["beta"] + T, t, n_max) * pa
-        P[0] += 1 - pa
-        return P
+        return _pnbd_pmf(p["r"] + x, p["alpha"] + T, p["s"], p["beta"] + T, t, n_max)
 
     def _simulate(self, rng, T):
         p = self.params
