@@ -379,7 +379,6 @@ def test_ch00_chart_wrong_bar_count(ex):
 # --------------------------------------------------------------------------------------
 # Answers handed out as data (what the grader checks): crmlab/checks/_answers.py
 # --------------------------------------------------------------------------------------
-from crmlab.checks import _answers as answers_mod  # noqa: E402
 from crmlab.checks._answers import AnswerDataError, OpaqueAnswer, decode, describe_figure, encode  # noqa: E402
 from crmlab.checks._compare import describe_axes  # noqa: E402
 
