@@ -63,7 +63,10 @@ Nothing here drops rows. Where an analytic function deliberately excludes rows
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "CRMDataError",

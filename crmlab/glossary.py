@@ -21,8 +21,12 @@ import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmlab._validate import CRMDataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["Term", "UnknownTermError", "lookup", "table", "search", "CHAPTERS"]
 

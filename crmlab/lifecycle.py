@@ -37,6 +37,7 @@ from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range
 from crmlab._contract import checked
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -372,7 +373,6 @@ def _wallet_by_period(
     grid: "pd.DataFrame", wallets: "pd.DataFrame", customer: str, wallet_year: str, wallet: str,
 ) -> tuple["np.ndarray", "np.ndarray"]:
     """Yearly wallet of each grid row and of the year before (NaN where unknown)."""
-    import numpy as np
     import pandas as pd
 
     w = check_table(wallets, "wallets", {customer: "id", wallet_year: "number", wallet: "nonneg"},

@@ -16,10 +16,13 @@ Every time-based figure is in days, counted to the dataset's ``as_of`` date.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from crmlab._validate import CRMDataError, as_of_date, check_date, check_table, note_excluded
 from crmlab._contract import checked
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["customer_view", "customer_360", "data_quality", "data_quality_report"]
 

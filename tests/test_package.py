@@ -184,6 +184,10 @@ def test_core_install_says_which_extra_a_part_needs(env):
     assert res.returncode != 0
     assert "crmlab.widgets needs the optional package(s) ipywidgets" in res.stderr
     assert 'pip install "crmlab[widgets]"' in res.stderr
+    for module in ("crmlab.grade", "crmlab.release"):
+        res = _python(env, f"import {module}")
+        assert f"{module} needs the optional package(s) " in res.stderr and "nbformat" in res.stderr, res.stderr
+        assert 'pip install "crmlab[teach]"' in res.stderr
     crmlab_cmd = env["python"].parent / "crmlab"
     listing = _ok(_run([crmlab_cmd, "--help"], cwd=env["home"]))
     assert "grade" in listing and "crmlab[teach]" in listing

@@ -10,7 +10,10 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmlab.checks._runner import CheckContext
 
 _PACKAGE = "crmlab.checks"
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
