@@ -14,37 +14,17 @@ packages says which extra to install (:mod:`crmlab._extras`). The version is
 from __future__ import annotations
 
 import importlib
+import os
 
 __version__ = "0.2.0"
 
+#: Every public submodule (no leading underscore), found in the package folder, so a new
+#: module is reachable as ``crmlab.<name>`` without being listed anywhere.
 _SUBMODULES = {
-    "datasets",
-    "rfm",
-    "segmentation",
-    "value",
-    "clv",
-    "profitability",
-    "lifecycle",
-    "relationship",
-    "satisfaction",
-    "loyalty",
-    "acquisition",
-    "plots",
-    "widgets",
-    "glossary",
-    "checks",
-    "release",
-    "grade",
-    "casestudy",
-    "style",
-    "profile",
-    "bootstrap",
-    "dashboard",
-    "diagnosis",
-    "kpi",
-    "currency",
-    "firmdata",
-    "firm_profiles",
+    entry.name.removesuffix(".py")
+    for entry in os.scandir(os.path.dirname(__file__))
+    if not entry.name.startswith(("_", "conftest"))
+    and (entry.name.endswith(".py") or os.path.isfile(os.path.join(entry.path, "__init__.py")))
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

@@ -303,3 +303,17 @@ def test_bootstrap_lab_serves_the_whole_workbook_and_opens_the_start_notebook(tm
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_every_public_module_is_reachable_from_the_package():
+    # `crmlab.<module>` loads on first use, for every public module, with no list to keep up.
+    import importlib
+
+    import crmlab
+
+    names = {p.stem for p in (ROOT / "crmlab").glob("*.py") if not p.name.startswith("_") and p.stem != "conftest"}
+    names |= {p.parent.name for p in (ROOT / "crmlab").glob("*/__init__.py") if not p.parent.name.startswith("_")}
+    assert names == set(crmlab.__all__) - {"__version__"}
+    assert crmlab.btyd is importlib.import_module("crmlab.btyd")
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = crmlab.nope
