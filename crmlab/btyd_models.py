@@ -475,7 +475,8 @@ class TransactionModel(_Fitted):
             time_unit: str | None = None):
         """Fit by maximum likelihood; see the model's ``fit_*`` function for the details."""
         summary, x, tx, T, w, unit = cls._fit_arrays(summary, weights, time_unit)
-        return cls._fit_from(x, tx, T, w, unit, penalizer)
+        with single_threaded():  # the whole fit: optimiser, likelihood and Hessian
+            return cls._fit_from(x, tx, T, w, unit, penalizer)
 
     @classmethod
     def _fit_arrays(cls, summary, weights, time_unit):
@@ -674,7 +675,8 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     q              3.74       0.29
     gamma         15.44       4.16
     """
-    res = _btyd.fit_gamma_gamma(summary, penalizer=penalizer)
+    with single_threaded():
+        res = _btyd.fit_gamma_gamma(summary, penalizer=penalizer)
     x_all = summary["frequency"].to_numpy(dtype=float)
     m_all = summary["monetary_value"].to_numpy(dtype=float)
     use = (x_all > 0) & (m_all > 0)

@@ -194,3 +194,25 @@ def test_hostile_parameters_are_refused_by_name(models, cdnow):
     ]:
         with pytest.raises(CRMDataError, match=words):
             call()
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "paretonbd", "bgbb"])
+def test_the_optimiser_runs_with_one_blas_thread(name, monkeypatch, cdnow):
+    # every likelihood evaluation of a fit happens while BLAS/OpenMP are limited to one thread
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    cls = type(bm.fit_model(name, datasets.load("donations").patterns if name == "bgbb" else cdnow,
+                            **({"weights": "weights"} if name == "bgbb" else {})))
+    original = cls._nll.__func__
+
+    def spy(klass, *args):
+        seen.append(max(lib["num_threads"] for lib in threadpool_info()))
+        return original(klass, *args)
+
+    monkeypatch.setattr(cls, "_nll", classmethod(spy))
+    if name == "bgbb":
+        bm.fit_model(name, datasets.load("donations").patterns, weights="weights")
+    else:
+        bm.fit_model(name, cdnow)
+    assert seen and max(seen) == 1
