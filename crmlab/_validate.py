@@ -95,11 +95,11 @@ MAX_GROWTH = 200
 
 # Column kinds understood by check_table.
 #   "id"       non-missing, string-like identifiers (ints are accepted and compared as given)
-#   "datetime" datetime64 values; strings are parsed, an unparseable value is an error
+#   "datetime" datetime64 values; ISO strings are parsed; other strings, numbers and zoned dates are errors
 #   "number"   numeric, no missing values
 #   "nonneg"   numeric, no missing values, >= 0
 #   "positive" numeric, no missing values, > 0
-#   "bool"     boolean (True/False)
+#   "bool"     boolean (True/False), or 0/1 (turned into bool)
 #   "category" anything (strings or pandas categorical), no missing values
 #   "any"      present; no further check
 KINDS = ("id", "datetime", "number", "nonneg", "positive", "bool", "category", "any")

@@ -78,3 +78,107 @@ def test_bad_values_are_reported_even_when_index_labels_repeat():
     df = pd.DataFrame({"amount": [1.0, -2.0]}, index=[7, 7])
     with pytest.raises(CRMDataError, match="negative"):
         check_table(df, "orders", {"amount": "nonneg"})
+
+
+# ---------------------------------------------------------------- the policy of the data contract
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from crmlab._validate import (  # noqa: E402
+    as_of_date,
+    check_count,
+    check_date,
+    check_same_ids,
+    check_scale,
+    check_size,
+    returned_flag,
+)
+
+
+def test_dates_policy_iso_strings_parsed_numbers_and_zones_refused():
+    good = check_table(orders(order_date=["2024-01-02", "2024-02-03 14:05"]), "orders", SPEC)
+    assert good["order_date"].tolist() == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-02-03 14:05")]
+    with pytest.raises(CRMDataError, match=r"the dates are numbers .*format='%Y%m%d'"):
+        check_table(orders(order_date=[20240102, 20240203]), "orders", SPEC)
+    with pytest.raises(CRMDataError, match=r"the dates carry a time zone \(UTC\)"):
+        check_table(orders(order_date=pd.to_datetime(["2024-01-02", "2024-02-03"]).tz_localize("UTC")), "orders", SPEC)
+    with pytest.raises(CRMDataError, match=r"carry a time-zone offset"):
+        check_table(orders(order_date=["2024-01-02T10:00+08:00", "2024-02-03T10:00+08:00"]), "orders", SPEC)
+    with pytest.raises(CRMDataError, match=r"not ISO dates \(first at row 1: '03/02/2024'\)"):
+        check_table(orders(order_date=["2024-01-02", "03/02/2024"]), "orders", SPEC)
+
+
+def test_flags_0_1_become_bool_so_negation_is_right():
+    df = check_table(orders(returned=[0, 1]), "orders", SPEC)
+    assert df["returned"].dtype == bool and (~df["returned"]).tolist() == [True, False]
+    assert returned_flag(orders(returned=[1, 0]), "returned").tolist() == [True, False]
+    assert returned_flag(orders().drop(columns="returned"), "returned") is None  # a log without returns
+    with pytest.raises(CRMDataError, match=r"missing column 'retuned' \(the returned flag\)"):
+        returned_flag(orders(), "retuned")
+    for bad in (["yes", "no"], ["True", "False"], [2, 0]):
+        with pytest.raises(CRMDataError, match=r"column 'returned': expected True/False \(or 1/0\)"):
+            check_table(orders(returned=bad), "orders", SPEC)
+
+
+def test_repeated_order_ids_refused_unless_the_rows_are_order_lines():
+    df = orders().assign(order_id=["o1", "o1"])
+    with pytest.raises(CRMDataError, match=r"column 'order_id': 1 repeated order id\(s\)"):
+        check_table(df, "orders", SPEC)
+    assert check_table(df, "orders", SPEC, order_lines=True) is not None
+
+
+@given(st.integers(-1000, 1000))
+def test_whole_numbers_pass_as_int(n):
+    assert check_count("n", n, lo=None) == n
+    assert check_count("n", float(n), lo=None) == n
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != int(x)))
+def test_decimals_are_refused_never_truncated(x):
+    with pytest.raises(CRMDataError, match="must be a whole number"):
+        check_count("n", x, lo=None)
+
+
+@pytest.mark.parametrize("bad", [True, "3", None, float("nan"), float("inf"), [3]])
+def test_counts_refuse_what_is_not_a_number(bad):
+    with pytest.raises(CRMDataError, match="parameter 'n'"):
+        check_count("n", bad)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (None, "is required"), (pd.NaT, "is NaT"), ("soon", "is not a date"), (20240101, "is a number"),
+    (pd.Timestamp("2024-01-01", tz="Europe/Berlin"), "carries a time zone"), ("2999-12-31", "1900-2200"),
+])
+def test_date_parameters_refuse_with_the_parameter_name(bad, message):
+    with pytest.raises(CRMDataError, match=f"parameter 'as_of'.*{message}"):
+        check_date("as_of", bad)
+
+
+def test_as_of_bounds_relative_to_the_data():
+    d = pd.Series(pd.to_datetime(["2024-01-05", "2024-12-31"]))
+    assert as_of_date(None, d) == pd.Timestamp("2024-12-31")
+    assert as_of_date("2029-12-31", d) == pd.Timestamp("2029-12-31")  # 5 years after the last date: allowed
+    with pytest.raises(CRMDataError, match="more than 5 years after the last date"):
+        as_of_date("2030-01-01", d)
+    with pytest.raises(CRMDataError, match="before the first date"):
+        as_of_date("2024-01-04", d)
+    assert as_of_date("2023-01-01", d, before_first=True) == pd.Timestamp("2023-01-01")
+
+
+def test_id_kinds_must_match_across_tables():
+    check_same_ids(pd.Series(["a"]), "orders", "customer_id", pd.Series(["b"], dtype="category"), "customers",
+                   "customer_id")
+    check_same_ids(pd.Series([1]), "orders", "customer_id", pd.Series([2.0]), "customers", "customer_id")
+    with pytest.raises(CRMDataError, match="holds text ids but table 'customers', column 'customer_id' holds number"):
+        check_same_ids(pd.Series(["R001"]), "orders", "customer_id", pd.Series([1]), "customers", "customer_id")
+
+
+def test_scales_and_sizes():
+    check_scale(pd.Series([1, 7, None]), "surveys", "attitude", 1, 7)
+    with pytest.raises(CRMDataError, match="not whole points of the 1-7 scale"):
+        check_scale(pd.Series([1, 6.5]), "surveys", "attitude", 1, 7)
+    with pytest.raises(CRMDataError, match="outside the 0-10 scale"):
+        check_scale(pd.Series([11]), "surveys", "recommend", 0, 10)
+    check_size(999_999, what="x", input_rows=1)  # below a million rows is always fine
+    with pytest.raises(CRMDataError, match=r"x would have 2,000,001 rows \(from 10,000 input rows; the limit is 2,000,000\)"):
+        check_size(2_000_001, what="x", input_rows=10_000)
