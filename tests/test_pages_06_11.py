@@ -199,3 +199,25 @@ def test_early_warning_window_moves_with_the_multiplier():
         risk = loyalty.at_risk(orders, loyalty.churn_warning_points(orders, multiplier=m), as_of=as_of)
         counts.append((len(risk), int((risk["ratio"] <= 2).sum())))
     assert counts == [(1, 0), (1, 1)]
+
+
+# ----------------------------------------------------------------------------- chapter 06's rules as the page states them
+def test_level_divides_by_the_months_elapsed_until_the_window_is_full():
+    # eq. 6.1: one order of 60 in the first month, nothing after; window w = 6.
+    # n_t = min(6, t + 1): levels 60/1, 60/2, 60/3, 60/4, 60/5, 60/6, then the order leaves the window.
+    from crmlab import lifecycle
+
+    orders = pd.DataFrame({"customer_id": ["a"], "order_date": ["2024-01-10"], "amount": [60.0]})
+    h = lifecycle.stage_history(orders, as_of="2024-07-31")
+    assert h["level"].round(6).tolist() == [60.0, 30.0, 20.0, 15.0, 12.0, 10.0, 0.0]
+
+
+def test_ended_is_a_verdict_a_new_order_reverses():
+    # Orders in January and May: silent February-April. After 3 silent months (> ended_after = 2 and
+    # > the customer's own usual gap, none yet) April is "ended"; May's order brings the customer back.
+    from crmlab import lifecycle
+
+    orders = pd.DataFrame({"customer_id": ["a", "a"], "order_date": ["2024-01-10", "2024-05-10"],
+                           "amount": [20.0, 90.0]})
+    stages = lifecycle.stage_history(orders, as_of="2024-05-31")["stage"].astype(str).tolist()
+    assert stages[3] == "ended" and stages[4] != "ended"
