@@ -184,6 +184,19 @@ def test_text_over_a_marker_and_text_spilling_out_of_its_bar_are_found():
     plt.close(fig)
 
 
+def test_twelve_series_from_the_default_cycle_are_found_and_series_colours_fix_them():
+    fig, ax = _fresh()
+    for i in range(12):
+        ax.plot([0, 1], [i, i + 1], label=f"cohort {i + 1}")
+    legend_outside(ax)
+    assert any("look the same" in p for p in figure_problems(fig))
+    for line, colour in zip(ax.get_lines(), series_colours(12, ordered=True)):
+        line.set_color(colour)
+    legend_outside(ax)
+    assert not any("look the same" in p for p in figure_problems(fig))
+    plt.close(fig)
+
+
 def test_an_axis_of_shares_that_does_not_start_at_zero_is_found():
     fig, ax = _fresh()
     ax.plot([2022, 2023, 2024], [0.625, 0.641, 0.63])

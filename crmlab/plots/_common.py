@@ -267,6 +267,7 @@ def figure_problems(fig: Any) -> list[str]:
     >>> plt.close(fig)
     """
     import numpy as np
+    from matplotlib.colors import to_hex
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -286,6 +287,21 @@ def figure_problems(fig: Any) -> list[str]:
             inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1) & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1))
             if inside.any():
                 problems.append(f"{where}: the legend covers plotted data")
+            looks = []
+            for handle in getattr(legend, "legend_handles", getattr(legend, "legendHandles", [])):
+                colour = (handle.get_color() if hasattr(handle, "get_color") and not hasattr(handle, "get_facecolor")
+                          else handle.get_facecolor())
+                try:
+                    colour = to_hex(np.asarray(colour, dtype=float).reshape(-1, 4)[0] if not isinstance(colour, str)
+                                    else colour)
+                except (ValueError, TypeError):
+                    colour = str(colour)
+                style = getattr(handle, "get_linestyle", lambda: "")()
+                marker = getattr(handle, "get_marker", lambda: "")()
+                looks.append((colour, str(style), str(marker)))
+            if len(looks) != len(set(looks)):
+                problems.append(f"{where}: two legend entries look the same (colour, line and marker); "
+                                "use series_colours or direct labels")
             for t in legend.get_texts():
                 if _SNAKE.match(t.get_text()):
                     problems.append(f"{where}: legend entry {t.get_text()!r} is a column name, not words")
