@@ -83,8 +83,12 @@ def disconfirmation(
     attribute: str = "attribute",
     expectation: str = "expectation",
     perception: str = "perception",
+    scale: tuple[int, int] = (1, 7),
 ) -> pd.DataFrame:
     """Expectation-disconfirmation per attribute: mean perception - mean expectation.
+
+    Both answers must be whole points of ``scale`` (default 1-7, the scale of the
+    shipped survey items); a value off the scale is refused, never averaged in.
 
     Returns
     -------
@@ -101,6 +105,8 @@ def disconfirmation(
     """
     df = check_table(survey_items, "survey_items",
                      {attribute: "category", expectation: "number", perception: "number"})
+    for col in (expectation, perception):
+        check_scale(df[col], "survey_items", col, *scale)
     d = (df[perception] - df[expectation]).to_numpy()
     work = pd.DataFrame({attribute: df[attribute].to_numpy(), expectation: df[expectation].to_numpy(),
                          perception: df[perception].to_numpy(), "disconfirmation": d,
@@ -236,6 +242,8 @@ def importance_performance(
     check_choice("crosshair", crosshair, ["mean", "midpoint"])
     df = check_table(survey_items, "survey_items",
                      {attribute: "category", importance: "number", performance: "number"})
+    for col in (importance, performance):
+        check_scale(df[col], "survey_items", col, *scale)
     out = _group_means(df, attribute, [importance, performance])
     out.columns = ["n", "importance", "performance"]
     if crosshair == "mean":
@@ -256,8 +264,11 @@ def servqual_gaps(
     attribute: str = "attribute",
     expectation: str = "expectation",
     perception: str = "perception",
+    scale: tuple[int, int] = (1, 7),
 ) -> pd.DataFrame:
     """SERVQUAL gap (perception - expectation) by service-quality dimension (PZB 1988).
+
+    Both answers must be whole points of ``scale`` (default 1-7, as shipped).
 
     Returns
     -------
@@ -276,6 +287,8 @@ def servqual_gaps(
     """
     df = check_table(survey_items, "survey_items", {dimension: "category", attribute: "category",
                                                     expectation: "number", perception: "number"})
+    for col in (expectation, perception):
+        check_scale(df[col], "survey_items", col, *scale)
     work = df[[dimension, expectation, perception]].copy()
     work["gap"] = work[perception] - work[expectation]
     out = _group_means(work, dimension, [expectation, perception, "gap"])

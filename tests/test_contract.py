@@ -803,3 +803,15 @@ def test_a_history_that_lost_its_attrs_is_read_by_its_customer_column_not_by_pos
         classify_stages(data().orders, as_of=data().as_of, history=nameless)
     with pytest.raises(CRMDataError, match=r"table 'history': missing column\(s\) 'stage'"):
         classify_patterns(data().orders, as_of=data().as_of, history=h.drop(columns="stage"))
+
+
+@pytest.mark.parametrize("fn, col", [("disconfirmation", "expectation"), ("disconfirmation", "perception"),
+                                     ("servqual_gaps", "perception"), ("importance_performance", "importance")])
+@pytest.mark.parametrize("value, message", [(9, "outside the 1-7 scale"), (0, "outside the 1-7 scale"),
+                                            (5.5, "not whole points of the 1-7 scale")])
+def test_survey_items_off_their_scale_are_refused(fn, col, value, message):
+    items = _r().survey_items.copy()
+    items[col] = items[col].astype(float)
+    items.loc[items.index[3], col] = value
+    with pytest.raises(CRMDataError, match=f"table 'survey_items', column '{col}': 1 value\\(s\\) (are )?{message}"):
+        FUNCTIONS[fn](items)
