@@ -2,7 +2,10 @@
 
 Plot functions never compute analytics: they draw what an analytics function
 returned. Text in figures is English (Chinese terms live in the notebook prose),
-so figures render with any font.
+so figures render with any font. Every figure follows the readable-figure standard
+written down in :mod:`crmlab.style` (words not column names, distinguishable series,
+zero-based axes for shares and amounts, legends off the data, nothing clipped,
+diverging scales for signed values); ``tests/test_figures.py`` measures it.
 """
 from crmlab.plots._value import *  # noqa: F401,F403  segmentation, RFM, value, profitability
 from crmlab.plots._clv import *  # noqa: F401,F403  CLV, customer equity, BG/NBD
