@@ -302,7 +302,9 @@ def check_count(name: str, value: Any, *, lo: int | None = 0, hi: int | None = N
     n = int(v)
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         rng = f"{'-inf' if lo is None else lo} .. {'inf' if hi is None else hi}"
-        raise CRMDataError(f"parameter '{name}' = {n} is outside {rng}. {hint}".rstrip())
+        use = hint or ("Use a whole number" + (f" from {lo}" if lo is not None else "")
+                       + (f" to {hi}" if hi is not None else " up") + ".")
+        raise CRMDataError(f"parameter '{name}' = {n} is outside {rng}. {use}")
     return n
 
 
