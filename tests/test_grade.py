@@ -340,11 +340,23 @@ def test_written_file_carries_any_answer_text_and_never_overwrites_scores(tmp_pa
 SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def graded_sources():
+    """Every stored source graded as s001, sandboxed, two at a time (as --workers 2 does)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {p.stem: pool.submit(grade_notebook, str(p), p.stem, "s001", timeout=300, sandbox="bwrap")
+                   for p in SOURCES}
+        return {name: fut.result() for name, fut in futures.items()}
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_every_solution_scores_full_points_when_the_grader_checks_its_answers(source):
+def test_every_solution_scores_full_points_when_the_grader_checks_its_answers(source, graded_sources):
     """Answers handed out as data (tables, figures, fitted models ...) reach every check as they
     would in the student's notebook: each stored source, graded sandboxed, gets every point."""
-    row = grade_notebook(str(source), source.stem, "s001", timeout=300, sandbox="bwrap")
+    row = graded_sources[source.stem]
     assert row["status"] == "ok", row["status"]
     assert row["total"] == row["max"] == sum(s.points for s in checks_for(source.stem).values()), row["messages"]
 
