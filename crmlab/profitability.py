@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_table, note_excluded, check_same_ids
+from crmlab._validate import CRMDataError, check_choice, check_range, check_same_ids, check_table, note_excluded, returned_column
 from crmlab._contract import checked
 
 __all__ = [
@@ -72,8 +72,7 @@ def customer_revenue(
     >>> customer_revenue(o)[["revenue", "cost_of_goods", "gross_margin"]].to_dict("index")
     {'x': {'revenue': 100.0, 'cost_of_goods': 70.0, 'gross_margin': 30.0}, 'y': {'revenue': 80.0, 'cost_of_goods': 60.0, 'gross_margin': 20.0}}
     """
-    if returned == "returned" and isinstance(orders, pd.DataFrame) and returned not in orders.columns:
-        returned = None  # the default flag is optional
+    returned = returned_column(orders, returned)  # the default flag is optional
     spec = {customer: "id", amount: "nonneg", gross_margin: "number"} | ({returned: "bool"} if returned else {})
     df = check_table(orders, "orders", spec)
     keep = np.ones(len(df), dtype=bool) if returned is None else ~df[returned].to_numpy(dtype=bool)

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded
+from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded, returned_column
 from crmlab._contract import checked
 
 __all__ = [
@@ -110,8 +110,7 @@ def _order_log(
     spec = {customer: "any", date: "datetime"}
     if amount is not None:
         spec[amount] = "nonneg"
-    if returned == "returned" and isinstance(orders, pd.DataFrame) and returned not in orders.columns:
-        returned = None  # the default flag is optional: a log without returns (e.g. CDNOW)
+    returned = returned_column(orders, returned)  # the default flag is optional: a log without returns (CDNOW)
     if returned is not None:
         spec[returned] = "bool"
     spec.update(extra or {})
