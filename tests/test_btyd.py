@@ -1,7 +1,6 @@
 """Tests for crmlab.btyd (re-exported by crmlab.clv): summary, BG/NBD, Gamma-Gamma, probabilistic CLV."""
 from __future__ import annotations
 
-import math
 
 import matplotlib
 

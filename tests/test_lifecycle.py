@@ -1,5 +1,4 @@
 """Tests for crmlab.lifecycle: stages, patterns A-D, input-output, pattern recovery."""
-import numpy as np
 import pandas as pd
 import pytest
 
