@@ -26,9 +26,9 @@ _CACHE: dict[str, dict[str, Any]] = {}
 
 # ----------------------------------------------------------------------------- running a chapter
 def widget_cells(notebook: str) -> list[str]:
-    """Ids of the code cells of a chapter that build a widget (``widgets.<name>(...)``)."""
+    """Ids of the code cells of a chapter that build a widget (``widgets.<name>_explorer(...)``)."""
     nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
-    return [c.id for c in nb.cells if c.cell_type == "code" and re.search(r"\bwidgets\.\w+\(", c.source)]
+    return [c.id for c in nb.cells if c.cell_type == "code" and re.search(r"\bwidgets\.\w+_explorer\(", c.source)]
 
 
 def run_chapter(notebook: str) -> dict[str, Any]:

@@ -136,8 +136,9 @@ def plot_retention_rates(rates: Any, *, ax: Any = None):
     ax.plot(x, rates["retention_strict"], marker="s", ls="--", label="retention, strict", color=_GOOD)
     ax.plot(x, rates["churn"], marker="^", label="churn = 1 - retention", color=_BAD)
     ax.tick_params(axis="x", rotation=45)
+    ax.set_ylim(0, 1.05)  # shares start at zero
     percent_axis(ax.yaxis)
-    ax.legend(fontsize=8)
+    legend_outside(ax, fontsize=8)
     unit = rates.attrs.get("period", "period")
     return label(ax, f"Retention and churn per {unit}", unit, "rate (%)")
 
@@ -206,8 +207,9 @@ def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", h
     ax.text(n_obs, 0.02, " projection ->", transform=ax.get_xaxis_transform(), fontsize=8, color=_GREY)
     if held_out is not None:
         ax.plot(held_out.index.to_numpy(), held_out.to_numpy(dtype=float), "x", color=_BAD, ms=9, label="held out")
+    ax.set_ylim(0, 1.05)  # shares start at zero
     percent_axis(ax.yaxis)
-    ax.legend(fontsize=8)
+    legend_outside(ax, fontsize=8)
     title = "Share of cohort surviving" if which == "survival" else "Retention rate rises as the cohort sorts itself"
     return label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition",
                   f"{which} (%)")
