@@ -49,6 +49,7 @@ ALLOWED: list[tuple[str, str, str]] = [
     ("", r"\bA\s*[-–]\s*D\b|\bABC\b", "pattern and class letters"),
     ("", r"\bShift\s*\+\s*Enter\b", "key names such as Shift+Enter (not numbers)"),
     # --- constants from formulas and from the literature (each with its source)
+    ("09", r"\b2\s*%[^.]{0,60}?\b10\s*%", "the course's rule of thumb: 2 % less churn is worth 10 % lower cost"),
     ("", r"[-−]\s*100\s+to\s+\+?\s*100\b", "the range of NPS, -100 to +100 points (Reichheld 2003)"),
     ("03", r"\b1\s*[-–]\s*4\s*[-–]\s*15\s*[-–]\s*80\b", "the customer pyramid's 1-4-15-80 split (Curry & Curry 2000)"),
     ("", r"\b25\s*[-–]\s*85\s*%", "Reichheld & Sasser (1990): 5 points fewer defections, 25-85 % more profit"),
