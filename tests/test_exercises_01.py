@@ -65,18 +65,35 @@ RIGHT_LABELS = {"A": "transaction", "B": "relationship", "C": "transaction",
                 "D": "relationship", "E": "transaction", "F": "relationship"}
 
 
-def test_the_exercise_has_three_checks_worth_five_points(ex):
-    assert sorted(checks_for("01_what_is_crm")) == ["customer_row", "data_quality_counts", "marketing_types"]
-    assert ex.max_points == 5
+def test_the_exercise_has_four_checks_worth_six_points(ex):
+    assert sorted(checks_for("01_what_is_crm")) == ["customer_row", "data_quality_counts", "info_base_benefits",
+                                                    "marketing_types"]
+    assert ex.max_points == 6
 
 
 # --------------------------------------------------------------------------------------
 # Exercise 1: one row of the single customer view
 # --------------------------------------------------------------------------------------
-def test_profiled_customer_most_complaints_then_contacts_then_id():
-    assert ch01.profiled_customer(small_retail()) == "R2"               # 2 complaints, 3 contacts beats R3's 2
-    assert ch01.profiled_customer(small_retail(r3_contacts=3)) == "R2"  # full tie: the smaller id
-    assert ch01.profiled_customer(small_retail(r3_contacts=4)) == "R3"  # R3 now has more contacts
+def test_profiled_customer_is_one_whose_mistakes_show():
+    # R2 returned an order, kept three, complained and asked: every typical mistake changes a number.
+    assert ch01.profiled_customer(small_retail()) == "R2"
+    # R3 has as many complaints and more contacts, but no returned order: returns would not show.
+    assert ch01.profiled_customer(small_retail(r3_contacts=4)) == "R2"
+    # R3 with a returned order, two kept orders and more contacts wins over R2.
+    ds = small_retail(r3_contacts=4)
+    r3 = ds.orders.index[ds.orders["customer_id"] == "R3"]
+    ds.orders.loc[r3[0], "returned"] = True
+    assert ch01.profiled_customer(ds) == "R3"
+    # a full tie: the smaller id
+    ds = small_retail(r3_contacts=3)
+    ds.orders.loc[r3[0], "returned"] = True
+    assert ch01.profiled_customer(ds) == "R2"
+
+
+def test_profiled_customer_without_a_telling_customer_falls_back_to_most_complaints():
+    ds = small_retail()
+    ds.orders["returned"] = False
+    assert ch01.profiled_customer(ds) == "R2"   # 2 complaints and 3 contacts beat R3's 2 and 2
 
 
 def test_expected_row_by_hand(ds):
@@ -107,14 +124,6 @@ def test_customer_row_typical_mistakes(ex, change, words):
     res = ex.run("customer_row", {**RIGHT_ROW, **change})
     assert not res.passed and res.error is None
     assert words in res.message, res.message
-
-
-def test_purchase_days_instead_of_orders_is_diagnosed():
-    ds = small_retail()
-    ds.orders.loc[2, "order_date"] = pd.Timestamp("2024-03-01")  # R2 now buys on 2 days: 03-01 and 07-01
-    ex = exercise("01_what_is_crm", loader=lambda name, sid: ds.copy())
-    res = ex.run("customer_row", {**RIGHT_ROW, "orders": 2})
-    assert "purchase days" in res.message, res.message
 
 
 @pytest.mark.parametrize("answer, words", [
@@ -217,3 +226,29 @@ def test_two_students_get_different_expected_answers(monkeypatch):
     counts1, counts2 = assert_answers_are_personal(
         "01_what_is_crm", "data_quality_counts", lambda ex: ch01.expected_problems(ex.data("retail")))
     assert row1 != row2 and counts1 != counts2
+
+
+# --------------------------------------------------------------------------------------
+# Exercise 5: short- and long-term benefits of a customer information base
+# --------------------------------------------------------------------------------------
+RIGHT_BENEFITS = {"A": "short-term", "B": "short-term", "C": "short-term", "D": "short-term",
+                  "E": "long-term", "F": "long-term", "G": "long-term", "H": "long-term"}
+
+
+def test_info_base_benefits_follow_the_course():
+    # the course: short-term = convenience, continuity, timeliness, interactivity; the rest build up over years
+    assert {k for k, (_, v) in ch01.BENEFITS.items() if v == "short-term"} == {"A", "B", "C", "D"}
+
+
+@pytest.mark.parametrize("answer, ok, words", [
+    (RIGHT_BENEFITS, True, "correct"),
+    ({k.lower(): v.replace("-", " ").upper() for k, v in RIGHT_BENEFITS.items()}, True, "correct"),
+    ({**RIGHT_BENEFITS, "B": "long-term", "E": "short-term"}, False, "2 of 8 statements are labelled wrongly: B, E"),
+    ({**RIGHT_BENEFITS, "A": "soon"}, False, "Statement A: 'soon' is not one of the labels"),
+    ({k: np.int64(1) for k in RIGHT_BENEFITS}, False, "Statement A: 1 is not one of the labels"),
+    ({"A": "short-term"}, False, "no label for B, C, D"),
+    (["short-term"] * 8, False, "a list of 8 items"),
+])
+def test_info_base_benefits(ex, answer, ok, words):
+    res = ex.run("info_base_benefits", answer)
+    assert res.passed == ok and res.error is None and words in res.message, res.message

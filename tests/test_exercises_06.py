@@ -85,7 +85,8 @@ def test_stage_counts_wrong_answers(small, answer, words):
 
 @pytest.mark.parametrize(("answer", "passed", "words"), [
     (0.75, True, "correct"),
-    (0.7501, True, "correct"),       # rounded to three decimals
+    (0.750, True, "correct"),        # rounded to three decimals
+    (0.7501, False, "too high"),     # four decimals must be right to four decimals
     (75, False, "percentage"),
     (3, False, "number of pattern-A relationships"),
     (0.6, False, "active ones too"),

@@ -129,15 +129,25 @@ def test_max_onboarding_spend(shipped, P):
         assert not res.passed and words in res.message, (words, res.message)
 
 
-def test_clv_chart(small):
+def _bars(values, ylabel="value (currency units)"):
     fig, ax = plt.subplots()
-    ax.bar(PHASES[:4], [1, 2, 3, 4])
-    ax.set_title("Value by phase"), ax.set_xlabel("phase"), ax.set_ylabel("value (currency units)")
-    assert run(small, "clv_chart", ax).passed
-    fig2, ax2 = plt.subplots()
-    ax2.bar(PHASES[:2], [1, 2])
-    ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
-    assert "2 bars" in run(small, "clv_chart", ax2).message
+    ax.bar(list(values.index), list(values.to_numpy()))
+    ax.set_title("Value by phase"), ax.set_xlabel("phase"), ax.set_ylabel(ylabel)
+    return ax
+
+
+def test_clv_chart_compares_the_bars(small):
+    v = ch07.clv_variants(small.data("retail"))
+    right = v["right"]
+    assert run(small, "clv_chart", _bars(right)).passed
+    assert run(small, "clv_chart", _bars(right.drop("dissolution"))).passed      # dissolution may be left out
+    assert run(small, "clv_chart", _bars(right.round(2))).passed                 # rounded as printed
+    res = run(small, "clv_chart", _bars(pd.Series([1.0, 2, 3, 4], index=PHASES[:4])))
+    assert not res.passed and "do not show the Markov customer value" in res.message, res.message
+    res = run(small, "clv_chart", _bars(v["yearly"]))
+    assert not res.passed and "12% per month" in res.message, res.message
+    res = run(small, "clv_chart", _bars(right.iloc[:2]))
+    assert not res.passed and "2 bars" in res.message and "missing" in res.message, res.message
     plt.close("all")
 
 

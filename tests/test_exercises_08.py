@@ -25,9 +25,9 @@ NAME = "08_satisfaction_and_complaints"
 #   survey items (two responses):      E       P       importance
 #     delivery      (reliability)    7, 6    4, 5      7, 7   -> gap 4.5 - 6.5 = -2 (worst)
 #     staff         (assurance)      5, 5    6, 6      3, 4   -> gap +1 (best)
-#     website ease  (tangibles)      5, 5    4, 4      6, 6   -> gap -1, lowest perception 4
+#     staff friendliness  (tangibles)      5, 5    4, 4      6, 6   -> gap -1, lowest perception 4
 #   IPA at the means: importance line (7 + 3.5 + 6)/3 = 5.5, performance line (4.5 + 6 + 4)/3 = 4.83
-#     website ease: importance 6 (high), performance 4 (low) -> "Concentrate here";
+#     staff friendliness: importance 6 (high), performance 4 (low) -> "Concentrate here";
 #     midpoint crosshairs (4): 6 >= 4, 4 >= 4 -> "Keep up the good work"; swapped -> "Possible overkill".
 #   complaints: delivery hours 10, 40, 20 resolved T, F, T -> share 2/3, median 20 (mean 23.33);
 #     billing 5 resolved T -> share 1, median 5. Inquiries: billing 1 F, delivery 2 T
@@ -39,7 +39,7 @@ def small_retail() -> datasets.Dataset:
                             "recommend": [10, 8, 7, 7, 6, 6, 2, 2, 1, 0]})
     items = pd.DataFrame({
         "response_id": ["S0", "S0", "S0", "S1", "S1", "S1"],
-        "attribute": ["delivery", "staff", "website ease"] * 2,
+        "attribute": ["delivery", "staff", "staff friendliness"] * 2,
         "dimension": ["reliability", "assurance", "tangibles"] * 2,
         "expectation": [7, 5, 5, 6, 5, 5],
         "perception": [4, 6, 4, 5, 6, 4],
@@ -64,9 +64,13 @@ def ex():
     return exercise(NAME, loader=lambda name, sid: ds.copy())
 
 
-def bars(n: int, title: str = "Gaps"):
+GAPS = {"delivery": -2.0, "staff": 1.0, "staff friendliness": -1.0}   # mean perception - mean expectation
+
+
+def bars(n: int = 3, title: str = "Gaps", values: dict | None = None):
+    values = dict(list((values or GAPS).items())[:n])
     fig, ax = plt.subplots()
-    ax.barh([f"a{i}" for i in range(n)], range(n))
+    ax.barh(list(values), list(values.values()))
     ax.set_title(title)
     ax.set_xlabel("disconfirmation (scale points)")
     ax.set_ylabel("attribute")
@@ -77,7 +81,8 @@ def test_right_answers_pass(ex):
     handling = pd.DataFrame({"topic": ["billing", "delivery"], "median_hours": [5, 20.0],
                              "share_resolved": [1.0, 2 / 3]})  # topic as a column, columns reordered
     assert ex.run("nps", -50).passed
-    assert ex.run("nps", -50.04).passed  # rounded to one decimal is fine
+    assert ex.run("nps", -50.0).passed  # rounded to one decimal is fine
+    assert not ex.run("nps", -50.04).passed  # two decimals must be right to two decimals
     assert ex.run("worst_gap", " Delivery ").passed
     assert ex.run("ipa_quadrant", "concentrate here").passed
     assert ex.run("complaint_handling", handling).passed
@@ -97,7 +102,7 @@ def test_right_answers_pass(ex):
     ("nps", 50, "wrong sign"),
     ("nps", "-50", "the text '-50'"),
     ("worst_gap", "staff", "largest *positive* gap"),
-    ("worst_gap", "website ease", "lowest perception"),
+    ("worst_gap", "staff friendliness", "lowest perception"),
     ("worst_gap", "speed", "not one of the possible answers"),
     ("ipa_quadrant", "Keep up the good work", "scale midpoint"),
     ("ipa_quadrant", "Possible overkill", "importance and performance swapped"),
@@ -122,6 +127,10 @@ def test_complaint_table_mistakes(ex, table, words):
 
 def test_chart_mistakes(ex):
     assert "expected one per attribute (3)" in ex.run("gap_chart", bars(2)).message
+    assert "mean perception" in ex.run("gap_chart", bars(values={"delivery": 4.5, "staff": 6.0,
+                                                                 "staff friendliness": 4.0})).message
+    assert "wrong sign" in ex.run("gap_chart", bars(values={k: -v for k, v in GAPS.items()})).message
+    assert "the bar 'staff' is 2" in ex.run("gap_chart", bars(values={**GAPS, "staff": 2.0})).message
     assert "no title" in ex.run("gap_chart", bars(3, title="")).message
     plt.close("all")
 

@@ -66,7 +66,8 @@ def solution(small):
 
 def test_churn_by_hand(ex_hand):
     assert ex_hand.run("churn_q3", 0.25).passed
-    assert ex_hand.run("churn_q3", pd.Series([0.2501])).passed  # a one-value Series and rounding are fine
+    assert ex_hand.run("churn_q3", pd.Series([0.250])).passed  # a one-value Series and rounding are fine
+    assert not ex_hand.run("churn_q3", 0.2501).passed  # four decimals must be right to four decimals
 
 
 @pytest.mark.parametrize("answer, words", [
@@ -88,14 +89,32 @@ def test_at_risk_count(ex_small, solution):
     assert not res.passed and "including customers lost long ago" in res.message
 
 
-def test_net_benefit_and_decision(ex_small, solution):
+def test_net_benefit_and_break_even(ex_small, solution):
     net = solution["net"]
     assert ex_small.run("net_benefit", net).passed
     assert ex_small.run("net_benefit", round(net, 2)).passed
-    assert ex_small.run("launch", bool(net > 0)).passed
-    assert not ex_small.run("launch", bool(net <= 0)).passed
-    assert "without quotes" in ex_small.run("launch", "yes").message
-    assert "True or False" in ex_small.run("launch", 1.0).message
+    # break-even: 5/100 x V - n x c x 5 = 0  <=>  c = V / (100 n)
+    n = len(solution["early"])
+    be = solution["saved"] / 5 / n
+    assert solution["saved"] - n * be * 5 == pytest.approx(0, abs=1e-6)
+    assert ex_small.run("break_even_cost", be).passed
+    assert ex_small.run("break_even_cost", round(be, 2)).passed
+    for answer, words in [(100 * be, "mean CLV"), (n * be, "whole list"), (be - 1.5, "above today's 1.5"),
+                          (net / (5 * n), "net benefit per customer and point"), (be + 1, "too high")]:
+        res = ex_small.run("break_even_cost", answer)
+        assert not res.passed and words in res.message, (words, res.message)
+
+
+def test_profit_gain_of_two_points_by_hand(ex_small, small):
+    x = ch09.retention_inputs(small)
+    r, m, a = x["retention"], x["margin"], x["acquisition_cost"]
+    new = 1000 * (1 - r)                                     # what keeps a base of 1,000 constant
+    profit = [c * m - new * a for c in (1000, new / (1 - (r + 0.02)))]
+    gain = 100 * (profit[1] - profit[0]) / profit[0]
+    assert ex_small.run("profit_gain_2pts", gain).passed
+    assert ex_small.run("profit_gain_2pts", round(gain, 1)).passed
+    res = ex_small.run("profit_gain_2pts", profit[1] - profit[0])
+    assert not res.passed and "currency units" in res.message, res.message
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -110,15 +129,26 @@ def test_net_benefit_typical_mistakes(ex_small, solution, wrong, words):
     assert not res.passed and words in res.message, res.message
 
 
-def test_loyalty_chart(ex_small):
+def test_loyalty_chart_compares_the_bars(ex_small, small):
+    attitude = small.surveys.groupby("customer_id")["attitude"].mean()
+    recent = small.orders[small.orders["order_date"] > small.as_of - pd.Timedelta(days=365)]
+    patronage = recent.groupby("customer_id").size().reindex(attitude.index, fill_value=0)
+    counts = loyalty.loyalty_matrix(attitude, patronage, attitude_cut=5, patronage_cut="median")["loyalty"]
+    counts = counts.astype(str).value_counts()
     fig, ax = plt.subplots()
-    ax.bar(["true", "latent", "spurious", "none"], [4, 3, 2, 1])
+    counts.plot.bar(ax=ax)
     ax.set_title("Loyalty")
     ax.set_xlabel("kind of loyalty")
     ax.set_ylabel("customers")
     assert ex_small.run("loyalty_chart", ax).passed
-    ax.patches[-1].remove()
-    assert "expected one per kind of loyalty (4)" in ex_small.run("loyalty_chart", ax).message
+    fig2, ax2 = plt.subplots()
+    ax2.bar(["true", "latent", "spurious", "none"], [4, 3, 2, 1])     # any four bars no longer pass
+    ax2.set(title="Loyalty", xlabel="kind", ylabel="customers")
+    assert not ex_small.run("loyalty_chart", ax2).passed
+    fig3, ax3 = plt.subplots()
+    counts.iloc[:3].plot.bar(ax=ax3)
+    ax3.set(title="Loyalty", xlabel="kind", ylabel="customers")
+    assert "expected one per kind of loyalty (4)" in ex_small.run("loyalty_chart", ax3).message
     plt.close("all")
 
 

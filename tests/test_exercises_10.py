@@ -12,6 +12,7 @@ from exercise_support import assert_answers_are_personal, run
 
 from crmlab import datasets
 from crmlab.checks import ch10_acquisition_and_development as ch10
+from crmlab.checks import exercise
 
 NAME = "10_acquisition_and_development"
 
@@ -27,8 +28,8 @@ NAME = "10_acquisition_and_development"
 #   categories per customer: s1 {beauty, household}, s2 {beauty}, t1 {household, toys}, e1 {toys}
 #   beauty 2/4, household 2/4, both 1/4 -> lift (1/4) / (2/4 * 2/4) = 1; confidence 1/2, support 1/4
 # b2b: 2024 spend (returns out): A 300 (+ a returned 500), B 400; wallets 2024: A 600, B 1000
-#   top account B: 400 / 1000 = 0.4; with returns A 800 / 600 = 1.333; highest share A 0.5;
-#   over all wallets 400 / 1600 = 0.25
+#   share of wallet 2024: A 300 / 600 = 0.5, B 400 / 1000 = 0.4; with returns A 800 / 600 = 1.333;
+#   over all wallets A 300 / 1600, B 400 / 1600
 # --------------------------------------------------------------------------------------
 def small_retail() -> datasets.Dataset:
     customers = pd.DataFrame({
@@ -75,19 +76,22 @@ def test_expected_values_by_hand():
 
 @pytest.mark.parametrize(("check", "answer", "passed", "words"), [
     ("acq_cost_social", 30, True, "correct"),
-    ("acq_cost_social", 30.001, True, "correct"),
+    ("acq_cost_social", 30.00, True, "correct"),
+    ("acq_cost_social", 30.001, False, "too high"),     # three decimals must be right to three decimals
     ("acq_cost_social", pd.Series([30.0]), True, "correct"),
     ("acq_cost_social", 15, False, "divided the social spend by all customers"),
     ("acq_cost_social", 60, False, "total acquisition spend"),
     ("acq_cost_social", 17, False, "over all channels"),
     ("acq_cost_social", 35, False, "too high"),
     ("acq_cost_social", "30", False, "not text"),
-    ("sow_top", 0.4, True, "correct"),
-    ("sow_top", 800 / 600, False, "returned orders"),
-    ("sow_top", 0.5, False, "highest share of wallet"),
-    ("sow_top", 0.25, False, "wallets of all accounts"),
-    ("sow_top", 40, False, "percent"),
-    ("sow_top", 0.3, False, "too low"),
+    ("sow_2024", pd.Series({"A": 0.5, "B": 0.4}), True, "correct"),
+    ("sow_2024", {"B": 0.400, "A": 0.5}, True, "correct"),
+    ("sow_2024", pd.Series({"A": 800 / 600, "B": 0.4}), False, "returned orders"),
+    ("sow_2024", pd.Series({"A": 300 / 1600, "B": 0.25}), False, "wallets of all accounts"),
+    ("sow_2024", pd.Series({"A": 50.0, "B": 40.0}), False, "percent"),
+    ("sow_2024", pd.Series({"A": 0.5, "B": 0.3}), False, "1 of 2 accounts has a different value, e.g. B"),
+    ("sow_2024", pd.Series({"B": 0.4}), False, "missing (e.g. A)"),
+    ("sow_2024", 0.4, False, "a pandas Series"),
     ("lift_pair", 1.0, True, "correct"),
     ("lift_pair", 0.25, False, "support"),
     ("lift_pair", 0.0, False, "per customer"),
@@ -125,9 +129,46 @@ def test_cost_chart(small):
     assert run(small, "cost_chart", ax).passed
     fig2, ax2 = plt.subplots()
     ax2.bar(["social", "store", "email_list", "all"], [30, 6, 2, 17])
-    ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("y")
-    assert "4 bars, expected one per acquisition channel (3)" in run(small, "cost_chart", ax2).message
+    ax2.set_title("t"), ax2.set_xlabel("x"), ax2.set_ylabel("currency units")
+    assert "4 bars, expected one per channel (3); not expected: all" in run(small, "cost_chart", ax2).message
+    fig3, ax3 = plt.subplots()
+    ax3.bar(["social", "store", "email_list"], [0, 24, 10])                 # the acquisition equity
+    ax3.set_title("t"), ax3.set_xlabel("x"), ax3.set_ylabel("currency units")
+    assert "acquisition equity" in run(small, "cost_chart", ax3).message
+    fig4, ax4 = plt.subplots()
+    ax4.bar(["social", "store", "email_list"], [30, 6, 2])
+    ax4.set_title("t"), ax4.set_xlabel("x"), ax4.set_ylabel("cost per customer")
+    assert "unit" in run(small, "cost_chart", ax4).message
     plt.close("all")
+
+
+@pytest.mark.parametrize(("answer", "ok", "words"), [
+    ({"A": "identify", "B": "identify", "C": "win", "D": "win", "E": "win", "F": "keep", "G": "keep", "H": "keep"},
+     True, "correct"),
+    ({"A": "identify", "B": "win", "C": "win", "D": "win", "E": "win", "F": "keep", "G": "keep", "H": "retain"},
+     False, "1 of 8 statements is labelled wrongly: B"),
+    ({"A": "find"}, False, "no label for B, C, D"),
+    ({**dict.fromkeys("ABCDEFGH", "keep"), "A": "find"}, False, "'find' is not one of the labels"),
+])
+def test_identify_win_keep(small, answer, ok, words):
+    res = run(small, "identify_win_keep", answer)
+    assert res.passed == ok and words in res.message, res.message
+
+
+def test_upsell_potential_by_hand():
+    # kept orders per customer: a 4 x 10, b 4 x 50, c 1 x 60, d 2 x 40 -> orders median 3, mean order value
+    # median (10, 50, 60, 40) = 45; candidates order >= 3 times with a mean order < 0.75 x 45 = 33.75: a;
+    # potential = (45 - 10) x 4 = 140. With b's returned order of 5 the median order value changes.
+    orders = pd.DataFrame({"customer_id": list("aaaabbbbcdd") + ["b"],
+                           "amount": [10.0] * 4 + [50.0] * 4 + [60.0, 40.0, 40.0, 5.0],
+                           "returned": [False] * 11 + [True]})
+    ds = datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
+    ex = exercise(NAME, loader=lambda name, sid: ds.copy())
+    assert ex.run("upsell_potential", 140).passed
+    assert ex.run("upsell_potential", 140.00).passed
+    for answer, words in [(1, "number of candidates"), (35, "gap per order only"), (150, "too high")]:
+        res = ex.run("upsell_potential", answer)
+        assert not res.passed and words in res.message, (words, res.message)
 
 
 # --------------------------------------------------------------------------------------
@@ -137,8 +178,4 @@ def test_two_students_get_different_expected_answers():
     assert_answers_are_personal(NAME, "acq_cost_social",
                                 lambda ex: float(ch10.quality(ex.data("retail")).loc["social", "acquisition_cost"]))
 
-    def top_share(ex):
-        sow = ch10.wallet_year(ex.data("b2b"))
-        return float(sow.loc[sow["spend"].idxmax(), "share_of_wallet"])
-
-    assert_answers_are_personal(NAME, "sow_top", top_share)
+    assert_answers_are_personal(NAME, "sow_2024", lambda ex: ch10.sow_case(ex.data("b2b"))[0])

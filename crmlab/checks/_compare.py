@@ -83,17 +83,18 @@ def decimals_of(values: Any) -> "np.ndarray":
 def rounded_match(got: Any, expected: Any, decimals: int | None) -> "np.ndarray":
     """The rounding policy of every check: where ``got`` is ``expected`` as rounded by the answer.
 
-    An answer written with ``k`` decimals passes when ``k`` is at least ``decimals`` (the
-    precision the chapter prints) and the answer is the expected value rounded to ``k``
-    decimals (half a unit of its last decimal, a hair more for float noise). So 4.19 passes for
-    4.1873 when the chapter prints two decimals, 1.145 passes for 1.14548, and 0.709 fails for
-    0.7074: the more decimals a student writes, the closer they must be. ``decimals=None``
+    An answer written with ``k`` decimals passes when it is the expected value rounded to
+    ``max(k, decimals)`` decimals, ``decimals`` being the precision the chapter prints (half a
+    unit of that last decimal, a hair more for float noise; a number stored with fewer decimals,
+    such as 4.2 for 4.20, is read at the printed precision). So 4.19 passes for 4.1873 when the
+    chapter prints two decimals, 4.2 passes for 4.1973, 1.145 passes for 1.14548, 0.709 fails
+    for 0.7074 and 4.2 fails for 4.23: the more decimals a student writes, the closer they must be. ``decimals=None``
     accepts no rounding (only the comparator's ``rtol``/``atol``).
 
     Examples
     --------
-    >>> rounded_match([4.19, 4.2, 1.145, 0.709], [4.1873, 4.1873, 1.14548, 0.7074], 2).tolist()
-    [True, False, True, False]
+    >>> rounded_match([4.19, 4.2, 4.2, 1.145, 0.709], [4.1873, 4.1873, 4.1973, 1.14548, 0.7074], 2).tolist()
+    [True, False, True, True, False]
     """
     import numpy as np
 
@@ -102,8 +103,9 @@ def rounded_match(got: Any, expected: Any, decimals: int | None) -> "np.ndarray"
     if decimals is None:
         return np.zeros(np.broadcast(g, e).shape, dtype=bool)
     k = decimals_of(g)
-    half = 0.5 * 10.0 ** -k.astype(float)
-    return (k >= decimals) & (k < _MAX_DECIMALS) & (np.abs(g - e) <= half * (1 + 1e-6) + 1e-12)
+    # 4.20 is stored as 4.2: an answer with fewer decimals than printed is read at the printed precision
+    half = 0.5 * 10.0 ** -np.maximum(k, decimals).astype(float)
+    return (k < _MAX_DECIMALS) & (np.abs(g - e) <= half * (1 + 1e-6) + 1e-12)
 
 
 def _number_passes(value: float, exp: float, rtol: float, atol: float, decimals: int | None) -> bool:
@@ -532,19 +534,19 @@ def expect_frame(
     if ordered and keys:
         got_order = list(got.set_index(keys).index)
         if got_order != list(e.index):
-            raise Fail(f"Your values are right but the rows are not in the expected order.", order_hint or hint)
+            raise Fail("Your values are right but the rows are not in the expected order.", order_hint or hint)
     return None
 
 
 def describe_axes(answer: Any, hint: str = "") -> dict:
     """What a figure shows, as data: title, axis labels, bars (label and value) and how much is drawn.
 
-    ``answer`` is a matplotlib Axes, a Figure (its first Axes), or such a description already
-    (a dict with ``title``, ``xlabel``, ``ylabel``, ``bars`` and ``artists``), the form in
-    which a grader hands a figure out of a student's kernel. Bars are read from the bar
-    containers: each bar's value is its height (vertical bars) or width (horizontal bars) and
-    its label the category tick at its centre. Raises :class:`Fail` when ``answer`` is no
-    figure.
+    ``answer`` is a matplotlib Axes, a Figure (its first Axes), or the description
+    :func:`crmlab.checks._answers.describe_figure` makes of one (the form in which the grader
+    hands a figure out of a student's kernel); both are read through that one description.
+    Each bar of a bar chart gets its value (the height of a vertical bar, the width of a
+    horizontal one) and its label (the category tick at its centre). Raises :class:`Fail`
+    when ``answer`` is no figure.
 
     Examples
     --------
@@ -555,50 +557,40 @@ def describe_axes(answer: Any, hint: str = "") -> dict:
     >>> d = describe_axes(ax)
     >>> d["title"], d["bars"]
     ('Orders', [{'label': 'web', 'value': 3.0}, {'label': 'store', 'value': 5.0}])
+    >>> describe_axes(d)["bars"] == d["bars"]
+    True
     >>> plt.close(fig)
     """
+    from crmlab.checks._answers import describe_figure
+
     if answer is None:
         raise Fail(NOT_ANSWERED)
-    if isinstance(answer, dict) and {"title", "xlabel", "ylabel"} <= set(answer):
-        d = dict(answer)
-        d.setdefault("bars", [])
-        d.setdefault("artists", len(d["bars"]))
-        return d
+    if isinstance(answer, dict) and answer.get("kind") == "bars":
+        return answer
     try:
-        from matplotlib.axes import Axes
-        from matplotlib.container import BarContainer
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover
-        raise Fail("matplotlib is not installed.") from None
-    ax = answer
-    if isinstance(answer, Figure):
-        if not answer.axes:
-            raise Fail("Your figure has no axes: nothing is drawn.", hint)
-        ax = answer.axes[0]
-    if not isinstance(ax, Axes):
+        d = describe_figure(answer)
+    except TypeError:
         raise Fail(f"Your answer is {_kind(answer)}, but a matplotlib Axes (the `ax` a plot returns) is expected.",
-                   hint or "Keep what the plot returns, e.g. ax = series.plot.bar().")
+                   hint or "Keep what the plot returns, e.g. ax = series.plot.bar().") from None
+    if d.get("kind") == "figure":
+        if not d.get("axes"):
+            raise Fail("Your figure has no axes: nothing is drawn.", hint)
+        d = d["axes"][0]
     bars = []
-    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
-    if containers:
-        ticks = {}
-        for c in containers:
-            horizontal = getattr(c, "orientation", "vertical") == "horizontal"
-            axis = ax.yaxis if horizontal else ax.xaxis
-            if not ticks.get(horizontal):
-                labels = [t.get_text() for t in axis.get_ticklabels()]
-                if not any(labels) and ax.figure is not None:
-                    ax.figure.canvas.draw()
-                    labels = [t.get_text() for t in axis.get_ticklabels()]
-                ticks[horizontal] = dict(zip(axis.get_ticklocs(), labels))
-            for patch in c.patches:
-                centre = patch.get_y() + patch.get_height() / 2 if horizontal else patch.get_x() + patch.get_width() / 2
-                near = [lab for loc, lab in ticks[horizontal].items() if abs(loc - centre) < 1e-6 + 1e-3 * abs(centre)]
-                value = patch.get_width() if horizontal else patch.get_height()
-                bars.append({"label": near[0] if near else "", "value": float(value)})
-    drawn = len(ax.patches) + len(ax.lines) + len(ax.collections) + len(ax.images) + len(ax.containers)
-    return {"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "bars": bars,
-            "artists": drawn}
+    for b in d.get("bars", []):
+        if b.get("orientation") not in ("vertical", "horizontal"):
+            continue
+        horizontal = b["orientation"] == "horizontal"
+        axis = "y" if horizontal else "x"
+        centre = b["y"] + b["height"] / 2 if horizontal else b["x"] + b["width"] / 2
+        ticks, labels = d.get(f"{axis}ticks") or [], d.get(f"{axis}ticklabels") or []
+        near = [lab for loc, lab in zip(ticks, labels)
+                if loc is not None and abs(loc - centre) < 1e-6 + 1e-3 * abs(centre)]
+        bars.append({"label": str(near[0]) if near else "", "value": float(b["width"] if horizontal else b["height"])})
+    drawn = (len(d.get("bars", [])) + len(d.get("lines", [])) + len(d.get("collections", []))
+             + len(d.get("images", [])))
+    return {"kind": "bars", "title": str(d.get("title", "")), "xlabel": str(d.get("xlabel", "")),
+            "ylabel": str(d.get("ylabel", "")), "bars": bars, "artists": drawn}
 
 
 def expect_axes(
@@ -771,3 +763,23 @@ def expect_labels(
         raise Fail(f"{len(wrong)} of {_plural(len(truth), 'statements')} {_verb(len(wrong), 'is', 'are')} labelled "
                    f"wrongly: {', '.join(wrong)}.", hint)
     return None
+
+
+def once(ctx: Any, key: str, make: Callable[[], Any]) -> Any:
+    """``make()`` computed once per check session (one student's data) and kept on the context.
+
+    The expected answer of a check and its typical mistakes depend on the data only, not on the
+    answer: a student who checks five attempts, or a grader who checks a class, computes them
+    once. ``key`` names the computation within the exercise.
+
+    Examples
+    --------
+    >>> class Ctx: pass
+    >>> ctx, calls = Ctx(), []
+    >>> once(ctx, "x", lambda: calls.append(1) or 42), once(ctx, "x", lambda: calls.append(1) or 42), len(calls)
+    (42, 42, 1)
+    """
+    store = ctx.__dict__.setdefault("_once", {})
+    if key not in store:
+        store[key] = make()
+    return store[key]

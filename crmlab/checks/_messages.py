@@ -72,13 +72,19 @@ def _plural(n: float, noun: str) -> str:
     --------
     >>> _plural(1, "customers"), _plural(2, "customers"), _plural(1, "classes"), _plural(1, "categories")
     ('1 customer', '2 customers', '1 class', '1 category')
+    >>> _plural(1, "kinds of loyalty")
+    '1 kind of loyalty'
     """
     count = f"{int(n):,}" if float(n).is_integer() else f"{n:g}"
     return f"{count} {_singular(noun) if n == 1 else noun}"
 
 
 def _singular(noun: str) -> str:
-    """The singular of a plural English noun of the messages (customers, classes, categories)."""
+    """The singular of a plural English noun of the messages (customers, classes, categories,
+    kinds of loyalty)."""
+    if " of " in noun:
+        head, tail = noun.split(" of ", 1)
+        return f"{_singular(head)} of {tail}"
     words = noun.split(" ")
     last = words[-1]
     if last.endswith("ies"):

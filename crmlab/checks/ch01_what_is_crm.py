@@ -180,12 +180,9 @@ def _verdict(got: dict, exp: dict, special: dict, hints: dict, prefix: str = "")
 
 
 # --------------------------------------------------------------------------- checks
-@register(EXERCISE, "customer_row", points=2)
-def _(answer, ctx):
-    ds = ctx.data("retail")
+def _row_case(ds) -> tuple[str, dict, dict]:
+    """The profiled customer, their expected row and the values typical mistakes give."""
     who = profiled_customer(ds)
-    got = _numbers(_as_mapping(answer, ROW_FIELDS, "the customer's row",
-                               "{'orders': 12, 'revenue': 850.5, 'complaints': 2}"))
     orders = ds.orders[ds.orders["customer_id"].astype(str) == who]
     kept = orders[~orders["returned"].astype(bool)]
     contacts = int((ds.interactions["customer_id"].astype(str) == who).sum())
@@ -199,10 +196,20 @@ def _(answer, ctx):
         "complaints": [(contacts, "you counted every service contact: keep only interactions whose kind "
                                   "is 'complaint' (inquiries are not complaints).")],
     }
+    return who, expected_row(ds, who), special
+
+
+@register(EXERCISE, "customer_row", points=2)
+def _(answer, ctx):
+    from crmlab.checks._compare import once
+
+    who, expected, special = once(ctx, "row", lambda: _row_case(ctx.data("retail")))
+    got = _numbers(_as_mapping(answer, ROW_FIELDS, "the customer's row",
+                               "{'orders': 12, 'revenue': 850.5, 'complaints': 2}"))
     hints = {"orders": "Count the customer's rows in ds.orders.",
              "revenue": "Sum the amount of the customer's orders that were not returned.",
              "complaints": "Count the customer's rows in ds.interactions with kind == 'complaint'."}
-    _verdict(got, expected_row(ds, who), special, hints, prefix=f" of customer {who}")
+    _verdict(got, expected, special, hints, prefix=f" of customer {who}")
     return None
 
 
@@ -210,12 +217,14 @@ def _(answer, ctx):
 def _(answer, ctx):
     import pandas as pd
 
+    from crmlab.checks._compare import once
+
     ds = ctx.data("retail")
-    exp = expected_problems(ds)
+    bad = once(ctx, "damaged", lambda: damaged_orders(ds))
+    exp = dict(bad.attrs["faults"])
     got = _numbers(_as_mapping(
         answer, PROBLEMS, "the four counts",
         "{'missing_amounts': 3, 'negative_amounts': 1, 'future_dates': 2, 'duplicate_orders': 1}"))
-    bad = damaged_orders(ds)
     special = {
         "duplicate_orders": [(2 * exp["duplicate_orders"],
                               "you counted both copies of each repeated order. Count only the rows that "

@@ -22,7 +22,7 @@ import math
 import pandas as pd
 
 from crmlab.checks import Fail, expect_choice, expect_number, expect_series, register
-from crmlab.checks._compare import _norm_label, expect_bars
+from crmlab.checks._compare import _norm_label, expect_bars, once
 from crmlab.checks._messages import _examples, _plural
 
 EXERCISE = "02_customer_value"
@@ -154,7 +154,7 @@ def _mean_of(ds, column: str) -> pd.Series:
 @register(EXERCISE, "mean_importance", points=2)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    expected = ipa(ds)["importance"].rename("importance")
+    expected = once(ctx, "ipa", lambda: ipa(ds))["importance"].rename("importance")
     expected.index = expected.index.astype(str)
     items = ds.survey_items
 
@@ -200,7 +200,7 @@ def _names(answer) -> list[str]:
 
 @register(EXERCISE, "concentrate_here", points=1)
 def _(answer, ctx):
-    t = ipa(ctx.data("retail"))
+    t = once(ctx, "ipa", lambda: ipa(ctx.data("retail")))
     expected = concentrate_set(t)
     names = _names(answer)
     known = {_norm_label(a): str(a) for a in t.index}
@@ -215,8 +215,8 @@ def _(answer, ctx):
     important = {str(a) for a in t.index[t["importance"] >= t["importance"].mean()]}
     weak = {str(a) for a in t.index[t["performance"] < t["performance"].mean()]}
     if got == {str(t["importance"].idxmax())}:
-        raise Fail("That is only the most important attribute. More than one important attribute performs "
-                   "below the average.",
+        raise Fail("That is only the most important attribute; the exercise asks for every important attribute "
+                   "on which the retailer performs below the average.",
                    "Keep every attribute with importance at or above the mean AND performance below the mean.")
     if got == weak:
         raise Fail("These are all the attributes that perform below the average, the unimportant ones too: "
@@ -239,7 +239,7 @@ def _(answer, ctx):
 @register(EXERCISE, "importance_chart", points=1)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    t = ipa(ds)
+    t = once(ctx, "ipa", lambda: ipa(ds))
     return expect_bars(
         answer, t["importance"], what="the mean importance of each attribute", entity="attributes",
         unit=("1-7", "1–7", "1 to 7", "scale"), value_axis_words="mean importance",

@@ -23,6 +23,7 @@ import math
 import pandas as pd
 
 from crmlab.checks import Fail, expect_axes, expect_choice, expect_number, expect_series, register
+from crmlab.checks._compare import once
 from crmlab.checks._messages import _fmt, _plural
 
 EXERCISE = "03_segmentation"
@@ -54,9 +55,9 @@ def _(answer, ctx):
     from crmlab.segmentation import top_share
 
     ds = ctx.data("retail")
-    rev = revenue(ds)
+    rev = once(ctx, "revenue", lambda: revenue(ds))
     exp = top_share(rev, 0.2)
-    with_returns = revenue(ds, with_returns=True)
+    with_returns = once(ctx, "revenue_with_returns", lambda: revenue(ds, with_returns=True))
     mistakes = [
         (1 - top_share(rev, 0.8), "This is the share of the *bottom* 20 % of customers: sort the revenues in "
                                   "descending order (ascending=False) before taking the top 20 %."),
@@ -64,7 +65,11 @@ def _(answer, ctx):
                                        "revenue."),
         *[(v, "Your revenue includes returned orders; they were refunded and bring no revenue.")
           for v in top20_alternatives(with_returns)],
-        (100 * exp, "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %."),
+        *[(100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %.")
+          for v in (exp, *top20_alternatives(rev))],
+        (float(rev.sort_values().iloc[: int(0.2 * len(rev))].sum() / rev.sum()),
+         "This is the share of the *bottom* 20 % of customers: sort the revenues in descending order "
+         "(ascending=False) before taking the top 20 %."),
         (0.2, "0.2 is the share of customers; the question asks for their share of revenue."),
     ]
     return expect_number(answer, exp, decimals=3, also=top20_alternatives(rev), mistakes=mistakes,
@@ -93,7 +98,7 @@ def abc_counts(ds) -> pd.Series:
 @register(EXERCISE, "abc_counts", points=2)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    expected = abc_counts(ds)
+    expected = once(ctx, "abc", lambda: abc_counts(ds))
 
     def diagnose(got, exp):
         d = (got - exp).to_numpy()

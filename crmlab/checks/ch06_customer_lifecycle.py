@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmlab.checks import Fail, expect_number, expect_series, register
-from crmlab.checks._compare import expect_bars
+from crmlab.checks._compare import expect_bars, once
 
 EXERCISE = "06_customer_lifecycle"
 #: The date of the stage-count exercise (not the end of the data, on purpose).
@@ -106,9 +106,8 @@ def stage_economics(ds) -> dict[str, "pd.DataFrame"]:
 @register(EXERCISE, "stage_counts", points=2)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    expected = stage_counts(ds)
-
-    at_end = stage_counts(ds, ds.as_of)
+    expected = once(ctx, "stages", lambda: stage_counts(ds))
+    at_end = once(ctx, "stages_end", lambda: stage_counts(ds, ds.as_of))
     if matches(answer, at_end) and not matches(answer, expected):
         raise Fail(f"These are the counts as of the end of the data ({ds.as_of.date()}), not as of "
                    f"{STAGE_DATE}.", f"Pass as_of=\"{STAGE_DATE}\" to classify_stages.")
@@ -129,7 +128,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "share_pattern_a", points=1)
 def _(answer, ctx):
-    shares = pattern_shares(ctx.data("retail"))
+    shares = once(ctx, "patterns", lambda: pattern_shares(ctx.data("retail")))
     exp = shares["share"]
     mistakes = [
         (100 * exp, "Your answer looks like a percentage: give the share as a number between 0 and 1."),
@@ -147,7 +146,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "net_per_explorer", points=2)
 def _(answer, ctx):
-    io = stage_economics(ctx.data("retail"))
+    io = once(ctx, "economics", lambda: stage_economics(ctx.data("retail")))
     exp = float(io["full"].loc["exploration", "net_per_customer"])
     full = io["full"].loc["exploration"]
     mistakes = [
@@ -171,12 +170,12 @@ def _(answer, ctx):
 @register(EXERCISE, "stage_chart", points=1)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    counts = stage_counts(ds)
+    counts = once(ctx, "stages", lambda: stage_counts(ds))
     return expect_bars(
         answer, counts, what="the number of customers per stage", entity="stages", decimals=0,
         mistakes=[(counts / counts.sum(), "Your bars show shares of customers; the chart asks for numbers of "
                                           "customers."),
-                  (stage_counts(ds, ds.as_of), f"Your bars show the stages as of the end of the data, not as of "
+                  (once(ctx, "stages_end", lambda: stage_counts(ds, ds.as_of)), f"Your bars show the stages as of the end of the data, not as of "
                                                f"{STAGE_DATE}.")],
         hint="Plot your stage counts as bars: stage_counts.plot.bar(), or plots.stage_bar(stages); one bar per "
              "stage, 'ended' included.")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmlab.checks import Fail, expect_number, expect_series, register
-from crmlab.checks._compare import expect_bars
+from crmlab.checks import expect_number, expect_series, register
+from crmlab.checks._compare import expect_bars, once
 from crmlab.checks.ch06_customer_lifecycle import complete_labels, matches
 
 EXERCISE = "07_relationship_development"
@@ -55,7 +55,7 @@ def exploration_variants(ds) -> dict[str, "pd.Series"]:
 
 @register(EXERCISE, "exploration_row", points=2)
 def _(answer, ctx):
-    v = exploration_variants(ctx.data("retail"))
+    v = once(ctx, "exploration", lambda: exploration_variants(ctx.data("retail")))
     expected = v["right"]
     expected.index = expected.index.astype(str)
 
@@ -94,7 +94,7 @@ def _(answer, ctx):
 def _(answer, ctx):
     from crmlab.relationship import expected_time_to_absorption
 
-    tm = migration(ctx.data("retail"))
+    tm = once(ctx, "migration", lambda: migration(ctx.data("retail")))
     exp = float(expected_time_to_absorption(tm)["expansion"])
     p = tm.probabilities.loc["expansion"]
     mistakes = [(exp - 1, "Your answer is exactly one month short: the expected time counts the current month too "
@@ -116,14 +116,20 @@ def clv_variants(ds) -> dict[str, "pd.Series"]:
     """Markov CLV per phase with the exercise's rewards: right, undiscounted, yearly rate as monthly."""
     from crmlab.relationship import markov_clv
 
+    from crmlab._validate import CRMDataError
+
     tm = migration(ds)
-    return {"right": markov_clv(tm, REWARDS, DISCOUNT), "undiscounted": markov_clv(tm, REWARDS, 0.0),
-            "yearly": markov_clv(tm, REWARDS, YEARLY)}
+    right = markov_clv(tm, REWARDS, DISCOUNT)
+    try:
+        undiscounted = markov_clv(tm, REWARDS, 0.0)
+    except CRMDataError:  # a phase never left that pays a reward: the undiscounted sum is infinite
+        undiscounted = right * float("nan")
+    return {"right": right, "undiscounted": undiscounted, "yearly": markov_clv(tm, REWARDS, YEARLY)}
 
 
 @register(EXERCISE, "clv_by_phase", points=2)
 def _(answer, ctx):
-    v = clv_variants(ctx.data("retail"))
+    v = once(ctx, "clv", lambda: clv_variants(ctx.data("retail")))
     expected = v["right"].copy()
     expected.index = expected.index.astype(str)
 
@@ -151,7 +157,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "max_onboarding_spend", points=1)
 def _(answer, ctx):
-    clv = clv_variants(ctx.data("retail"))["right"]
+    clv = once(ctx, "clv", lambda: clv_variants(ctx.data("retail")))["right"]
     exp = float(clv["expansion"] - clv["exploration"])
     mistakes = [
         (-exp, "The sign is the wrong way round: the gain is V(expansion) - V(exploration)."),
@@ -167,7 +173,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "clv_chart", points=1)
 def _(answer, ctx):
-    v = clv_variants(ctx.data("retail"))
+    v = once(ctx, "clv", lambda: clv_variants(ctx.data("retail")))
     right = v["right"].rename(index=str)
     return expect_bars(
         answer, right, what="the Markov customer value of each phase", entity="phases",

@@ -3,15 +3,14 @@
 The exercise notebook is ``exercises/source/10_acquisition_and_development.ipynb``. Every
 expected answer is computed from the student's own data through :mod:`crmlab.acquisition`:
 the acquisition cost per new customer of one channel and the channel with the lowest
-acquisition equity (retail), the share of wallet (钱包份额) of the account that buys most
-from us (b2b), and the lift of one category pair for cross-selling (交叉销售, retail).
+acquisition equity (retail), the share of wallet (钱包份额) of every account (b2b), and the lift of one category pair for cross-selling (交叉销售, retail).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.checks import Fail, expect_choice, expect_number, register
-from crmlab.checks._compare import expect_bars, expect_labels
+from crmlab.checks import Fail, expect_choice, expect_number, expect_series, register
+from crmlab.checks._compare import expect_bars, expect_labels, once
 
 EXERCISE = "10_acquisition_and_development"
 #: The channel of exercise 1.
@@ -49,7 +48,7 @@ def _(answer, ctx):
     ds = ctx.data("retail")
     cu = ds.customers
     mine = cu.loc[cu["acquisition_channel"] == CHANNEL, "acquisition_cost"]
-    expected = float(quality(ds).loc[CHANNEL, "acquisition_cost"])
+    expected = float(once(ctx, "quality", lambda: quality(ds)).loc[CHANNEL, "acquisition_cost"])
 
     mistakes = [
         (mine.sum() / len(cu), f"You divided the {CHANNEL} spend by all customers: divide by the customers acquired "
@@ -64,38 +63,54 @@ def _(answer, ctx):
                               f"rows of ds.customers with acquisition_channel == '{CHANNEL}'.")
 
 
-@register(EXERCISE, "sow_top", points=2)
-def _(answer, ctx):
-    b2b = ctx.data("b2b")
-    sow = wallet_year(b2b)
-    top = sow["spend"].idxmax()
-    expected = float(sow.loc[top, "share_of_wallet"])
+def sow_case(b2b) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """Share of wallet in :data:`YEAR` of every account that bought from us (returns left out), and
+    what typical mistakes give instead."""
     o = b2b.orders
     in_year = o.loc[o["order_date"].dt.year == YEAR]
-    with_returns = in_year.groupby("account_id")["amount"].sum()
-    w = b2b.wallets.set_index(["account_id", "year"])["category_spend"]
-    total_wallet = float(b2b.wallets.loc[b2b.wallets["year"] == YEAR, "category_spend"].sum())
-
-    top_r = with_returns.idxmax()
+    kept = in_year.loc[~in_year["returned"].astype(bool)]
+    spend = kept.groupby("account_id")["amount"].sum()
+    spend = spend[spend > 0]
+    wallets = b2b.wallets.set_index(["account_id", "year"])["category_spend"]
+    wallet = wallets.xs(YEAR, level="year").reindex(spend.index)
+    expected = (spend / wallet).rename("share_of_wallet")
+    expected.index = expected.index.astype(str)
+    with_returns = (in_year.groupby("account_id")["amount"].sum().reindex(spend.index) / wallet).rename(index=str)
+    total = float(b2b.wallets.loc[b2b.wallets["year"] == YEAR, "category_spend"].sum())
+    before = (spend / wallets.xs(YEAR - 1, level="year").reindex(spend.index)).rename(index=str)
     mistakes = [
-        (with_returns[top_r] / w[(top_r, YEAR)], "You counted returned orders as spend: leave out the orders with "
-                                                  "returned == True."),
-        (sow["share_of_wallet"].max(), "That is the highest share of wallet of any account: the exercise asks for "
-                                       "the account that spends most with us."),
-        (sow.loc[top, "spend"] / total_wallet, f"You divided by the wallets of all accounts: divide by the top "
-                                               f"account's own category spend in {YEAR}."),
-        (100 * expected, "Your answer is in percent: give the share between 0 and 1."),
+        (with_returns, "You counted returned orders as spend: leave out the orders with returned == True."),
+        ((spend / total).rename(index=str), f"You divided by the wallets of all accounts: divide each account's spend "
+                                             f"by its own category spend in {YEAR}."),
+        (before, f"You divided by the category spend of {YEAR - 1}: take each account's wallet of {YEAR}."),
+        (100 * expected, "Your shares are in percent: give them between 0 and 1."),
     ]
-    return expect_number(answer, expected, decimals=3, mistakes=mistakes,
-                         what=f"the share of wallet in {YEAR} of the account that spends most with us",
-                         hint=f"Sum each account's {YEAR} orders (returns left out), take the account with the "
-                              f"largest sum and divide by its category_spend of {YEAR} in b2b.wallets.")
+    return expected, mistakes
+
+
+@register(EXERCISE, "sow_2024", points=2)
+def _(answer, ctx):
+    expected, mistakes = once(ctx, "sow", lambda: sow_case(ctx.data("b2b")))
+
+    def diagnose(got, exp):
+        import numpy as np
+
+        for other, text in mistakes:
+            o = other.reindex(got.index).to_numpy(dtype=float)
+            if np.allclose(got.to_numpy(dtype=float), o, rtol=1e-6, atol=5e-4, equal_nan=True):
+                return text
+        return None
+
+    return expect_series(answer, expected, decimals=3, what=f"the share of wallet of every account in {YEAR}",
+                         entity="accounts", diagnose=diagnose,
+                         hint=f"Sum each account's {YEAR} orders (returns left out), then divide by its "
+                              f"category_spend of {YEAR} in b2b.wallets.")
 
 
 @register(EXERCISE, "lift_pair", points=2)
 def _(answer, ctx):
     ds = ctx.data("retail")
-    rule, n = pair_rule(ds)
+    rule, n = once(ctx, "pair", lambda: pair_rule(ds))
     expected = float(rule["lift"])
     a, b = PAIR
 
@@ -120,7 +135,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "cut_channel", points=1)
 def _(answer, ctx):
-    q = quality(ctx.data("retail")).drop(index="all")
+    q = once(ctx, "quality", lambda: quality(ctx.data("retail"))).drop(index="all")
     expected = str(q["acquisition_equity"].idxmin())
     channels = [str(c) for c in q.index]
     if isinstance(answer, str):
@@ -137,7 +152,7 @@ def _(answer, ctx):
 
 @register(EXERCISE, "cost_chart", points=1)
 def _(answer, ctx):
-    q = quality(ctx.data("retail"))
+    q = once(ctx, "quality", lambda: quality(ctx.data("retail")))
     costs = q.drop(index="all")["acquisition_cost"].rename(index=str)
     return expect_bars(
         answer, costs, what="the acquisition cost per new customer of each channel", entity="channels",
@@ -155,11 +170,10 @@ def _(answer, ctx):
 SPEND_RATIO = 0.75
 
 
-@register(EXERCISE, "upsell_potential", points=2)
-def _(answer, ctx):
+def _upsell_case(ds):
+    """The revenue potential of the up-selling candidates and what typical mistakes give."""
     from crmlab.acquisition import upsell_candidates
 
-    ds = ctx.data("retail")
     cand = upsell_candidates(ds.orders, spend_ratio=SPEND_RATIO)
     expected = float(cand["potential"].sum())
     with_returns = upsell_candidates(ds.orders, spend_ratio=SPEND_RATIO, returned=None)
@@ -177,6 +191,12 @@ def _(answer, ctx):
         (float((cand["segment_median_aov"] - cand["avg_order_value"]).sum()),
          "You added the gap per order only: multiply each candidate's gap by their number of orders."),
     ]
+    return expected, mistakes
+
+
+@register(EXERCISE, "upsell_potential", points=2)
+def _(answer, ctx):
+    expected, mistakes = once(ctx, "upsell", lambda: _upsell_case(ctx.data("retail")))
     return expect_number(answer, expected, decimals=2, mistakes=mistakes,
                          what="the revenue potential of the up-selling candidates",
                          hint="Per customer (kept orders): number of orders and mean order value. Candidates order at "

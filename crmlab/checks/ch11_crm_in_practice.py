@@ -9,6 +9,7 @@ the dashboard of :func:`crmlab.dashboard.kpi_dashboard` against the targets in
 from __future__ import annotations
 
 from crmlab.checks import Fail, expect_number, expect_type, register
+from crmlab.checks._compare import once
 
 EXERCISE = "11_crm_in_practice"
 #: The KPI year of the exercise (the dataset's as_of is its last day).
@@ -64,21 +65,23 @@ def missed(kpi) -> set[str]:
 
 @register(EXERCISE, "top20_kpi_year", points=2)
 def _(answer, ctx):
+    from crmlab.segmentation import top_share
+
     orders = ctx.data("retail").orders
-    right, *also = top_share_variants(revenue_per_buyer(orders))
+    rev = once(ctx, "revenue", lambda: revenue_per_buyer(orders))
+    right, *also = top_share_variants(rev)
     all_years = top_share_variants(revenue_per_buyer(orders, None))
     with_returns = top_share_variants(revenue_per_buyer(orders, with_returns=True))
+    values = rev.sort_values().to_numpy()
+    bottoms = [float(values[: int(0.2 * len(values))].sum() / values.sum()), 1 - top_share(rev, 0.8)]
     mistakes = [(v, "That is the share over all years, chapter 03's 80/20 figure: the dashboard's KPI counts the "
                     f"revenue of the KPI year {YEAR} only.") for v in all_years]
     mistakes += [(v, "Your revenue includes returned orders; they were refunded.") for v in with_returns]
-    mistakes += [(100 * right, "Your answer is a percentage: give the share as a fraction, e.g. 0.63 for 63 %."),
-                 (0.2,
-                  "0.2 is the share of customers; the KPI is their share of revenue.")]
-    from crmlab.segmentation import top_share
-
-    bottom = 1 - top_share(revenue_per_buyer(orders), 0.8)
-    mistakes.append((bottom, "This is the share of the *bottom* 20 % of customers: sort from the largest revenue "
-                             "down."))
+    mistakes += [(100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.63 for 63 %.")
+                 for v in (right, *also)]
+    mistakes += [(v, "This is the share of the *bottom* 20 % of customers: sort from the largest revenue down.")
+                 for v in bottoms]
+    mistakes.append((0.2, "0.2 is the share of customers; the KPI is their share of revenue."))
     return expect_number(answer, right, decimals=3, also=also, mistakes=mistakes,
                          what=f"the top 20 %'s share of revenue in {YEAR}",
                          hint=f"Kept orders of {YEAR}, revenue per customer, sorted from largest to smallest: the "
@@ -114,7 +117,7 @@ def _(answer, ctx):
 
     from crmlab.dashboard import kpi_dashboard
 
-    expected = missed(kpi_dashboard(ctx.data("retail")))
+    expected = missed(once(ctx, "kpi", lambda: kpi_dashboard(ctx.data("retail"))))
     if isinstance(answer, str):
         raise Fail("Your answer is one text: give a list of KPI names, e.g. ['churn_rate', 'nps'].")
     if isinstance(answer, (pd.Series, pd.Index, np.ndarray)):
@@ -125,14 +128,14 @@ def _(answer, ctx):
     if unknown:
         raise Fail(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the KPIs with a target "
                    f"({', '.join(TARGETS)}).", "Use the KPI names as in the index of the dashboard.")
+    if given == set(TARGETS) - expected and given != expected:
+        raise Fail("You listed the KPIs that meet their target: the question asks for those that miss it.")
     share_all_years = top_share_variants(revenue_per_buyer(ctx.data("retail").orders, None))[0]
     direction, target = TARGETS["top20_share"]
     if ("top20_share" in given) != ("top20_share" in expected) and (share_all_years > target) == ("top20_share" in given):
         raise Fail("Your verdict on top20_share follows the share over all years (chapter 03): the dashboard's KPI, "
                    f"and the target, are about the KPI year {YEAR} (your answer to exercise 1).",
                    "Compare the dashboard's value of top20_share with its target.")
-    if given == set(TARGETS) - expected and given != expected:
-        raise Fail("You listed the KPIs that meet their target: the question asks for those that miss it.")
     extra, lacking = sorted(given - expected), sorted(expected - given)
     if extra:
         raise Fail(f"{', '.join(extra)} meet{'s' if len(extra) == 1 else ''} {'its' if len(extra) == 1 else 'their'} "
