@@ -220,7 +220,10 @@ def wrap_command(argv: list[str], *, workdir: str | Path | None, limits: Limits,
     limit = ["prlimit", f"--as={limits.memory_bytes}", f"--fsize={limits.file_bytes}", "--core=0"]
     if not sandbox:  # without prlimit (util-linux) an unsandboxed kernel runs without limits too
         return limit + ["--", *argv] if shutil.which("prlimit") else list(argv)
-    limit.insert(1, f"--nproc={limits.processes}")
+    # RLIMIT_NPROC counts every process of the real uid: a sandbox's own uid (root grader) starts
+    # at none; the grader's own uid (an ordinary user) already has its session's processes
+    nproc = limits.processes if uid is not None else _processes_of(os.getuid()) + limits.processes
+    limit.insert(1, f"--nproc={nproc}")
     cmd = limit + ["--", "bwrap"]
     if uid is None:  # an ordinary user: bwrap maps the user into a namespace without privileges
         cmd += ["--unshare-all"]
@@ -236,6 +239,24 @@ def wrap_command(argv: list[str], *, workdir: str | Path | None, limits: Limits,
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--"]
     return cmd + list(argv)
+
+
+def _processes_of(uid: int) -> int:
+    """How many processes (and threads) ``uid`` runs now, read from /proc (0 where there is none)."""
+    count = 0
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields.get("Uid", "").split()[:1] == [str(uid)]:
+                count += int(fields.get("Threads", "1").strip() or 1)
+    return count
 
 
 def _make_kernel_manager_class():
