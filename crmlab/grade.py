@@ -557,6 +557,14 @@ def _why_no_answer(nb, cell_index: int | None, errors: list[dict], run: _Run) ->
 # --------------------------------------------------------------------------------------
 # A class
 # --------------------------------------------------------------------------------------
+def _one_thread() -> None:
+    """A grading worker computes expected answers with one thread, like its kernels (set before numpy loads)."""
+    from crmlab.sandbox import ONE_THREAD
+
+    for name in ONE_THREAD:
+        os.environ.setdefault(name, "1")
+
+
 def _grade_task(task: dict) -> dict:
     return grade_notebook(task["path"], task["exercise"], task["student_id"], timeout=task["timeout"],
                           note=task["note"], sandbox=task["sandbox"], source=task["source"],
@@ -635,7 +643,7 @@ def grade(source: str | Path, submissions: str | Path, out: str | Path, *, worke
             bar.update()
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_one_thread) as pool:
             futures = {pool.submit(_grade_task, t): t for t in tasks}
             for fut in as_completed(futures):
                 t = futures[fut]
