@@ -482,5 +482,5 @@ def checked(fn: Callable) -> Callable:
         _check_id_kinds(kinds, bound.arguments, sig)
         return fn(*bound.args, **bound.kwargs)
 
-    wrapper.__contract__ = True
+    setattr(wrapper, "__contract__", True)  # noqa: B010 -- the common test looks for it
     return wrapper

@@ -63,7 +63,7 @@ Nothing here drops rows. Where an analytic function deliberately excludes rows
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, overload
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -196,6 +196,10 @@ def _is_missing_scalar(value: Any) -> bool:
         return False
 
 
+@overload
+def check_date(name: str, value: Any, *, required: Literal[True] = True) -> "pd.Timestamp": ...
+@overload
+def check_date(name: str, value: Any, *, required: bool) -> "pd.Timestamp | None": ...
 def check_date(name: str, value: Any, *, required: bool = True) -> "pd.Timestamp | None":
     """A date parameter as a plain (time-zone-free) Timestamp, or ``None`` when optional and absent.
 

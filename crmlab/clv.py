@@ -171,9 +171,10 @@ def clv_table(
     """
     m = _check_number("margin", margin)
     c = _check_number("retention_cost", retention_cost)
-    r, d, periods = _check_inputs(retention, discount, periods)
-    if periods is None or periods < 1:
+    r, d, n_periods = _check_inputs(retention, discount, periods)
+    if n_periods is None or n_periods < 1:
         raise CRMDataError(f"parameter 'periods' = {periods!r}: a table needs at least 1 period.")
+    periods = n_periods
     t = np.arange(0 if initial_margin else 1, periods + 1)
     survival = r ** t.astype(float)
     factor = (1 + d) ** -t.astype(float)

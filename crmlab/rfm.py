@@ -72,7 +72,7 @@ _TIE_RULE = (
 class _OrderLog:
     """A validated orders table with its kept-row mask and customer codes."""
 
-    def __init__(self, df: pd.DataFrame, keep: np.ndarray, as_of: pd.Timestamp | None,
+    def __init__(self, df: pd.DataFrame, keep: np.ndarray, as_of: pd.Timestamp,
                  excluded: dict[str, int], customer: str) -> None:
         self.df, self.keep, self.as_of, self.excluded = df, keep, as_of, excluded
         ids = df[customer]
@@ -97,7 +97,7 @@ def _order_log(
     date: str,
     amount: str | None,
     returned: str | None,
-    as_of: Any | None,
+    as_of: Any,
     extra: Mapping[str, str] | None = None,
     order_lines: bool = False,
 ) -> _OrderLog:
@@ -121,12 +121,10 @@ def _order_log(
         ret = df[returned].to_numpy(dtype=bool)
         excluded["returned orders"] = int(ret.sum())
         keep &= ~ret
-    ts = None
-    if as_of is not None:
-        ts = as_of_date(as_of, df[date], column=date, required=True)
-        after = (df[date] > ts).to_numpy()
-        excluded["orders after as_of"] = int(after.sum())
-        keep &= ~after
+    ts = as_of_date(as_of, df[date], column=date, required=True)
+    after = (df[date] > ts).to_numpy()
+    excluded["orders after as_of"] = int(after.sum())
+    keep &= ~after
     return _OrderLog(df, keep, ts, excluded, customer)
 
 
@@ -146,7 +144,7 @@ def _rfm_core(log: _OrderLog, keep: np.ndarray, as_of: pd.Timestamp, *, date: st
     total = np.bincount(c, weights=log.df[amount].to_numpy(dtype=float)[keep], minlength=k)
     has = n > 0
     last_dt = last[has].view(f"datetime64[{unit}]")
-    now = np.datetime64(as_of.to_datetime64(), unit)
+    now = as_of.to_datetime64().astype(f"datetime64[{unit}]")
     frequency = n[has]
     if order:
         frequency = (

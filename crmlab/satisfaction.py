@@ -445,11 +445,10 @@ def complaint_summary(
     _, comp = _complaints(interactions, customer, date, kind, complaint, extra,
                           allow_missing=[satisfaction_after])
     n_orders = None
+    base: int | None = None
     if customers is not None:
         base = len(check_table(customers, "customers", {customer: "id"}, unique=customer))
-    elif orders is not None:
-        base = None
-    else:
+    elif orders is None:
         raise CRMDataError(
             "complaint_summary needs the customer base: pass customers=ds.customers or orders=ds.orders."
         )
@@ -458,6 +457,7 @@ def complaint_summary(
         n_orders = len(o)
         if base is None:
             base = int(o[customer].nunique())
+    assert base is not None  # customers or orders gave it (the else above raised otherwise)
     sat = comp[satisfaction_after]
     work = pd.DataFrame({
         "g": comp[by].to_numpy() if by else "all",
