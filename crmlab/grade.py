@@ -610,7 +610,7 @@ def grade(source: str | Path, submissions: str | Path, out: str | Path, *, worke
 
     exercise = exercise_name(source)
     src = source_path(source)
-    names = list(checks_for(exercise))
+    checks_for(exercise)  # an exercise without checks is refused here, before any notebook runs
     folder = Path(submissions)
     if not folder.is_dir():
         raise CRMDataError(f"the submissions folder {folder} does not exist; pass the folder that holds "

@@ -110,7 +110,7 @@ def write_feedback(row: dict, exercise: str, folder: Path) -> None:
     lines = [f"# {exercise}: feedback for {row['student_id']}", "",
              f"**Score: {_num(min(total, top))} of {_num(top)} points**"
              + (f" ({_num(sum(row['points'].values()))} of {_num(row['max'])} from the checks"
-                + (f", written answers not scored yet" if written and len(w_got) < len(written) else "")
+                + (", written answers not scored yet" if written and len(w_got) < len(written) else "")
                 + ")." if written else "."),
              f"Status: {row['status']}.", ""]
     lines += [f"- {msg}" for msg in row["messages"].values()]

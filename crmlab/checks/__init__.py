@@ -72,7 +72,7 @@ from crmlab.checks._results import ENV_STUDENT_ID, MIMETYPE, NOT_ANSWERED, Check
 from crmlab.checks._registry import CheckSpec, checks_for, list_exercises, register
 from crmlab.checks._runner import CheckContext, Exercise, exercise, resolve_student_id, run_check
 from crmlab.checks._compare import (
-    _as_scalar, expect_axes, expect_choice, expect_frame, expect_number, expect_series, expect_type,
+    _as_scalar as _as_scalar, expect_axes, expect_choice, expect_frame, expect_number, expect_series, expect_type,
     first_match,
 )
 

@@ -9,10 +9,13 @@ student's own ``retail`` data through :mod:`crmlab.profile`, never written down.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmlab.checks import Fail, _as_scalar, expect_type, register
 from crmlab.checks._messages import _fmt
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 EXERCISE = "01_what_is_crm"
 

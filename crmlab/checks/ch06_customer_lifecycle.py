@@ -7,10 +7,13 @@ answer is computed from the student's own ``retail`` data through :mod:`crmlab.l
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmlab.checks import Fail, expect_number, expect_series, register
 from crmlab.checks._compare import expect_bars, once
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 EXERCISE = "06_customer_lifecycle"
 #: The date of the stage-count exercise (not the end of the data, on purpose).

@@ -8,11 +8,14 @@ fundamental matrix, and the Markov-chain customer value of Pfeifer & Carraway (2
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmlab.checks import expect_number, expect_series, register
 from crmlab.checks._compare import expect_bars, once
 from crmlab.checks.ch06_customer_lifecycle import complete_labels, matches
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 EXERCISE = "07_relationship_development"
 #: Net cash flow per customer and month in each phase, given in the exercise.
