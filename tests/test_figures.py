@@ -197,6 +197,16 @@ def test_twelve_series_from_the_default_cycle_are_found_and_series_colours_fix_t
     plt.close(fig)
 
 
+def test_bars_on_a_cut_axis_are_found():
+    fig, ax = _fresh()
+    ax.bar(["a", "b"], [62.5, 64.1])
+    ax.set_ylim(62, 65)
+    assert any("bars on an axis that does not start at 0" in p for p in figure_problems(fig))
+    ax.set_ylim(0, 70)
+    assert not any("bars on an axis" in p for p in figure_problems(fig))
+    plt.close(fig)
+
+
 def test_an_axis_of_shares_that_does_not_start_at_zero_is_found():
     fig, ax = _fresh()
     ax.plot([2022, 2023, 2024], [0.625, 0.641, 0.63])

@@ -323,6 +323,15 @@ def figure_problems(fig: Any) -> list[str]:
                                                   ("y", ax.get_ylabel(), ax.get_ylim(), ax.get_yscale())):
             if _AMOUNT.search(label or "") and min(lo, hi) > 0 and scale == "linear":  # a log axis has no 0
                 problems.append(f"{where}: the {axis_name} axis of a share or an amount ({label!r}) does not start at 0")
+        from matplotlib.container import BarContainer
+
+        for bars in (c for c in ax.containers if isinstance(c, BarContainer)):
+            vertical = getattr(bars, "orientation", "vertical") == "vertical"
+            lo, hi = ax.get_ylim() if vertical else ax.get_xlim()
+            scale = ax.get_yscale() if vertical else ax.get_xscale()
+            if scale == "linear" and min(lo, hi) > 0:
+                problems.append(f"{where}: bars on an axis that does not start at 0 (their lengths mislead)")
+                break
         view = ax.get_window_extent(renderer)
         for line in ax.get_lines():
             if line.get_marker() in (None, "None", "", " ") or not line.get_visible() or not line.get_clip_on():
