@@ -5,7 +5,7 @@ collect_ignore_glob = ["fixtures/*"]
 
 # Property tests: no per-example deadline (CI machines are shared and noisy) and a fixed
 # example sequence, so a run is reproducible.
-from hypothesis import settings as _hypothesis_settings
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
 _hypothesis_settings.register_profile("crmlab", deadline=None, derandomize=True)
 _hypothesis_settings.load_profile("crmlab")
