@@ -10,11 +10,13 @@ Each column is ``(kind, dtype, unit, meaning)``: *kind* is the validation kind o
 """
 from __future__ import annotations
 
+from typing import Any
+
 Column = tuple[str, str, str, str]
 
 CURRENCY = "currency units"
 
-RETAIL: dict[str, dict] = {
+RETAIL: dict[str, Any] = {
     "story": (
         "A B2C retailer of household and lifestyle goods with shops, a website and an app. "
         "Three years of history (2022-01-01 to 2024-12-31) for a few thousand customers: who they "
@@ -115,7 +117,7 @@ RETAIL: dict[str, dict] = {
     },
 }
 
-B2B: dict[str, dict] = {
+B2B: dict[str, Any] = {
     "story": (
         "A distributor of industrial supplies selling to a few hundred business accounts, each "
         "looked after by an account manager. Three years of orders (2022-01-01 to 2024-12-31), each "
@@ -232,7 +234,7 @@ B2B: dict[str, dict] = {
     },
 }
 
-CDNOW: dict[str, dict] = {
+CDNOW: dict[str, Any] = {
     "story": (
         "Real data: the CDNOW sample of Fader, Hardie & Lee (2005). 2,357 customers who made their "
         "first purchase at CDNOW, an online music retailer, in the first quarter of 1997, with every "
@@ -253,7 +255,7 @@ CDNOW: dict[str, dict] = {
     },
 }
 
-DONATIONS: dict[str, dict] = {
+DONATIONS: dict[str, Any] = {
     "story": (
         "Real data: the repeat-donation patterns of Fader, Hardie & Shang (2010). 11,104 first-time "
         "supporters of a US non-profit in 1995, each observed at the 6 yearly donation opportunities "
