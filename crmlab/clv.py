@@ -12,7 +12,10 @@ the current base plus the cohorts still to be acquired (Blattberg & Deighton
 1996, *HBR* 74(4); Rust, Lemon & Zeithaml 2004, *JM* 68(1)).
 
 The probabilistic models (BG/NBD, Gamma-Gamma, discounted CLV from
-transaction logs) live in :mod:`crmlab.btyd` and are re-exported here.
+transaction logs) live in :mod:`crmlab.btyd` and are re-exported here; Pareto/NBD,
+MBG/NBD and the discrete-time BG/BB live in :mod:`crmlab.paretonbd`,
+:mod:`crmlab.mbgnbd` and :mod:`crmlab.bgbb`, and :mod:`crmlab.btyd_models` gives all
+of them one interface (standard errors, AIC/BIC, holdout comparison, CLV intervals).
 
 Every result states its period: the margin, the discount rate and the
 retention rate all refer to the same period (a year, a month, ...).
