@@ -24,8 +24,17 @@ __all__ = ["EXTRAS", "MissingExtraError", "require", "extra_of"]
 #: The import names each extra provides (its distributions are in pyproject.toml).
 EXTRAS: dict[str, tuple[str, ...]] = {
     "widgets": ("ipywidgets",),
-    "teach": ("ipykernel", "nbformat", "nbclient", "nbconvert", "papermill", "tqdm",
-              "openpyxl", "pyarrow", "sqlalchemy"),
+    "teach": (
+        "ipykernel",
+        "nbformat",
+        "nbclient",
+        "nbconvert",
+        "papermill",
+        "tqdm",
+        "openpyxl",
+        "pyarrow",
+        "sqlalchemy",
+    ),
 }
 
 

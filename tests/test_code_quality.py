@@ -2,9 +2,11 @@
 
 Lint: ``ruff check crmlab tests benchmarks`` with the rules of ``[tool.ruff.lint]``.
 Format: ``ruff format --check`` holds for every Python file except those still waiting for
-the one-off formatting of the whole tree (``PENDING_FORMAT``); once a file is formatted it
-must leave that list, so the list only shrinks. Notebooks are never formatted (their stored
-outputs belong to their code cells as written).
+the one-off formatting of the whole tree, listed in ``tests/ruff_format_pending.txt``; once a
+file is formatted it must leave that list, so the list only shrinks. After
+``ruff format crmlab tests benchmarks`` formats everything, delete that file: from then on
+every file is held formatted. Notebooks are never formatted (their stored outputs belong to
+their code cells as written).
 Types: ``mypy`` over crmlab/ with the gradual settings of ``[tool.mypy]``.
 """
 
@@ -18,9 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TREES = ["crmlab", "tests", "benchmarks"]
 
-#: Python files not yet run through ``ruff format``: emptied by one ``ruff format crmlab tests
-#: benchmarks`` over the whole tree (then delete the entries). Never add to it.
-PENDING_FORMAT: frozenset[str] = frozenset()
+#: Python files not yet run through ``ruff format`` (one path a line). Never add to it.
+PENDING_FILE = ROOT / "tests" / "ruff_format_pending.txt"
+PENDING_FORMAT: frozenset[str] = frozenset(
+    PENDING_FILE.read_text(encoding="utf-8").split() if PENDING_FILE.exists() else ()
+)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -47,7 +51,7 @@ def test_ruff_format_holds_except_for_the_files_waiting_for_it():
     new = sorted(unformatted - PENDING_FORMAT)
     assert not new, f"not formatted (run `.venv/bin/ruff format {' '.join(new)}`): {new}"
     done = sorted(f for f in PENDING_FORMAT if f not in unformatted)
-    assert not done, f"formatted now: remove them from PENDING_FORMAT so they stay formatted: {done}"
+    assert not done, f"formatted now: remove them from {PENDING_FILE.name} so they stay formatted: {done}"
 
 
 def test_ruff_never_touches_a_notebook():
