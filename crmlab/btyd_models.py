@@ -519,7 +519,12 @@ class TransactionModel(_Fitted):
         if not (res.success or "ABNORMAL" in str(res.message)) or at_bound or not np.all(np.isfinite(res.x)):
             raise _btyd._not_converged(cls.name, res, list(cls.param_names), at_bound,
                                        unit if unit in ("D", "W") else "W")
-        grad = (lambda logp: cls._nll(logp, xc, txc, Tc, wc)[1]) if analytic else None
+        def gradient(logp):
+            out = cls._nll(logp, xc, txc, Tc, wc)
+            assert isinstance(out, tuple)
+            return out[1]
+
+        grad = gradient if analytic else None
         cov, note = _covariance(total, res.x, grad)
         params = dict(zip(cls.param_names, np.exp(res.x)))
         return cls(params, log_likelihood=-total(res.x), n=W, time_unit=unit, covariance=cov,
@@ -698,7 +703,7 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
 # --------------------------------------------------------------------------- registry and shared checks
 
 
-def _registry() -> dict[str, type]:
+def _registry() -> dict[str, type[TransactionModel]]:
     from crmlab.bgbb import BGBB
     from crmlab.mbgnbd import MBGNBD
     from crmlab.paretonbd import ParetoNBD
