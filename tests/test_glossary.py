@@ -244,7 +244,7 @@ _NOTEBOOKS = sorted(p.stem for p in (_ROOT / "notebooks").glob("*.ipynb"))
 # A term in parentheses after its English name: "(客户满意度)", "(顾客满意度, 投诉)", "(忠诚, ...)".
 _PARENS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]")
 # Words that introduce another name on purpose: "the course's 光顾间歇", "also 顾客满意度", "又称 ...".
-_NAMED_AS_ALIAS = re.compile(r"(?:course's|also|or|又称|亦称|也称|即)\s*$")
+_NAMED_AS_ALIAS = re.compile(r"(?:course's|\balso\b|\bor\b|又称|亦称|也称|即)")
 
 
 def alias_terms_in(text: str) -> list[tuple[str, str]]:
@@ -252,6 +252,8 @@ def alias_terms_in(text: str) -> list[tuple[str, str]]:
 
     >>> alias_terms_in("satisfaction (顾客满意度) and loyalty (客户忠诚度); recency (the course's 光顾间歇)")
     [('顾客满意度', '客户满意度')]
+    >>> alias_terms_in("share of wallet (also the spending composition, 客户的支出构成)")
+    []
     """
     primary = {t.zh for t in glossary._entries()}
     alias_of = {a: t.zh for t in glossary._entries() for a in t.aliases if CJK.search(a) and a not in primary}
