@@ -178,34 +178,39 @@ def requirements(root: Path = ROOT) -> list[str]:
     return sorted(set(reqs))
 
 
-def lock() -> None:
-    """Resolve the newest versions pyproject.toml allows, for every supported platform, into constraints.txt.
+LOCK_HEADER = (
+    "# Pinned versions for the workbook's own environment (python3 -m crmlab.bootstrap lock).\n"
+    "# Stored notebook outputs were made with these; refresh, rerun the notebooks, commit both.\n"
+    "# One version per package for every supported platform (README, Development): a package\n"
+    "# that only some platforms or Python versions need is pinned here too (tests/test_setup.py).\n"
+)
 
-    uv resolves once for all platforms and Python versions (``--universal``); a package that
+
+def resolve_lock(uv: Path, requirements_in: list[str]) -> dict[str, str]:
+    """The newest versions the requirements allow, one per package, for every platform at once.
+
+    uv resolves once for all platforms and Python versions (``--universal``), preferring one
+    version of a package for all of them over the newest for each; a package that
     only some of them need (appnope on macOS, aiohttp on Python 3.12) is pinned too, so every
     platform installs the same versions. Environment markers are dropped: a constraint only
     applies where the package is needed anyway.
     """
-    py = setup()  # uv comes with the test extra
     with tempfile.TemporaryDirectory() as tmp:
         reqs = Path(tmp) / "requirements.in"
-        reqs.write_text("\n".join(requirements()) + "\n")
-        out = subprocess.run(
-            [
-                str(py.parent / "uv"),
-                "pip",
-                "compile",
-                str(reqs),
-                "--universal",
-                "--python-version",
-                PYTHONS[0],
-                "--no-header",
-                "--no-annotate",
-                "--quiet",
-            ],
-            capture_output=True,
-            text=True,
-        )
+        reqs.write_text("\n".join(requirements_in) + "\n")
+        # --fork-strategy fewest: one version that suits every Python, rather than the newest for each
+        command = [
+            str(uv),
+            "pip",
+            "compile",
+            str(reqs),
+            "--universal",
+            "--python-version",
+            PYTHONS[0],
+            "--fork-strategy",
+            "fewest",
+        ]
+        out = subprocess.run([*command, "--no-header", "--no-annotate", "--quiet"], capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"[crmlab] the lock could not be resolved:\n{out.stderr}")
     pins: dict[str, str] = {}
@@ -216,13 +221,14 @@ def lock() -> None:
             if pins.get(name, version) != version:
                 raise SystemExit(f"[crmlab] {name} resolves to two versions ({pins[name]}, {version}); pin one")
             pins[name] = version
-    CONSTRAINTS.write_text(
-        "# Pinned versions for the workbook's own environment (python3 -m crmlab.bootstrap lock).\n"
-        "# Stored notebook outputs were made with these; refresh, rerun the notebooks, commit both.\n"
-        "# One version per package for every supported platform (README, Development): a package\n"
-        "# that only some platforms or Python versions need is pinned here too (tests/test_setup.py).\n"
-        + "".join(f"{name}=={pins[name]}\n" for name in sorted(pins, key=str.lower))
-    )
+    return pins
+
+
+def lock() -> None:
+    """Resolve the newest versions pyproject.toml allows, for every supported platform, into constraints.txt."""
+    py = setup()  # uv comes with the test extra
+    pins = resolve_lock(py.parent / "uv", requirements())
+    CONSTRAINTS.write_text(LOCK_HEADER + "".join(f"{name}=={pins[name]}\n" for name in sorted(pins, key=str.lower)))
     say(f"wrote {CONSTRAINTS.name} ({len(pins)} packages)")
 
 

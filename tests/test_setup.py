@@ -320,3 +320,18 @@ def test_every_public_module_is_reachable_from_the_package():
     assert crmlab.btyd is importlib.import_module("crmlab.btyd")
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = crmlab.nope
+
+
+@pytest.mark.index
+def test_bootstrap_lock_pins_one_version_of_everything_every_platform_needs():
+    # What `python3 -m crmlab.bootstrap lock` writes, resolved now (newest allowed versions):
+    # every requirement and the packages only macOS or Windows need, each once.
+    uv = Path(sys.executable).parent / "uv"
+    pins = bootstrap.resolve_lock(uv, bootstrap.requirements())
+    names = {canonicalize_name(n) for n in pins}
+    assert len(names) == len(pins)
+    assert set(_reqs(bootstrap.requirements())) <= names
+    assert {"appnope", "pexpect"} <= names  # macOS only; not on Windows
+    for version in pins.values():
+        Version(version)  # raises on anything but a plain version
+    assert all(line.startswith("# ") for line in bootstrap.LOCK_HEADER.splitlines())
