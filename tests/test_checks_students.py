@@ -36,7 +36,7 @@ REPRS = [
     (re.compile(r"\bName: \w+"), "the footer of a Series dump"),
     (re.compile(r"(?<![\d,.])1 (customers|orders|values|rows|items|statements|attributes|channels|stages|"
                 r"topics|phases|classes|labels|bars)\b"), "a plural after 1"),
-    (re.compile(r"\ba (int|float|ndarray|object)\b"), "a wrong article"),
+    (re.compile(r"\ba (int|ndarray|object|array|Index|integer|element)\b"), "a wrong article"),
     (re.compile(r"by \d{4,}[\d,.]*%"), "an absurd percentage"),
 ]
 

@@ -8,10 +8,14 @@ Each raises :class:`~crmlab.checks.Fail` with a specific message when the answer
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from crmlab.checks._messages import _examples, _fmt, _how_far, _kind, _plural, _verb
 from crmlab.checks._results import NOT_ANSWERED, Fail
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 
 def expect_type(answer: Any, types: type | tuple, what: str, hint: str = "") -> Any:
@@ -163,14 +167,14 @@ def expect_number(
     wrongs = [(float(v), text) for v, text in mistakes
               if math.isfinite(float(v)) and not any(math.isclose(float(v), r, rel_tol=1e-9, abs_tol=1e-12)
                                                      for r in rights)]
-    for v, text in wrongs:  # exactly a known mistake: named, whatever the rounding allowance
-        if math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12) and not math.isclose(value, exp, rel_tol=rtol, abs_tol=atol):
-            raise Fail(text, hint)
+    exact = [text for v, text in wrongs if math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12)]
+    if exact and not math.isclose(value, exp, rel_tol=rtol, abs_tol=atol):  # named, whatever the rounding allowance
+        raise Fail(_either(exact), hint)
     if any(_number_passes(value, r, rtol, atol, decimals) for r in rights):
         return None
-    for v, text in wrongs:
-        if _number_passes(value, v, rtol, atol, decimals):
-            raise Fail(text, hint)
+    near = [text for v, text in wrongs if _number_passes(value, v, rtol, atol, decimals)]
+    if near:
+        raise Fail(_either(near), hint)
     if diagnose is not None:
         special = diagnose(value, exp)
         if special:
@@ -179,6 +183,14 @@ def expect_number(
         raise Fail(f"Your answer is {_fmt(value)}, but {what} is {_fmt(exp)}.", hint)
     direction = "too high" if value > exp else "too low"
     raise Fail(f"Your answer {_fmt(value)} is not {what}: it is {direction}{_how_far(value, exp)}.", hint)
+
+
+def _either(texts: list[str]) -> str:
+    """One message for the typical mistakes that all give the student's number (usually one)."""
+    texts = list(dict.fromkeys(texts))
+    if len(texts) == 1:
+        return texts[0]
+    return "Your number is what more than one slip gives: " + " Or: ".join(texts)
 
 
 def first_match(got: float, expected: float, variants: Iterable[tuple[float, str]], tol: float) -> str | None:
@@ -253,14 +265,16 @@ def expect_choice(
         answer = np.asarray(answer).ravel()[0]
     if isinstance(answer, float) and math.isnan(answer):
         raise Fail(f"Your answer is NaN, but {what} (a label) is expected.", hint)
+    if isinstance(answer, (dict, set, frozenset)) or hasattr(answer, "axes") or hasattr(answer, "figure"):
+        raise Fail(f"Your answer is {_kind(answer)}, but {what} (one label) is expected.", hint)
     accepted = list(expected) if isinstance(expected, (list, tuple, set, frozenset)) else [expected]
     got = _norm_label(answer)
     if got in {_norm_label(e) for e in accepted}:
         return None
     if choices is not None and got not in {_norm_label(c) for c in choices}:
         options = ", ".join(_fmt(str(c)) for c in choices)
-        raise Fail(f"{_fmt(str(answer))} is not one of the possible answers for {what}: {options}.", hint)
-    raise Fail(f"{_fmt(str(answer))} is not {what}.", hint)
+        raise Fail(f"{_fmt(answer)} is not one of the possible answers for {what}: {options}.", hint)
+    raise Fail(f"{_fmt(answer)} is not {what}.", hint)
 
 
 def _normalize_keys(got: "pd.Series", exp: "pd.Series") -> "pd.Series":

@@ -28,8 +28,8 @@ def _fmt(v: Any) -> str:
     >>> import numpy as np, pandas as pd
     >>> _fmt(np.float64(156.63812)), _fmt(np.int64(0)), _fmt(1234567.891), _fmt("North")
     ('156.64', '0', '1,234,567.89', "'North'")
-    >>> _fmt(pd.Series([1, 2, 3])), _fmt(["a", np.int64(2)])
-    ('a Series with 3 values', "['a', 2]")
+    >>> _fmt(pd.Series([1, 2, 3])), _fmt(["a", np.int64(2)]), _fmt({"A": np.float64(1.5)})
+    ('a Series with 3 values', "['a', 2]", "{'A': 1.5}")
     """
     import numpy as np
     import pandas as pd
@@ -57,6 +57,9 @@ def _fmt(v: Any) -> str:
         return repr(str(v))
     if isinstance(v, (pd.Series, pd.DataFrame, pd.Index, np.ndarray)) or hasattr(v, "dtype"):
         return _kind(v)
+    if isinstance(v, dict):
+        items = [f"{_fmt(k)}: {_fmt(x)}" for k, x in list(v.items())[:6]]
+        return "{" + ", ".join(items) + (", ..." if len(v) > 6 else "") + "}"
     if isinstance(v, (list, tuple, set, frozenset)):
         items = [_fmt(x) for x in list(v)[:6]]
         text = ", ".join(items) + (", ..." if len(v) > 6 else "")

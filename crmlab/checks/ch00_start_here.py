@@ -46,18 +46,17 @@ def _(answer, ctx):
     expected = signups_in_year(customers)
     year = customers["signup_date"].dt.year
 
-    def diagnose(got, exp):
-        if got == len(customers):
-            return "Your answer is the number of all customers: keep only those who signed up in 2023."
-        if got == int((year >= SIGNUP_YEAR).sum()):
-            return "Your answer counts 2023 and later: keep only sign-ups within 2023."
-        if got == int((year == SIGNUP_YEAR - 1).sum()) or got == int((year == SIGNUP_YEAR + 1).sum()):
-            return "Your answer is the number of sign-ups of another year: check the year you compare with."
-        return None
-
-    return expect_number(answer, expected, rtol=0, atol=0, what="the number of customers who signed up in 2023",
-                         hint="Compare customers['signup_date'].dt.year with 2023 and count the matches.",
-                         diagnose=diagnose)
+    mistakes = [
+        (len(customers), "Your answer is the number of all customers: keep only those who signed up in 2023."),
+        (int((year >= SIGNUP_YEAR).sum()), "Your answer counts 2023 and later: keep only sign-ups within 2023."),
+        (int((year == SIGNUP_YEAR - 1).sum()), "Your answer is the number of sign-ups of another year: check the "
+                                               "year you compare with."),
+        (int((year == SIGNUP_YEAR + 1).sum()), "Your answer is the number of sign-ups of another year: check the "
+                                               "year you compare with."),
+    ]
+    return expect_number(answer, expected, rtol=0, atol=0, decimals=0, mistakes=mistakes,
+                         what="the number of customers who signed up in 2023",
+                         hint="Compare customers['signup_date'].dt.year with 2023 and count the matches.")
 
 
 @register(EXERCISE, "orders_per_channel", points=2)

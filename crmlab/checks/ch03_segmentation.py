@@ -156,11 +156,9 @@ def _(answer, ctx):
     try:
         expect_choice(answer, str(segment), choices=choices)
     except Fail:
-        if str(answer).strip() == "1" and segment != 1:
-            raise Fail("Segment 1 is the largest segment (segments are numbered by size), not the one with "
-                       "the largest baskets.", hint="Look at the row 'mean_order_value' of the profile.") from None
         raise Fail(f"{_fmt(answer)} is not the segment with the highest mean order value; the segments are "
-                   f"{', '.join(choices)}.", hint="Use need.profile['mean_order_value'].idxmax().") from None
+                   f"{', '.join(choices)}, numbered by size (1 is the largest, not the one with the largest "
+                   "baskets).", hint="Use need.profile['mean_order_value'].idxmax().") from None
     return None
 
 

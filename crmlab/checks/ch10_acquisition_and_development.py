@@ -107,13 +107,11 @@ def _(answer, ctx):
                               f"category_spend of {YEAR} in b2b.wallets.")
 
 
-@register(EXERCISE, "lift_pair", points=2)
-def _(answer, ctx):
-    ds = ctx.data("retail")
-    rule, n = once(ctx, "pair", lambda: pair_rule(ds))
+def lift_case(ds) -> tuple[float, list[tuple[float, str]]]:
+    """The lift of :data:`PAIR` over the customers with kept orders, and what typical mistakes give."""
+    rule, n = pair_rule(ds)
     expected = float(rule["lift"])
     a, b = PAIR
-
     o = ds.orders
     bought = pd.crosstab(o["customer_id"], o["category"].astype(str)) > 0
     with_returns = float((bought[a] & bought[b]).mean() / (bought[a].mean() * bought[b].mean()))
@@ -128,6 +126,13 @@ def _(answer, ctx):
         (0.0, "A lift of 0 means no transaction holds both: in the shop data each order has one category, so count "
               "per customer (everything a customer bought), not per order."),
     ]
+    return expected, mistakes
+
+
+@register(EXERCISE, "lift_pair", points=2)
+def _(answer, ctx):
+    expected, mistakes = once(ctx, "lift", lambda: lift_case(ctx.data("retail")))
+    a, b = PAIR
     return expect_number(answer, expected, decimals=3, mistakes=mistakes, what=f"the lift of {a} -> {b}",
                          hint=f"Over the customers with kept orders: lift = P(bought {a} and {b}) ÷ (P(bought {a}) × "
                               f"P(bought {b})), each P a share of those customers.")
