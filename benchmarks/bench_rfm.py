@@ -7,6 +7,7 @@ pandas groupby measured in the same run (the same three aggregates: last
 order date, order count, total spend, after removing returns), and memory as
 the tracemalloc peak over the size of the input frame.
 """
+
 from __future__ import annotations
 
 import sys
@@ -30,18 +31,21 @@ def order_log(n_orders: int = N_ORDERS, n_customers: int = N_CUSTOMERS, seed: in
     ids = np.array([f"C{i:06d}" for i in range(n_customers)], dtype=object)
     who = rng.integers(0, n_customers, n_orders)
     day = rng.integers(0, 3 * 365, n_orders)
-    return pd.DataFrame({
-        "customer_id": pd.array(ids[who], dtype="str"),
-        "order_date": pd.Timestamp("2022-01-01") + pd.to_timedelta(day, unit="D"),
-        "amount": rng.gamma(2.0, 30.0, n_orders).round(2),
-        "returned": rng.random(n_orders) < 0.03,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": pd.array(ids[who], dtype="str"),
+            "order_date": pd.Timestamp("2022-01-01") + pd.to_timedelta(day, unit="D"),
+            "amount": rng.gamma(2.0, 30.0, n_orders).round(2),
+            "returned": rng.random(n_orders) < 0.03,
+        }
+    )
 
 
 def baseline(orders: pd.DataFrame) -> pd.DataFrame:
     kept = orders[~orders["returned"]]
-    return kept.groupby("customer_id").agg(last=("order_date", "max"), frequency=("order_date", "size"),
-                                           monetary=("amount", "sum"))
+    return kept.groupby("customer_id").agg(
+        last=("order_date", "max"), frequency=("order_date", "size"), monetary=("amount", "sum")
+    )
 
 
 def crmlab_rfm(orders: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +84,7 @@ def main() -> None:
     m_ours, m_base = peak_bytes(crmlab_rfm, orders), peak_bytes(baseline, orders)
     cat = orders.assign(customer_id=orders["customer_id"].astype("category"))
     (t_cat,) = best_times([crmlab_rfm], cat)
-    mb = 1024 ** 2
+    mb = 1024**2
     print(f"rfm_table on {len(orders):,} orders from {ours.shape[0]:,} customers (seed {SEED}, best of {REPEATS})")
     print(f"  input frame (deep)         : {size / mb:8.1f} MB")
     print(f"  crmlab rfm_table           : {t_ours:8.3f} s   peak {m_ours / mb:7.1f} MB = {m_ours / size:.2f}x input")

@@ -15,6 +15,7 @@ same pass that reads them. ``tests/test_contract.py`` enumerates every public fu
 requires a declaration for every parameter and sweeps hostile values of every kind
 through it (in the manner of scikit-learn's common estimator checks).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,9 +26,25 @@ from typing import Any, Callable, Mapping
 
 from crmlab._validate import CRMDataError, check_count, check_date, check_same_ids
 
-__all__ = ["Table", "Col", "Count", "Num", "Date", "Choice", "Freq", "Seq", "Free", "Instance", "Matrix", "NumMap",
-           "Numeric",
-           "BY_NAME", "FUNCTIONS", "checked", "declaration"]
+__all__ = [
+    "Table",
+    "Col",
+    "Count",
+    "Num",
+    "Date",
+    "Choice",
+    "Freq",
+    "Seq",
+    "Free",
+    "Instance",
+    "Matrix",
+    "NumMap",
+    "Numeric",
+    "BY_NAME",
+    "FUNCTIONS",
+    "checked",
+    "declaration",
+]
 
 
 @dataclass(frozen=True)
@@ -170,70 +187,211 @@ BY_NAME: dict[str, Any] = {
     "patronage": Table("patronage", {}, series=True, frame=False),
     "a": Table("a", {}, series=True, frame=False),
     "b": Table("b", {}, series=True, frame=False),
-    "recommend": Table("recommend", {}, series=True, frame=False,
-                       hint="Pass the answers to the 0-10 question, e.g. nps(ds.surveys['recommend'])."),
+    "recommend": Table(
+        "recommend",
+        {},
+        series=True,
+        frame=False,
+        hint="Pass the answers to the 0-10 question, e.g. nps(ds.surveys['recommend']).",
+    ),
     # column names
-    **{c: Col() for c in (
-        "customer", "date", "amount", "returned", "order", "gross_margin", "signup", "category", "channel",
-        "attribute", "expectation", "perception", "importance", "performance", "dimension", "kind",
-        "resolution_hours", "resolved", "satisfaction_after", "interaction_date", "interaction_kind",
-        "order_date", "year", "wallet", "wallet_year", "activity", "quantity", "rate", "minutes",
-        "department", "item", "basket", "warning", "column", "value", "pattern", "predicted_col",
-        "truth_col", "phase", "period", "offer", "by")},
+    **{
+        c: Col()
+        for c in (
+            "customer",
+            "date",
+            "amount",
+            "returned",
+            "order",
+            "gross_margin",
+            "signup",
+            "category",
+            "channel",
+            "attribute",
+            "expectation",
+            "perception",
+            "importance",
+            "performance",
+            "dimension",
+            "kind",
+            "resolution_hours",
+            "resolved",
+            "satisfaction_after",
+            "interaction_date",
+            "interaction_kind",
+            "order_date",
+            "year",
+            "wallet",
+            "wallet_year",
+            "activity",
+            "quantity",
+            "rate",
+            "minutes",
+            "department",
+            "item",
+            "basket",
+            "warning",
+            "column",
+            "value",
+            "pattern",
+            "predicted_col",
+            "truth_col",
+            "phase",
+            "period",
+            "offer",
+            "by",
+        )
+    },
     # dates
     **{d: Date() for d in ("as_of", "calibration_end", "observation_end")},
     # whole numbers
-    "horizon": Count(0), "periods": Count(0), "renewals": Count(0), "bins": Count(2), "top_n": Count(1),
-    "min_orders": Count(1), "max_periods": Count(1), "max_frequency": Count(1), "n_init": Count(1),
-    "cohorts": Count(0), "inactive_days": Count(1), "horizon_days": Count(1), "min_count": Count(1),
-    "k": Count(1), "n": Count(1), "seed": Count(0), "sample_size": Count(2), "base_customers": Count(1),
+    "horizon": Count(0),
+    "periods": Count(0),
+    "renewals": Count(0),
+    "bins": Count(2),
+    "top_n": Count(1),
+    "min_orders": Count(1),
+    "max_periods": Count(1),
+    "max_frequency": Count(1),
+    "n_init": Count(1),
+    "cohorts": Count(0),
+    "inactive_days": Count(1),
+    "horizon_days": Count(1),
+    "min_count": Count(1),
+    "k": Count(1),
+    "n": Count(1),
+    "seed": Count(0),
+    "sample_size": Count(2),
+    "base_customers": Count(1),
     # real numbers
-    **{x: Num() for x in (
-        "discount", "discount_rate", "margin", "retention", "retention_cost", "growth_rate",
-        "referrals_per_period", "referral_value", "knowledge_value", "prospects", "acquisition_rate",
-        "acquisition_cost", "new_customer_clv", "cost_per_inquiry", "cost_per_complaint", "indirect_costs",
-        "spend_ratio", "q", "multiplier", "churn_probability", "gain_points", "top", "max_ratio", "defects",
-        "opportunities", "shift", "true_quality", "attraction", "quality_sd", "satisfaction_slope",
-        "repurchase_slope", "satisfied_at", "recovered_at", "min_lift", "penalizer", "cohort_size", "years",
-        "product", "service", "personnel", "image", "monetary", "time", "energy", "psychic", "within_days")},
-    "alpha": Num(0, lo_open=True), "beta": Num(0, lo_open=True),
-    "share_cut": Num(also=("median", "mean")), "wallet_cut": Num(also=("median", "mean")),
-    "attitude_cut": Num(also=("median", "mean")), "patronage_cut": Num(also=("median", "mean")),
+    **{
+        x: Num()
+        for x in (
+            "discount",
+            "discount_rate",
+            "margin",
+            "retention",
+            "retention_cost",
+            "growth_rate",
+            "referrals_per_period",
+            "referral_value",
+            "knowledge_value",
+            "prospects",
+            "acquisition_rate",
+            "acquisition_cost",
+            "new_customer_clv",
+            "cost_per_inquiry",
+            "cost_per_complaint",
+            "indirect_costs",
+            "spend_ratio",
+            "q",
+            "multiplier",
+            "churn_probability",
+            "gain_points",
+            "top",
+            "max_ratio",
+            "defects",
+            "opportunities",
+            "shift",
+            "true_quality",
+            "attraction",
+            "quality_sd",
+            "satisfaction_slope",
+            "repurchase_slope",
+            "satisfied_at",
+            "recovered_at",
+            "min_lift",
+            "penalizer",
+            "cohort_size",
+            "years",
+            "product",
+            "service",
+            "personnel",
+            "image",
+            "monetary",
+            "time",
+            "energy",
+            "psychic",
+            "within_days",
+        )
+    },
+    "alpha": Num(0, lo_open=True),
+    "beta": Num(0, lo_open=True),
+    "share_cut": Num(also=("median", "mean")),
+    "wallet_cut": Num(also=("median", "mean")),
+    "attitude_cut": Num(also=("median", "mean")),
+    "patronage_cut": Num(also=("median", "mean")),
     # choices and frequencies
-    "freq": Freq(), "cohort_freq": Freq(),
+    "freq": Freq(),
+    "cohort_freq": Freq(),
     "time_unit": Choice(("W", "D")),
     "method": Free("its own choice list, checked by the function"),
-    "metric": Choice(("confidence", "lift")), "level": Choice(("customer", "basket")),
-    "basis": Choice(("revenue", "direct_cost")), "crosshair": Choice(("mean", "midpoint")),
+    "metric": Choice(("confidence", "lift")),
+    "level": Choice(("customer", "basket")),
+    "basis": Choice(("revenue", "direct_cost")),
+    "crosshair": Choice(("mean", "midpoint")),
     # sequences
-    "thresholds": Seq(Num(0, 1)), "tops": Seq(Num(0, 1, lo_open=True)), "ks": Seq(Count(1)),
-    "reduction_points": Seq(Num(0, 100)), "retentions": Seq(Num(0, 1)), "expectation_levels": Seq(Num()),
-    "top_box": Seq(Count(0)), "active": Seq(Num(0)), "dates": Seq(Date()),
-    "period_ends": Seq(Date()), "values": Seq(Num()),
-    "P": Matrix(), "benefits": NumMap(), "sacrifices": NumMap(), "benefits_weights": NumMap(0),
-    "sacrifices_weights": NumMap(0), "changes": NumMap(0), "rank": Numeric(1),
+    "thresholds": Seq(Num(0, 1)),
+    "tops": Seq(Num(0, 1, lo_open=True)),
+    "ks": Seq(Count(1)),
+    "reduction_points": Seq(Num(0, 100)),
+    "retentions": Seq(Num(0, 1)),
+    "expectation_levels": Seq(Num()),
+    "top_box": Seq(Count(0)),
+    "active": Seq(Num(0)),
+    "dates": Seq(Date()),
+    "period_ends": Seq(Date()),
+    "values": Seq(Num()),
+    "P": Matrix(),
+    "benefits": NumMap(),
+    "sacrifices": NumMap(),
+    "benefits_weights": NumMap(0),
+    "sacrifices_weights": NumMap(0),
+    "changes": NumMap(0),
+    "rank": Numeric(1),
     # crmlab objects
-    "bgnbd": Instance(("BGNBDResult",)), "model": Instance(("BGNBDResult",)),
-    "gamma_gamma": Instance(("GammaGammaResult",)), "ds": Instance(("Dataset",)),
+    "bgnbd": Instance(("BGNBDResult",)),
+    "model": Instance(("BGNBDResult",)),
+    "gamma_gamma": Instance(("GammaGammaResult",)),
+    "ds": Instance(("Dataset",)),
     # values the function checks itself
-    **{x: Free(why) for x, why in {
-        "rules": "a rule set or a table of association rules, checked by the function",
-        "options": "keyword options passed on to a documented function",
-        "rule_overrides": "LifecycleRules fields, checked by LifecycleRules",
-        "segment_map": "a mapping of segment names to patterns, checked by the function",
-        "states": "state names", "absorbing": "state names", "check_allowed": "a flag",
-        "initial_margin": "a flag", "normalize": "a flag", "names": "two labels", "labels": "labels",
-        "tiers": "tier shares, checked by the function", "columns": "column names, checked by the function",
-        "value_columns": "column names", "cost_columns": "column names", "attitudes": "column names",
-        "start_mix": "a mix over states, checked by the function",
-        "rewards": "rewards per state, checked by the function",
-        "marketing_per_month": "spend per stage, checked by the function",
-        "departments": "a mapping of activities to departments", "scale": "the (low, high) of the scale",
-        "unit": "a label", "period_unit": "a label", "key": "key column name(s)", "name": "the table's name",
-        "customer_id": "an id", "rule": "a LifecycleRules field name", "current": "current customers",
-        "t": "periods (numbers), checked by the function", "complaint": "a label",
-        "start": "a state name", "cost": "a number or a cost function",
-    }.items()},
+    **{
+        x: Free(why)
+        for x, why in {
+            "rules": "a rule set or a table of association rules, checked by the function",
+            "options": "keyword options passed on to a documented function",
+            "rule_overrides": "LifecycleRules fields, checked by LifecycleRules",
+            "segment_map": "a mapping of segment names to patterns, checked by the function",
+            "states": "state names",
+            "absorbing": "state names",
+            "check_allowed": "a flag",
+            "initial_margin": "a flag",
+            "normalize": "a flag",
+            "names": "two labels",
+            "labels": "labels",
+            "tiers": "tier shares, checked by the function",
+            "columns": "column names, checked by the function",
+            "value_columns": "column names",
+            "cost_columns": "column names",
+            "attitudes": "column names",
+            "start_mix": "a mix over states, checked by the function",
+            "rewards": "rewards per state, checked by the function",
+            "marketing_per_month": "spend per stage, checked by the function",
+            "departments": "a mapping of activities to departments",
+            "scale": "the (low, high) of the scale",
+            "unit": "a label",
+            "period_unit": "a label",
+            "key": "key column name(s)",
+            "name": "the table's name",
+            "customer_id": "an id",
+            "rule": "a LifecycleRules field name",
+            "current": "current customers",
+            "t": "periods (numbers), checked by the function",
+            "complaint": "a label",
+            "start": "a state name",
+            "cost": "a number or a cost function",
+        }.items()
+    },
 }
 
 # Where a name means something else in one function.
@@ -242,12 +400,18 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.rfm.segment_migration": {"start": Date(), "end": Date()},
     "crmlab.rfm.rfm_table": {"monetary": Choice(("total", "mean"))},
     "crmlab.rfm.rfm_by_period": {"monetary": Choice(("total", "mean"))},
-    "crmlab.rfm.rfm_with_cost": {"margin": Table("margin", {}, series=True, frame=False),
-                                 "scores": Table("scores", {"=score_total": "number", "=monetary": "number"})},
-    "crmlab.lifecycle.pattern_trajectories": {"history": Table("history", {"customer": "id", "value": "number",
-                                                                           "=t": "number"})},
-    "crmlab.lifecycle.stage_input_output": {"margin": Col(), "acquisition_cost": Col(),
-                                           "history": Table("history", {})},
+    "crmlab.rfm.rfm_with_cost": {
+        "margin": Table("margin", {}, series=True, frame=False),
+        "scores": Table("scores", {"=score_total": "number", "=monetary": "number"}),
+    },
+    "crmlab.lifecycle.pattern_trajectories": {
+        "history": Table("history", {"customer": "id", "value": "number", "=t": "number"})
+    },
+    "crmlab.lifecycle.stage_input_output": {
+        "margin": Col(),
+        "acquisition_cost": Col(),
+        "history": Table("history", {}),
+    },
     "crmlab.lifecycle.rule_sensitivity": {"values": Free("values of the rule, checked by LifecycleRules")},
     "crmlab.lifecycle.stage_history": {"wallets": Table("wallets", {})},
     "crmlab.acquisition.acquisition_quality": {"acquisition_cost": Col(), "cost": Col(), "margin": Col()},
@@ -261,11 +425,11 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.loyalty.churn_management": {"at_risk": Table("at_risk", {}, empty_ok=True)},
     "crmlab.lifecycle.stage_counts": {"stages": Table("stages", {}, empty_ok=True)},
     "crmlab.profile.data_quality": {"table": Table("table", {}, empty_ok=True)},
-    "crmlab.btyd.fit_gamma_gamma": {"summary": Table("summary", {"=frequency": "nonneg",
-                                                                "=monetary_value": "nonneg"})},
+    "crmlab.btyd.fit_gamma_gamma": {"summary": Table("summary", {"=frequency": "nonneg", "=monetary_value": "nonneg"})},
     "crmlab.btyd.tracking_table": {"model": Instance(("BGNBDResult", "BGNBD", "ParetoNBD", "MBGNBD"))},
-    "crmlab.btyd.spend_frequency_correlation": {"summary": Table("summary", {"=frequency": "nonneg",
-                                                                            "=monetary_value": "nonneg"})},
+    "crmlab.btyd.spend_frequency_correlation": {
+        "summary": Table("summary", {"=frequency": "nonneg", "=monetary_value": "nonneg"})
+    },
     "crmlab.segmentation.top_share": {"top": Num(0, 1, lo_open=True)},
     "crmlab.segmentation.silhouette": {"ks": Seq(Count(2))},
     "crmlab.segmentation.elbow": {"ks": Seq(Count(1))},
@@ -275,9 +439,12 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     "crmlab.relationship.simulate_cohort": {"n": Count(1), "periods": Count(1)},
     "crmlab.relationship.markov_clv": {"horizon": Count(0)},
     "crmlab.dashboard.kpi_dashboard": {"top": Num(0, 1, lo_open=True)},
-    "crmlab.profile.customer_view": {"margin": Col(), "orders": Table("orders", ORDERS.columns, empty_ok=True),
-                                     "interactions": Table("interactions", {}, empty_ok=True),
-                                     "surveys": Table("surveys", {}, empty_ok=True)},
+    "crmlab.profile.customer_view": {
+        "margin": Col(),
+        "orders": Table("orders", ORDERS.columns, empty_ok=True),
+        "interactions": Table("interactions", {}, empty_ok=True),
+        "surveys": Table("surveys", {}, empty_ok=True),
+    },
     "crmlab.clv.clv_table": {"periods": Count(1)},
     "crmlab.btyd.probabilistic_clv": {"horizon": Count(1), "time_unit": Choice(("W", "D"))},
     "crmlab.btyd.fit_bgnbd": {"time_unit": Choice(("W", "D"))},
@@ -296,8 +463,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
-                 table_name: str | None = None) -> Any:
+def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool, table_name: str | None = None) -> Any:
     """Check one parameter value against its kind; return it (counts as int)."""
     import pandas as pd
 
@@ -307,36 +473,43 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
         if value is None and optional:
             return value
         ok = (kind.frame and isinstance(value, pd.DataFrame)) or (
-            kind.series and (isinstance(value, (pd.Series, pd.Index, list, tuple)) or hasattr(value, "__array__"))
-            and not isinstance(value, pd.DataFrame))
+            kind.series
+            and (isinstance(value, (pd.Series, pd.Index, list, tuple)) or hasattr(value, "__array__"))
+            and not isinstance(value, pd.DataFrame)
+        )
         if ok and not kind.empty_ok and len(value) == 0:
             tname = table_name or kind.name
-            raise CRMDataError(f"table '{tname}' (parameter '{name}' of {fn_name}) is empty. Check the filter "
-                               f"that produced it.")
+            raise CRMDataError(
+                f"table '{tname}' (parameter '{name}' of {fn_name}) is empty. Check the filter that produced it."
+            )
         if not ok:
-            want = " or ".join(w for w, on in (("a pandas DataFrame", kind.frame), ("a pandas Series", kind.series))
-                               if on)
+            want = " or ".join(
+                w for w, on in (("a pandas DataFrame", kind.frame), ("a pandas Series", kind.series)) if on
+            )
             tname = table_name or kind.name
             raise CRMDataError(
                 f"table '{tname}': expected {want}, got {_type_name(value)} (parameter '{name}' of {fn_name}). "
-                + (kind.hint or f"Pass the table itself, e.g. ds.{tname}, or the result of the step before."))
+                + (kind.hint or f"Pass the table itself, e.g. ds.{tname}, or the result of the step before.")
+            )
         return value
     if isinstance(kind, Col):
         if not isinstance(value, str):
-            raise CRMDataError(f"parameter '{name}' of {fn_name} names a column and must be a string, got "
-                               f"{value!r}.")
+            raise CRMDataError(f"parameter '{name}' of {fn_name} names a column and must be a string, got {value!r}.")
         return value
     if isinstance(kind, Count):
         if kind.also and isinstance(value, kind.also):
             return value
         return check_count(name, value, lo=kind.lo, hi=kind.hi)
     if isinstance(kind, Num):
-        if kind.also and (any(isinstance(value, t) for t in kind.also if isinstance(t, type))
-                          or (isinstance(value, str) and value in kind.also)):
+        if kind.also and (
+            any(isinstance(value, t) for t in kind.also if isinstance(t, type))
+            or (isinstance(value, str) and value in kind.also)
+        ):
             return value
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            extra = f" or one of {', '.join(map(repr, [a for a in kind.also if isinstance(a, str)]))}" \
-                if kind.also else ""
+            extra = (
+                f" or one of {', '.join(map(repr, [a for a in kind.also if isinstance(a, str)]))}" if kind.also else ""
+            )
             raise CRMDataError(f"parameter '{name}' of {fn_name} must be a number{extra}, got {value!r}.")
         v = float(value)
         if v != v:
@@ -344,7 +517,8 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
         if v in (float("inf"), float("-inf")):
             raise CRMDataError(f"parameter '{name}' of {fn_name} must be a finite number, got {value!r}.")
         if (kind.lo is not None and (v < kind.lo or (kind.lo_open and v == kind.lo))) or (
-                kind.hi is not None and (v > kind.hi or (kind.hi_open and v == kind.hi))):
+            kind.hi is not None and (v > kind.hi or (kind.hi_open and v == kind.hi))
+        ):
             left = ("(" if kind.lo_open else "[") + ("-inf" if kind.lo is None else f"{kind.lo:g}")
             right = ("inf" if kind.hi is None else f"{kind.hi:g}") + (")" if kind.hi_open else "]")
             raise CRMDataError(f"parameter '{name}' = {value!r} of {fn_name} is outside {left}, {right}.")
@@ -354,8 +528,9 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
         return value
     if isinstance(kind, Choice):
         if not isinstance(value, str) or value not in kind.options:
-            raise CRMDataError(f"parameter '{name}' = {value!r} of {fn_name} is not one of: "
-                               f"{', '.join(map(repr, kind.options))}.")
+            raise CRMDataError(
+                f"parameter '{name}' = {value!r} of {fn_name} is not one of: {', '.join(map(repr, kind.options))}."
+            )
         return value
     if isinstance(kind, Freq):
         from pandas.tseries.frequencies import to_offset
@@ -368,8 +543,10 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
             except ValueError:
                 pd.Period("2000-01-01", freq=value)  # a period alias such as 'M' or 'Q'
         except (TypeError, ValueError):
-            raise CRMDataError(f"parameter '{name}' = {value!r} of {fn_name} is not a pandas frequency. Use "
-                               f"e.g. 'ME' (month end), 'QE' (quarter end), 'YE' (year end), 'W' (week).") from None
+            raise CRMDataError(
+                f"parameter '{name}' = {value!r} of {fn_name} is not a pandas frequency. Use "
+                f"e.g. 'ME' (month end), 'QE' (quarter end), 'YE' (year end), 'W' (week)."
+            ) from None
         return value
     if isinstance(kind, Seq):
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
@@ -381,21 +558,34 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
             _check_value(fn_name, name, kind.item, item, False)
         return value
     if isinstance(kind, Matrix):
-        if not (hasattr(value, "probabilities") or isinstance(value, pd.DataFrame)
-                or (hasattr(value, "__len__") and not isinstance(value, (str, bytes, Mapping)))):
-            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a transition matrix (transition_matrix(...) "
-                               f"or a square DataFrame of probabilities), got {_type_name(value)}.")
+        if not (
+            hasattr(value, "probabilities")
+            or isinstance(value, pd.DataFrame)
+            or (hasattr(value, "__len__") and not isinstance(value, (str, bytes, Mapping)))
+        ):
+            raise CRMDataError(
+                f"parameter '{name}' of {fn_name} must be a transition matrix (transition_matrix(...) "
+                f"or a square DataFrame of probabilities), got {_type_name(value)}."
+            )
         return value
     if isinstance(kind, NumMap):
         if not isinstance(value, Mapping):
-            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a mapping {{name: number}}, got "
-                               f"{_type_name(value)}.")
+            raise CRMDataError(
+                f"parameter '{name}' of {fn_name} must be a mapping {{name: number}}, got {_type_name(value)}."
+            )
         for key, v in value.items():
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or v != v or abs(float(v)) == float("inf") \
-                    or (kind.lo is not None and v < kind.lo):
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, numbers.Real)
+                or v != v
+                or abs(float(v)) == float("inf")
+                or (kind.lo is not None and v < kind.lo)
+            ):
                 low = "" if kind.lo is None else f" >= {kind.lo:g}"
-                raise CRMDataError(f"parameter '{name}' of {fn_name}: the value of {key!r} must be a finite number"
-                                   f"{low}, got {v!r}. Score it on a numeric scale, e.g. {{'quality': 6}}.")
+                raise CRMDataError(
+                    f"parameter '{name}' of {fn_name}: the value of {key!r} must be a finite number"
+                    f"{low}, got {v!r}. Score it on a numeric scale, e.g. {{'quality': 6}}."
+                )
         return value
     if isinstance(kind, Numeric):
         import numpy as np
@@ -407,15 +597,21 @@ def _check_value(fn_name: str, name: str, kind: Any, value: Any, optional: bool,
             ok = False
         if not ok or (kind.lo is not None and bool((arr < kind.lo).any())):
             low = "" if kind.lo is None else f" >= {kind.lo:g}"
-            raise CRMDataError(f"parameter '{name}' of {fn_name} must be a finite number{low} (or an array of them), "
-                               f"got {value!r}.")
+            raise CRMDataError(
+                f"parameter '{name}' of {fn_name} must be a finite number{low} (or an array of them), got {value!r}."
+            )
         return value
     if isinstance(kind, Instance):
         if _type_name(value) not in kind.names:
-            what = {"Dataset": "dataset (crmlab.datasets.load(...))", "BGNBDResult": "fitted BG/NBD model "
-                    "(fit_bgnbd(...))", "GammaGammaResult": "fitted Gamma-Gamma model (fit_gamma_gamma(...))"}
-            raise CRMDataError(f"{fn_name} needs a {' or '.join(what.get(n, n) for n in kind.names)} as parameter "
-                               f"'{name}', got {_type_name(value)}.")
+            what = {
+                "Dataset": "dataset (crmlab.datasets.load(...))",
+                "BGNBDResult": "fitted BG/NBD model (fit_bgnbd(...))",
+                "GammaGammaResult": "fitted Gamma-Gamma model (fit_gamma_gamma(...))",
+            }
+            raise CRMDataError(
+                f"{fn_name} needs a {' or '.join(what.get(n, n) for n in kind.names)} as parameter "
+                f"'{name}', got {_type_name(value)}."
+            )
         return value
     return value  # Free or undeclared: the function checks it
 

@@ -8,6 +8,7 @@ Each column is ``(kind, dtype, unit, meaning)``: *kind* is the validation kind o
 :mod:`crmlab._validate`, *dtype* the pandas dtype after loading ("string",
 "datetime64[ns]", "category", "float64", "int64", "Int64", "bool").
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,7 +68,12 @@ RETAIL: dict[str, Any] = {
                 "topic": ("category", "category", "", "delivery, product quality, billing, staff, website"),
                 "resolution_hours": ("nonneg", "float64", "hours", "time until the case was closed"),
                 "resolved": ("bool", "bool", "", "True if the customer's problem was solved"),
-                "satisfaction_after": ("number", "float64", "1-7 scale", "satisfaction with the handling (1 very dissatisfied .. 7 very satisfied)"),
+                "satisfaction_after": (
+                    "number",
+                    "float64",
+                    "1-7 scale",
+                    "satisfaction with the handling (1 very dissatisfied .. 7 very satisfied)",
+                ),
             },
         },
         "surveys": {
@@ -88,7 +94,12 @@ RETAIL: dict[str, Any] = {
             "columns": {
                 "response_id": ("id", "string", "", "surveys.response_id"),
                 "attribute": ("category", "category", "", "service attribute asked about"),
-                "dimension": ("category", "category", "", "SERVQUAL dimension: tangibles, reliability, responsiveness, assurance, empathy"),
+                "dimension": (
+                    "category",
+                    "category",
+                    "",
+                    "SERVQUAL dimension: tangibles, reliability, responsiveness, assurance, empathy",
+                ),
                 "expectation": ("number", "int64", "1-7 scale", "what the customer expected"),
                 "perception": ("number", "int64", "1-7 scale", "what the customer experienced"),
                 "importance": ("number", "int64", "1-7 scale", "how much the attribute matters to the customer"),
@@ -100,9 +111,24 @@ RETAIL: dict[str, Any] = {
             "columns": {
                 "customer_id": ("id", "string", "", "customers.customer_id"),
                 "true_segment": ("category", "category", "", "needs segment the customer was drawn from"),
-                "true_pattern": ("category", "category", "", "lifecycle pattern: A (ended in exploration), B (formation), C (early stability), D (late stability), active"),
-                "churn_date": ("datetime", "datetime64[ns]", "date", "day the relationship ended (empty if still active)"),
-                "purchase_rate": ("nonneg", "float64", "orders per year", "the customer's latent purchase rate while active"),
+                "true_pattern": (
+                    "category",
+                    "category",
+                    "",
+                    "lifecycle pattern: A (ended in exploration), B (formation), C (early stability), D (late stability), active",
+                ),
+                "churn_date": (
+                    "datetime",
+                    "datetime64[ns]",
+                    "date",
+                    "day the relationship ended (empty if still active)",
+                ),
+                "purchase_rate": (
+                    "nonneg",
+                    "float64",
+                    "orders per year",
+                    "the customer's latent purchase rate while active",
+                ),
             },
         },
         "truth_phases": {
@@ -134,7 +160,12 @@ B2B: dict[str, Any] = {
                 "account_id": ("id", "string", "", "account identifier, e.g. 'B0042'"),
                 "account_name": ("id", "string", "", "company name (fictional)"),
                 "signup_date": ("datetime", "datetime64[ns]", "date", "date the account was opened"),
-                "industry": ("category", "category", "", "manufacturing, construction, healthcare, hospitality, education, logistics"),
+                "industry": (
+                    "category",
+                    "category",
+                    "",
+                    "manufacturing, construction, healthcare, hospitality, education, logistics",
+                ),
                 "size_band": ("category", "category", "employees", "small (<50), medium (50-249), large (250+)"),
                 "region": ("category", "category", "", "North, East, South, West, Central"),
                 "account_manager": ("category", "category", "", "name of the responsible account manager"),
@@ -173,8 +204,18 @@ B2B: dict[str, Any] = {
                 "activity_id": ("id", "string", "", "activity identifier"),
                 "account_id": ("id", "string", "", "accounts.account_id"),
                 "date": ("datetime", "datetime64[ns]", "date", "day of the activity"),
-                "activity": ("category", "category", "", "sales_visit, service_call, rush_order, return_handling, order_processing"),
-                "quantity": ("positive", "int64", "driver units", "number of driver units (visits, calls, orders, returns)"),
+                "activity": (
+                    "category",
+                    "category",
+                    "",
+                    "sales_visit, service_call, rush_order, return_handling, order_processing",
+                ),
+                "quantity": (
+                    "positive",
+                    "int64",
+                    "driver units",
+                    "number of driver units (visits, calls, orders, returns)",
+                ),
             },
         },
         "activity_rates": {
@@ -266,12 +307,12 @@ DONATIONS: dict[str, Any] = {
     "source": (
         "\n### Source and terms\n"
         "Real data, not generated (`crmlab datasets build` leaves it alone). The donation data of Fader, "
-        "Hardie & Shang (2010), \"Customer-Base Analysis in a Discrete-Time Noncontractual Setting\", "
+        'Hardie & Shang (2010), "Customer-Base Analysis in a Discrete-Time Noncontractual Setting", '
         "*Marketing Science* 29(6), 1086-1108, as distributed by Bruce Hardie for teaching and research; "
         "this copy is the file shipped in the MIT-licensed `lifetimes` 0.11.3 package "
         "(`lifetimes/datasets/donations.csv`), unchanged. Published results on it: BG/BB "
         "alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783, log-likelihood -33,225.6. "
-        "Fit it with `crmlab.bgbb.fit_bgbb(ds.patterns, weights=\"weights\")`. There is no personal "
+        'Fit it with `crmlab.bgbb.fit_bgbb(ds.patterns, weights="weights")`. There is no personal '
         "version: `student_id=...` loads the same patterns.\n"
     ),
     "tables": {
@@ -280,7 +321,12 @@ DONATIONS: dict[str, Any] = {
             "about": "One row per donation history (pattern); `weights` donors share it.",
             "columns": {
                 "frequency": ("nonneg", "int64", "donations", "repeat donations in 1996-2001 (0-6)"),
-                "recency": ("nonneg", "int64", "opportunity", "opportunity (1-6 = 1996-2001) of the last repeat donation; 0 if none"),
+                "recency": (
+                    "nonneg",
+                    "int64",
+                    "opportunity",
+                    "opportunity (1-6 = 1996-2001) of the last repeat donation; 0 if none",
+                ),
                 "periods": ("nonneg", "int64", "opportunities", "donation opportunities observed (6 for everyone)"),
                 "weights": ("nonneg", "int64", "donors", "number of donors with this history"),
             },

@@ -22,6 +22,7 @@
 Returned orders are left out of every revenue figure and counted in
 ``attrs["excluded"]``. Time windows are in days.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_same_ids, check_table, note_excluded
+from crmlab._validate import (
+    CRMDataError,
+    as_of_date,
+    check_choice,
+    check_range,
+    check_same_ids,
+    check_table,
+    note_excluded,
+)
 from crmlab._contract import checked
 from crmlab.loyalty import _drop_returns, _unique_pairs
 
@@ -114,8 +123,12 @@ def acquisition_quality(
     >>> float(q["acquisition_equity"]), float(q["retained_share"])  # ((80-50) + (20-30)) / 2; a came back
     (10.0, 0.5)
     """
-    cu = check_table(customers, "customers", {customer: "id", channel: "category", cost: "nonneg",
-                                              signup: "datetime"}, unique=customer)
+    cu = check_table(
+        customers,
+        "customers",
+        {customer: "id", channel: "category", cost: "nonneg", signup: "datetime"},
+        unique=customer,
+    )
     o = check_table(orders, "orders", {customer: "id", date: "datetime", amount: "nonneg", margin: "number"})
     h = int(check_range("horizon_days", horizon_days, lo=1))
     attrs: dict = {}
@@ -128,14 +141,18 @@ def acquisition_quality(
     in1, in2 = age < h, (age >= h) & (age < 2 * h)
     rev, mar = o[amount].to_numpy(float), o[margin].to_numpy(float)
     n = len(cu)
-    cust = pd.DataFrame({
-        "channel": cu[channel].astype(str).to_numpy(),
-        "cost": cu[cost].to_numpy(float),
-        "rev1": np.bincount(pos[in1], rev[in1], n), "mar1": np.bincount(pos[in1], mar[in1], n),
-        "rev2": np.bincount(pos[in2], rev[in2], n), "active2": np.bincount(pos[in2], minlength=n) > 0,
-        "m1": sign + np.timedelta64(h, "D") <= as_of.to_datetime64(),
-        "m2": sign + np.timedelta64(2 * h, "D") <= as_of.to_datetime64(),
-    })
+    cust = pd.DataFrame(
+        {
+            "channel": cu[channel].astype(str).to_numpy(),
+            "cost": cu[cost].to_numpy(float),
+            "rev1": np.bincount(pos[in1], rev[in1], n),
+            "mar1": np.bincount(pos[in1], mar[in1], n),
+            "rev2": np.bincount(pos[in2], rev[in2], n),
+            "active2": np.bincount(pos[in2], minlength=n) > 0,
+            "m1": sign + np.timedelta64(h, "D") <= as_of.to_datetime64(),
+            "m2": sign + np.timedelta64(2 * h, "D") <= as_of.to_datetime64(),
+        }
+    )
     if clv is not None:
         if not isinstance(clv, pd.Series):
             raise CRMDataError("parameter 'clv': expected a pandas Series of CLV indexed by customer id.")
@@ -176,12 +193,13 @@ def acquisition_quality(
             row["equity_share_of_clv"] = eq.mean() / c["clv"].mean() if c["clv"].mean() != 0 else np.nan
         return row
 
-    rows = {ch: measures(c, new_rev.get(ch, 0.0), new_mar.get(ch, 0.0))
-            for ch, c in cust.groupby("channel", sort=True)}
+    rows = {ch: measures(c, new_rev.get(ch, 0.0), new_mar.get(ch, 0.0)) for ch, c in cust.groupby("channel", sort=True)}
     rows["all"] = measures(cust, new_rev.sum(), new_mar.sum())
     out = pd.DataFrame.from_dict(rows, orient="index").rename_axis(channel)
     out.attrs.update(attrs)
-    out.attrs.update(horizon_days=h, as_of=as_of, units="currency units per customer unless *_total/*_spend; shares 0-1")
+    out.attrs.update(
+        horizon_days=h, as_of=as_of, units="currency units per customer unless *_total/*_spend; shares 0-1"
+    )
     note_excluded(out, "customers whose first period is not over by as_of", int((~cust["m1"]).sum()))
     return note_excluded(out, "customers whose second period is not over by as_of", int((~cust["m2"]).sum()))
 
@@ -220,17 +238,18 @@ def share_of_wallet(
     [0.4, 0.1]
     """
     o = check_table(orders, "orders", {customer: "id", date: "datetime", amount: "nonneg"})
-    w = check_table(wallets, "wallets", {customer: "id", year: "number", wallet: "nonneg"},
-                    unique=[customer, year])
+    w = check_table(wallets, "wallets", {customer: "id", year: "number", wallet: "nonneg"}, unique=[customer, year])
     check_same_ids(o[customer], "orders", customer, w[customer], "wallets", customer)
     attrs: dict = {}
     o = _drop_returns(o, returned, attrs)
     spend = o.groupby([o[customer].to_numpy(), o[date].dt.year.to_numpy()])[amount].sum()
-    key = pd.MultiIndex.from_arrays([w[customer].to_numpy(), w[year].to_numpy().astype(np.int64)],
-                                    names=[customer, year])
+    key = pd.MultiIndex.from_arrays(
+        [w[customer].to_numpy(), w[year].to_numpy().astype(np.int64)], names=[customer, year]
+    )
     spend.index = spend.index.set_names([customer, year])
-    out = pd.DataFrame({"spend": spend.reindex(key).fillna(0.0).to_numpy(),
-                        "wallet": w[wallet].to_numpy(float)}, index=key)
+    out = pd.DataFrame(
+        {"spend": spend.reindex(key).fillna(0.0).to_numpy(), "wallet": w[wallet].to_numpy(float)}, index=key
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share_of_wallet"] = out["spend"] / out["wallet"].where(out["wallet"] > 0)
     orphan = spend.index.difference(key)
@@ -302,10 +321,16 @@ def wallet_segments(
 
     sc, wc = _cut("share", cur["share_of_wallet"], share_cut), _cut("wallet", size, wallet_cut)
     hs, hw = cur["share_of_wallet"].to_numpy() >= sc, size.to_numpy() >= wc
-    out = pd.DataFrame({"share_of_wallet": cur["share_of_wallet"].to_numpy(), "wallet": size.to_numpy(),
-                        "high_share": hs, "high_wallet": hw,
-                        "segment": [WALLET_STRATEGIES[(bool(a), bool(b))] for a, b in zip(hs, hw)]},
-                       index=cur.index)
+    out = pd.DataFrame(
+        {
+            "share_of_wallet": cur["share_of_wallet"].to_numpy(),
+            "wallet": size.to_numpy(),
+            "high_share": hs,
+            "high_wallet": hw,
+            "segment": [WALLET_STRATEGIES[(bool(a), bool(b))] for a, b in zip(hs, hw)],
+        },
+        index=cur.index,
+    )
     out.attrs.update(year=y, share_cut=sc, wallet_cut=wc)
     return out
 
@@ -391,13 +416,22 @@ def co_purchase(
     keep = (co.row != co.col) & (co.data >= k)
     a, b, nab = co.row[keep], co.col[keep], co.data[keep].astype(float)
     conf = nab / count[a]
-    out = pd.DataFrame({
-        "antecedent": np.asarray(i_ids)[a], "consequent": np.asarray(i_ids)[b], "n_both": nab.astype(np.int64),
-        "support": nab / n_t, "confidence": conf, "lift": conf / (count[b] / n_t),
-    }).sort_values(["lift", "antecedent", "consequent"], ascending=[False, True, True], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "antecedent": np.asarray(i_ids)[a],
+            "consequent": np.asarray(i_ids)[b],
+            "n_both": nab.astype(np.int64),
+            "support": nab / n_t,
+            "confidence": conf,
+            "lift": conf / (count[b] / n_t),
+        }
+    ).sort_values(["lift", "antecedent", "consequent"], ascending=[False, True, True], ignore_index=True)
     out.attrs.update(attrs)
-    out.attrs.update(level=level, transactions=n_t,
-                     item_support=pd.Series(count / n_t, index=pd.Index(i_ids, name=item), name="support"))
+    out.attrs.update(
+        level=level,
+        transactions=n_t,
+        item_support=pd.Series(count / n_t, index=pd.Index(i_ids, name=item), name="support"),
+    )
     return out
 
 
@@ -441,8 +475,12 @@ def next_best_category(
     check_choice("metric", metric, ["confidence", "lift"])
     top_n = int(check_range("top_n", top_n, lo=1))
     df = check_table(orders, "orders", {customer: "id", item: "category"}, order_lines=True)  # items bought
-    rl = check_table(rules, "rules", {"antecedent": "category", "consequent": "category",
-                                      metric: "number", "lift": "number"}, min_rows=0)
+    rl = check_table(
+        rules,
+        "rules",
+        {"antecedent": "category", "consequent": "category", metric: "number", "lift": "number"},
+        min_rows=0,
+    )
     rl = rl.loc[rl["lift"] >= min_lift]
     tc, ic, c_ids, i_ids = _incidence(df, customer, item)
     items = pd.Index(i_ids)
@@ -460,7 +498,7 @@ def next_best_category(
     parts = []
     block = max(1, 4_000_000 // max(m, 1))
     for s0 in range(0, len(c_ids), block):
-        ow = owned[s0:s0 + block]
+        ow = owned[s0 : s0 + block]
         score = np.zeros(ow.shape)
         why = np.full(ow.shape, -1)
         for a in np.flatnonzero(S.any(axis=1)):
@@ -475,11 +513,18 @@ def next_best_category(
         sc = score[rows, cols]
         ok = sc > 0
         because = why[rows, cols][ok]
-        parts.append(pd.DataFrame({
-            customer: np.asarray(c_ids)[s0 + rows[ok]], "rank": np.tile(np.arange(1, k + 1), len(ow))[ok],
-            item: np.asarray(i_ids)[cols[ok]], "score": sc[ok], "because": np.asarray(i_ids)[because],
-            "confidence": C[because, cols[ok]],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    customer: np.asarray(c_ids)[s0 + rows[ok]],
+                    "rank": np.tile(np.arange(1, k + 1), len(ow))[ok],
+                    item: np.asarray(i_ids)[cols[ok]],
+                    "score": sc[ok],
+                    "because": np.asarray(i_ids)[because],
+                    "confidence": C[because, cols[ok]],
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     out.attrs.update(metric=metric, min_lift=min_lift, top_n=top_n)
     return out
@@ -535,8 +580,9 @@ def upsell_candidates(
     sg = per.groupby("segment", observed=True)
     per["segment_median_orders"] = sg["orders"].transform("median")
     per["segment_median_aov"] = sg["avg_order_value"].transform("median")
-    cand = per.loc[(per["orders"] >= per["segment_median_orders"])
-                   & (per["avg_order_value"] < r * per["segment_median_aov"])].copy()
+    cand = per.loc[
+        (per["orders"] >= per["segment_median_orders"]) & (per["avg_order_value"] < r * per["segment_median_aov"])
+    ].copy()
     cand["aov_ratio"] = cand["avg_order_value"] / cand["segment_median_aov"]
     cand["potential"] = (cand["segment_median_aov"] - cand["avg_order_value"]) * cand["orders"]
     cand = cand.sort_values("potential", ascending=False)

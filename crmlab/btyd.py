@@ -23,6 +23,7 @@ Conventions, stated once and carried by every result:
   RFM ``recency_days`` (``crmlab.rfm``) is the time since the last purchase
   (large = bad). Same word, opposite directions.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_date, check_date_bounds, check_range, check_table, note_excluded
+from crmlab._validate import (
+    CRMDataError,
+    check_choice,
+    check_date,
+    check_date_bounds,
+    check_range,
+    check_table,
+    note_excluded,
+)
 from crmlab._contract import checked
 
 __all__ = [
@@ -156,9 +165,9 @@ def summary_from_transactions(
     ...     "order_date": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"],
     ...     "amount": [10.0, 5.0, 20.0, 7.0]})
     >>> s = summary_from_transactions(orders, observation_end="2024-01-29")
-    >>> s
+    >>> s  # doctest: +NORMALIZE_WHITESPACE
                  frequency  recency    T  monetary_value
-    customer_id                                         
+    customer_id
     a                    1      2.0  4.0            20.0
     b                    0      0.0  3.0             0.0
     >>> s.attrs["time_unit"]
@@ -175,8 +184,15 @@ def summary_from_transactions(
     cal_end = None if calibration_end is None else _as_day(calibration_end, "calibration_end")
     for name, value in (("observation_end", obs_end), ("calibration_end", cal_end)):
         if value is not None:
-            check_date_bounds(name, _day_of(value), _day_of(days.min()), _day_of(last_day), table="orders",
-                              column=date, before_first=True)
+            check_date_bounds(
+                name,
+                _day_of(value),
+                _day_of(days.min()),
+                _day_of(last_day),
+                table="orders",
+                column=date,
+                before_first=True,
+            )
     if obs_end < last_day and cal_end is None:
         n_after = int((days > obs_end).sum())
         raise CRMDataError(
@@ -303,8 +319,12 @@ def _minimise(nll_grad, x0: np.ndarray, bound: float = 12.0):
 
     with single_threaded():  # small vector operations: extra BLAS threads only fight other processes
         res = minimize(
-            nll_grad, x0, jac=True, method="L-BFGS-B",
-            bounds=[(-bound, bound)] * len(x0), options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
+            nll_grad,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-bound, bound)] * len(x0),
+            options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
         )
     at_bound = bool(np.any(np.abs(res.x) > min(bound - 1e-6, 9.0)))  # beyond e^9 ~ 8000: ran off
     return res, at_bound
@@ -314,7 +334,8 @@ def _not_converged(model: str, res, names: list[str], at_bound: bool, unit: str 
     values = ", ".join(f"{n}={math.exp(v):.4g}" for n, v in zip(names, res.x))
     cause = (
         "a parameter ran off towards 0 or infinity (" + values + "), so the data cannot pin it down"
-        if at_bound else f"the optimiser stopped early: {res.message} ({values})"
+        if at_bound
+        else f"the optimiser stopped early: {res.message} ({values})"
     )
     scale = {
         "D": "the time unit is days, which makes alpha large: refit on a summary with time_unit='W'; ",
@@ -382,8 +403,7 @@ class BGNBDResult:
     def _p_alive(self, x, tx, T):
         r, al, a, b = self.r, self.alpha, self.a, self.b
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (
-                np.log(al + T) - np.log(al + tx))
+            log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(al + T) - np.log(al + tx))
         odds = np.where(x > 0, np.exp(np.minimum(log_ratio, 700)), 0.0)
         return 1.0 / (1.0 + odds)
 
@@ -395,8 +415,9 @@ class BGNBDResult:
         """
         summary, x, tx, T = _summary_arrays(summary, "summary")
         check_range("t", t, lo=0)
-        return pd.Series(self._conditional(x, tx, T, float(t)), index=summary.index,
-                         name=f"expected_purchases_{t:g}{self.time_unit}")
+        return pd.Series(
+            self._conditional(x, tx, T, float(t)), index=summary.index, name=f"expected_purchases_{t:g}{self.time_unit}"
+        )
 
     def _conditional(self, x, tx, T, t):
         from scipy.special import hyp2f1
@@ -405,12 +426,14 @@ class BGNBDResult:
         if t == 0:
             return np.zeros_like(x)
         z = t / (al + T + t)
-        num = (a + b + x - 1) / (a - 1) * (
-            1 - ((al + T) / (al + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+        num = (
+            (a + b + x - 1)
+            / (a - 1)
+            * (1 - ((al + T) / (al + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+        )
         return num * self._p_alive(x, tx, T)
 
-    def probability_alive_matrix(self, max_frequency: int = 20, T: float = 52.0,
-                                 n_recency: int = 40) -> pd.DataFrame:
+    def probability_alive_matrix(self, max_frequency: int = 20, T: float = 52.0, n_recency: int = 40) -> pd.DataFrame:
         """P(alive) on a grid: rows = frequency 0..max_frequency, columns = recency 0..T.
 
         ``T`` is the age of the customers pictured (first purchase to now), in
@@ -420,9 +443,9 @@ class BGNBDResult:
         --------
         >>> m = BGNBDResult(0.243, 4.414, 0.793, 2.426, 0.0, 1, "W", True)
         >>> grid = m.probability_alive_matrix(max_frequency=2, T=10, n_recency=3)
-        >>> grid.round(2)  # x=1, t_x=0: 1/(1 + 0.793/2.426 * (14.414/4.414)**1.243) = 0.41
+        >>> grid.round(2)  # x=1, t_x=0: 1/(1 + 0.793/2.426 * (14.414/4.414)**1.243) = 0.41  # doctest: +NORMALIZE_WHITESPACE
         recency    0.0   5.0   10.0
-        frequency                  
+        frequency
         0          1.00   NaN   NaN
         1          0.41  0.64  0.75
         2          0.23  0.62  0.81
@@ -434,8 +457,9 @@ class BGNBDResult:
         X, R = np.meshgrid(freq.astype(float), rec, indexing="ij")
         P = self._p_alive(X, R, np.full_like(R, T))
         P[(X == 0) & (R > 0)] = np.nan
-        out = pd.DataFrame(P, index=pd.Index(freq, name="frequency"),
-                           columns=pd.Index(np.round(rec, 3), name="recency"))
+        out = pd.DataFrame(
+            P, index=pd.Index(freq, name="frequency"), columns=pd.Index(np.round(rec, 3), name="recency")
+        )
         out.attrs.update(time_unit=self.time_unit, T=T)
         return out
 
@@ -462,14 +486,15 @@ def _bgnbd_nll(logp: np.ndarray, x, tx, T, w, penalizer: float):
     g_a = w2 * (dab - dabx) + w3 * (digamma(a + 1) - dabx - digamma(a) + dab)
     bx1 = np.where(pos, b + x - 1, 1.0)
     g_b = w2 * (digamma(b + x) - dabx - digamma(b) + dab) + w3 * np.where(
-        pos, digamma(bx1) - dabx - digamma(b) + dab, 0.0)
+        pos, digamma(bx1) - dabx - digamma(b) + dab, 0.0
+    )
     W = w.sum()
     theta = np.array([r, al, a, b])
     grad = -np.array([w @ g_r, w @ g_al, w @ g_a, w @ g_b]) / W * theta
     nll = -(w @ ll) / W
     if penalizer:
-        nll += penalizer * np.sum(theta ** 2)
-        grad += penalizer * 2 * theta ** 2
+        nll += penalizer * np.sum(theta**2)
+        grad += penalizer * 2 * theta**2
     return nll, grad
 
 
@@ -538,8 +563,19 @@ def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, time_unit: str |
         raise _not_converged("BG/NBD", res, ["r", "alpha", "a", "b"], at_bound, unit)
     r, al, a, b = np.exp(res.x)
     nll, _ = _bgnbd_nll(res.x, xc, txc, Tc, w, 0.0)
-    return BGNBDResult(float(r), float(al), float(a), float(b), float(-nll * w.sum()), int(len(x)), unit,
-                       converged, penalizer, int(res.nit), str(res.message))
+    return BGNBDResult(
+        float(r),
+        float(al),
+        float(a),
+        float(b),
+        float(-nll * w.sum()),
+        int(len(x)),
+        unit,
+        converged,
+        penalizer,
+        int(res.nit),
+        str(res.message),
+    )
 
 
 @checked
@@ -583,8 +619,14 @@ def repeat_frequency_check(model: BGNBDResult, summary: pd.DataFrame, max_freque
 
 
 @checked
-def tracking_table(model: BGNBDResult, orders: pd.DataFrame, summary: pd.DataFrame, *,
-                   customer: str = "customer_id", date: str = "order_date") -> pd.DataFrame:
+def tracking_table(
+    model: BGNBDResult,
+    orders: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    customer: str = "customer_id",
+    date: str = "order_date",
+) -> pd.DataFrame:
     """Cumulative repeat purchases per time unit: actual against the BG/NBD expectation.
 
     The tracking plot of Fader, Hardie & Lee (2005, fig. 4). Customers are those
@@ -618,8 +660,11 @@ def tracking_table(model: BGNBDResult, orders: pd.DataFrame, summary: pd.DataFra
     expected = n_first @ ex
     out = pd.DataFrame({"period": np.arange(1, n_periods + 1), "actual": actual, "expected": expected})
     cal = summary.attrs.get("calibration_end")
-    out.attrs.update(time_unit=unit_name, origin=_day_of(origin),
-                     calibration_end_period=None if cal is None else float((_as_day(cal, "calibration_end") - origin + 1) / unit))
+    out.attrs.update(
+        time_unit=unit_name,
+        origin=_day_of(origin),
+        calibration_end_period=None if cal is None else float((_as_day(cal, "calibration_end") - origin + 1) / unit),
+    )
     return out
 
 
@@ -695,12 +740,16 @@ def spend_frequency_correlation(summary: pd.DataFrame) -> tuple[float, str]:
         return math.nan, "not checked: fewer than 3 repeat customers or no variation."
     corr = float(np.corrcoef(rep["frequency"].to_numpy(float), rep["monetary_value"].to_numpy(float))[0, 1])
     if abs(corr) < 0.3:
-        note = (f"OK: correlation between frequency and mean spend is {corr:.2f} (|r| < 0.3), "
-                f"compatible with the Gamma-Gamma independence assumption.")
+        note = (
+            f"OK: correlation between frequency and mean spend is {corr:.2f} (|r| < 0.3), "
+            f"compatible with the Gamma-Gamma independence assumption."
+        )
     else:
-        note = (f"WARNING: correlation between frequency and mean spend is {corr:.2f} (|r| >= 0.3). "
-                f"The Gamma-Gamma model assumes spend is independent of frequency; its expected spend "
-                f"and CLV will be biased. Segment the customers or use a model that links the two.")
+        note = (
+            f"WARNING: correlation between frequency and mean spend is {corr:.2f} (|r| >= 0.3). "
+            f"The Gamma-Gamma model assumes spend is independent of frequency; its expected spend "
+            f"and CLV will be biased. Segment the customers or use a model that links the two."
+        )
     return corr, note
 
 
@@ -710,8 +759,15 @@ def _gg_nll(logp: np.ndarray, x, m, w, penalizer: float):
     p, q, g = np.exp(logp)
     px = p * x
     lgm = np.log(g + m * x)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
-          + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * lgm)
+    ll = (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(g)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * lgm
+    )
     dpq = digamma(px + q)
     g_p = x * (dpq - digamma(px) + np.log(m) + np.log(x) - lgm)
     g_q = dpq - digamma(q) + np.log(g) - lgm
@@ -721,8 +777,8 @@ def _gg_nll(logp: np.ndarray, x, m, w, penalizer: float):
     nll = -(w @ ll) / W
     grad = -np.array([w @ g_p, w @ g_q, w @ g_g]) / W * theta
     if penalizer:
-        nll += penalizer * np.sum(theta ** 2)
-        grad += penalizer * 2 * theta ** 2
+        nll += penalizer * np.sum(theta**2)
+        grad += penalizer * 2 * theta**2
     return nll, grad
 
 
@@ -754,8 +810,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     x_all = summary["frequency"].to_numpy(dtype=float)
     m_all = summary["monetary_value"].to_numpy(dtype=float)
     use = (x_all > 0) & (m_all > 0)
-    excluded = {"one-time buyers (frequency 0)": int((x_all == 0).sum()),
-                "repeat customers with zero spend": int(((x_all > 0) & (m_all <= 0)).sum())}
+    excluded = {
+        "one-time buyers (frequency 0)": int((x_all == 0).sum()),
+        "repeat customers with zero spend": int(((x_all > 0) & (m_all <= 0)).sum()),
+    }
     x, m = x_all[use], m_all[use]
     if len(x) < MIN_CUSTOMERS:
         raise CRMDataError(
@@ -764,7 +822,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
         )
     (xc, mc), w = _compress(x, m)
     mean, var = m.mean(), m.var() + 1e-9
-    x0 = np.log([max(mean ** 2 / var, 0.5), 4.0, max(3.0 * var / mean, 1e-3)])
+    x0 = np.log([max(mean**2 / var, 0.5), 4.0, max(3.0 * var / mean, 1e-3)])
     res, at_bound = _minimise(lambda p: _gg_nll(p, xc, mc, w, penalizer), x0, bound=20.0)
     converged = bool(res.success) and not np.any(np.abs(res.x) > 20.0 - 1e-6)
     if not converged:
@@ -772,8 +830,9 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     p, q, g = np.exp(res.x)
     nll, _ = _gg_nll(res.x, xc, mc, w, 0.0)
     corr, note = spend_frequency_correlation(summary.loc[use])
-    return GammaGammaResult(float(p), float(q), float(g), float(-nll * w.sum()), int(len(x)), converged,
-                            corr, note, penalizer, excluded)
+    return GammaGammaResult(
+        float(p), float(q), float(g), float(-nll * w.sum()), int(len(x)), converged, corr, note, penalizer, excluded
+    )
 
 
 # --------------------------------------------------------------------------- CLV
@@ -856,13 +915,20 @@ def probabilistic_clv(
         cur = bgnbd._conditional(x, tx, T, float(k))
         pv += (cur - prev) / (1 + d) ** k
         prev = cur
-    out = pd.DataFrame({
-        "p_alive": bgnbd._p_alive(x, tx, T),
-        "expected_purchases": prev,
-        "expected_spend": spend,
-        "clv": pv * spend * margin,
-    }, index=summary.index)
-    out.attrs.update(horizon=int(h), discount_rate=d, time_unit=time_unit, margin=margin,
-                     note=f"horizon {int(h)} {_UNIT_WORDS[time_unit]}, discount rate {d:g} per "
-                          f"{_UNIT_WORDS[time_unit][:-1]}")
+    out = pd.DataFrame(
+        {
+            "p_alive": bgnbd._p_alive(x, tx, T),
+            "expected_purchases": prev,
+            "expected_spend": spend,
+            "clv": pv * spend * margin,
+        },
+        index=summary.index,
+    )
+    out.attrs.update(
+        horizon=int(h),
+        discount_rate=d,
+        time_unit=time_unit,
+        margin=margin,
+        note=f"horizon {int(h)} {_UNIT_WORDS[time_unit]}, discount rate {d:g} per {_UNIT_WORDS[time_unit][:-1]}",
+    )
     return out

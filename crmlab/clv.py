@@ -20,6 +20,7 @@ of them one interface (standard errors, AIC/BIC, holdout comparison, CLV interva
 Every result states its period: the margin, the discount rate and the
 retention rate all refer to the same period (a year, a month, ...).
 """
+
 from __future__ import annotations
 
 import math
@@ -46,11 +47,22 @@ __all__ = [
 
 
 def _check_inputs(retention: float, discount: float, periods: int | None) -> tuple[float, float, int | None]:
-    r = check_range("retention", retention, lo=0, hi=1, hi_open=True,
-                    hint="Give the share of customers kept per period, e.g. 0.8 for 80 %; "
-                         "a retention of 1 means nobody ever leaves and CLV is infinite.")
-    d = check_range("discount", discount, lo=-1, lo_open=True,
-                    hint="Give the discount rate per period as a fraction, e.g. 0.1 for 10 %.")
+    r = check_range(
+        "retention",
+        retention,
+        lo=0,
+        hi=1,
+        hi_open=True,
+        hint="Give the share of customers kept per period, e.g. 0.8 for 80 %; "
+        "a retention of 1 means nobody ever leaves and CLV is infinite.",
+    )
+    d = check_range(
+        "discount",
+        discount,
+        lo=-1,
+        lo_open=True,
+        hint="Give the discount rate per period as a fraction, e.g. 0.1 for 10 %.",
+    )
     if periods is not None:
         p = check_range("periods", periods, lo=0, hint="Give a whole number of periods, or None for no end.")
         if p != int(p):
@@ -59,25 +71,26 @@ def _check_inputs(retention: float, discount: float, periods: int | None) -> tup
     return r, d, periods
 
 
-def _weight_sum(q: float, periods: int | None, start: int, what: str,
-                ratio: str = "retention/(1+discount)") -> float:
+def _weight_sum(q: float, periods: int | None, start: int, what: str, ratio: str = "retention/(1+discount)") -> float:
     """Sum of q**t for t = start..periods (start is 0 or 1); periods None = infinite."""
     if periods is None:
         if q >= 1:
             raise CRMDataError(
                 f"the infinite {what} series diverges: {ratio} = {q:.4g} >= 1, so each "
                 f"future period is worth at least as much as the last. "
-                + ("Use a discount rate above retention - 1 (a positive rate always works) "
-                   if ratio.startswith("retention/") else
-                   "Use a growth rate with retention x (1 + growth) below 1 + discount ")
+                + (
+                    "Use a discount rate above retention - 1 (a positive rate always works) "
+                    if ratio.startswith("retention/")
+                    else "Use a growth rate with retention x (1 + growth) below 1 + discount "
+                )
                 + "or give a finite number of periods."
             )
-        return q ** start / (1 - q)
+        return q**start / (1 - q)
     if periods < start:
         return 0.0
     if q == 1:
         return float(periods - start + 1)
-    return (q ** start - q ** (periods + 1)) / (1 - q)
+    return (q**start - q ** (periods + 1)) / (1 - q)
 
 
 def _check_number(name: str, value: float) -> float:
@@ -184,17 +197,26 @@ def clv_table(
     cost = np.where(t >= 1, c, 0.0)
     cost_pv = cost * r ** np.maximum(t - 1, 0) * (1 + d) ** -(t - 0.5)
     pv = m * survival * factor - cost_pv
-    out = pd.DataFrame({
-        "period": t,
-        "survival": survival,
-        "margin": m,
-        "retention_cost": cost,
-        "discount_factor": factor,
-        "pv": pv,
-        "cumulative_pv": np.cumsum(pv),
-    })
-    out.attrs.update(margin=m, retention=r, discount=d, periods=periods, initial_margin=initial_margin,
-                     retention_cost=c, unit="period")
+    out = pd.DataFrame(
+        {
+            "period": t,
+            "survival": survival,
+            "margin": m,
+            "retention_cost": cost,
+            "discount_factor": factor,
+            "pv": pv,
+            "cumulative_pv": np.cumsum(pv),
+        }
+    )
+    out.attrs.update(
+        margin=m,
+        retention=r,
+        discount=d,
+        periods=periods,
+        initial_margin=initial_margin,
+        retention_cost=c,
+        unit="period",
+    )
     return out
 
 
@@ -225,8 +247,7 @@ def clv_curve(
         raise CRMDataError("parameter 'retentions' is empty. Give at least one retention rate in [0, 1).")
     mult = np.array([retention_clv(1.0, r, discount, periods, initial_margin=initial_margin) for r in rs])
     out = pd.DataFrame({"retention": rs, "margin_multiple": mult, "clv": m * mult})
-    out.attrs.update(margin=m, discount=float(discount), periods=periods, initial_margin=initial_margin,
-                     unit="period")
+    out.attrs.update(margin=m, discount=float(discount), periods=periods, initial_margin=initial_margin, unit="period")
     return out
 
 
@@ -278,14 +299,24 @@ def clv_components(
     m = _check_number("margin", margin)
     k = check_range("referrals_per_period", referrals_per_period, lo=0)
     v = _check_number("referral_value", referral_value)
-    g = check_range("growth_rate", growth_rate, lo=-1, lo_open=True,
-                    hint="Give the margin growth per period as a fraction, e.g. 0.05.")
+    g = check_range(
+        "growth_rate",
+        growth_rate,
+        lo=-1,
+        lo_open=True,
+        hint="Give the margin growth per period as a fraction, e.g. 0.05.",
+    )
     kv = _check_number("knowledge_value", knowledge_value)
     r, d, periods = _check_inputs(retention, discount, periods)
     start = 0 if initial_margin else 1
     base = _weight_sum(r / (1 + d), periods, start, "CLV")
-    grown = _weight_sum(r * (1 + g) / (1 + d), periods, start, "growth value",
-                        ratio="retention x (1+growth_rate)/(1+discount)") if g else base
+    grown = (
+        _weight_sum(
+            r * (1 + g) / (1 + d), periods, start, "growth value", ratio="retention x (1+growth_rate)/(1+discount)"
+        )
+        if g
+        else base
+    )
     values = {
         "transaction": m * base,
         "referral": k * v * base,
@@ -295,9 +326,19 @@ def clv_components(
     total = sum(values.values())
     out = pd.DataFrame({"value": list(values.values())}, index=pd.Index(list(values), name="component"))
     out["share"] = out["value"] / total if total else np.nan
-    out.attrs.update(total=float(total), margin=m, retention=r, discount=d, periods=periods,
-                     referrals_per_period=k, referral_value=v, growth_rate=g, knowledge_value=kv,
-                     initial_margin=initial_margin, unit="period")
+    out.attrs.update(
+        total=float(total),
+        margin=m,
+        retention=r,
+        discount=d,
+        periods=periods,
+        referrals_per_period=k,
+        referral_value=v,
+        growth_rate=g,
+        knowledge_value=kv,
+        initial_margin=initial_margin,
+        unit="period",
+    )
     return out
 
 
@@ -312,8 +353,11 @@ def _current_base(current: Any) -> tuple[int, float]:
             raise CRMDataError(f"parameter 'current': the number of customers {current[0]!r} must be whole.")
         clv = _check_number("current[1] (CLV per customer)", current[1])
         return int(n), int(n) * clv
-    values = pd.Series(current, dtype=float if len(current) == 0 else None) \
-        if not isinstance(current, pd.Series) else current
+    values = (
+        pd.Series(current, dtype=float if len(current) == 0 else None)
+        if not isinstance(current, pd.Series)
+        else current
+    )
     if len(values) == 0:
         raise CRMDataError("parameter 'current' is empty. Give the CLV of each current customer.")
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -383,8 +427,13 @@ def customer_equity(
     d = check_range("discount", discount, lo=-1, lo_open=True, hint="Give the rate per period, e.g. 0.1.")
     n0, total0 = _current_base(current)
     prospects = check_range("prospects", prospects, lo=0)
-    a = check_range("acquisition_rate", acquisition_rate, lo=0, hi=1,
-                    hint="Give the share of targeted prospects who become customers, e.g. 0.05.")
+    a = check_range(
+        "acquisition_rate",
+        acquisition_rate,
+        lo=0,
+        hi=1,
+        hint="Give the share of targeted prospects who become customers, e.g. 0.05.",
+    )
     cost = check_range("acquisition_cost", acquisition_cost, lo=0, hint="Spend per prospect targeted.")
     k = check_range("cohorts", cohorts, lo=0)
     if k != int(k):
@@ -400,13 +449,28 @@ def customer_equity(
     spend = np.r_[0.0, np.full(k, prospects * cost)]
     value = np.r_[total0, customers[1:] * new_clv - spend[1:]]
     factor = (1 + d) ** -j.astype(float)
-    out = pd.DataFrame({
-        "period": j, "customers": customers, "clv_per_customer": clv, "acquisition_cost": spend,
-        "value": value, "discount_factor": factor, "present_value": value * factor,
-    }, index=pd.Index(["current customers"] + [f"cohort {i}" for i in range(1, k + 1)], name="source"))
+    out = pd.DataFrame(
+        {
+            "period": j,
+            "customers": customers,
+            "clv_per_customer": clv,
+            "acquisition_cost": spend,
+            "value": value,
+            "discount_factor": factor,
+            "present_value": value * factor,
+        },
+        index=pd.Index(["current customers"] + [f"cohort {i}" for i in range(1, k + 1)], name="source"),
+    )
     out.attrs.update(
-        total=float(out["present_value"].sum()), current_equity=float(total0),
-        future_equity=float(out["present_value"].iloc[1:].sum()), discount=d, prospects=prospects,
-        acquisition_rate=a, acquisition_cost=cost, new_customer_clv=new_clv, cohorts=k, unit="period",
+        total=float(out["present_value"].sum()),
+        current_equity=float(total0),
+        future_equity=float(out["present_value"].iloc[1:].sum()),
+        discount=d,
+        prospects=prospects,
+        acquisition_rate=a,
+        acquisition_cost=cost,
+        new_customer_clv=new_clv,
+        cohorts=k,
+        unit="period",
     )
     return out

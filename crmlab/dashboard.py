@@ -25,6 +25,7 @@ retention rate and the NPS come from the same functions as the case studies'
 :func:`~crmlab.kpi.yearly_retention`, :func:`~crmlab.kpi.yearly_nps`),
 so both report the same figures for the same data and date.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -40,36 +41,44 @@ __all__ = ["KPIS", "kpi_dashboard", "kpi_history", "implementation_steps", "sigm
 #: Every KPI of the dashboard: key -> (label, unit, chapter notebook, area).
 KPIS: dict[str, tuple[str, str, str, str]] = {
     "customers": ("customers in the base", "customers", "01_what_is_crm", "base"),
-    "active_customers": ("active customers (KPI year)", "customers",
-                         "09_loyalty_retention_churn", "base"),
-    "new_customers": ("new customers (KPI year)", "customers",
-                      "10_acquisition_and_development", "acquisition"),
-    "acquisition_cost": ("acquisition cost per new customer", "currency units per customer",
-                         "10_acquisition_and_development", "acquisition"),
+    "active_customers": ("active customers (KPI year)", "customers", "09_loyalty_retention_churn", "base"),
+    "new_customers": ("new customers (KPI year)", "customers", "10_acquisition_and_development", "acquisition"),
+    "acquisition_cost": (
+        "acquisition cost per new customer",
+        "currency units per customer",
+        "10_acquisition_and_development",
+        "acquisition",
+    ),
     "revenue": ("revenue (returns left out)", "currency units per year", "01_what_is_crm", "value"),
     "gross_margin": ("gross margin", "currency units per year", "05_customer_lifetime_value", "value"),
-    "revenue_per_active": ("revenue per active customer", "currency units per customer per year",
-                           "04_rfm", "value"),
-    "top20_share": ("revenue share of the top 20% of customers (KPI year)", "share 0-1", "03_segmentation",
-                    "value"),
-    "retention_rate": ("yearly retention rate (9.1)", "share 0-1 per year", "09_loyalty_retention_churn",
-                       "retention"),
+    "revenue_per_active": ("revenue per active customer", "currency units per customer per year", "04_rfm", "value"),
+    "top20_share": ("revenue share of the top 20% of customers (KPI year)", "share 0-1", "03_segmentation", "value"),
+    "retention_rate": ("yearly retention rate (9.1)", "share 0-1 per year", "09_loyalty_retention_churn", "retention"),
     "churn_rate": ("yearly churn rate", "share 0-1 per year", "09_loyalty_retention_churn", "retention"),
-    "mean_clv": ("mean customer lifetime value", "currency units per customer",
-                 "05_customer_lifetime_value", "value"),
-    "customer_equity": ("customer equity of the active base", "currency units", "05_customer_lifetime_value",
-                        "value"),
+    "mean_clv": ("mean customer lifetime value", "currency units per customer", "05_customer_lifetime_value", "value"),
+    "customer_equity": ("customer equity of the active base", "currency units", "05_customer_lifetime_value", "value"),
     "at_risk": ("customers on the early-warning list", "customers", "09_loyalty_retention_churn", "retention"),
     "in_decline": ("customers in the decline stage", "customers", "06_customer_lifecycle", "retention"),
     "nps": ("Net Promoter Score", "points -100..100", "08_satisfaction_and_complaints", "satisfaction"),
-    "complaints_per_1000_orders": ("complaints per 1,000 orders", "complaints per 1,000 orders",
-                                   "08_satisfaction_and_complaints", "satisfaction"),
-    "complaints_resolved": ("share of complaints resolved", "share 0-1", "08_satisfaction_and_complaints",
-                            "satisfaction"),
-    "complaint_sigma": ("sigma level of complaint handling", "sigma (1.5 shift)", "11_crm_in_practice",
-                        "satisfaction"),
-    "share_of_wallet": ("share of wallet of the accounts", "share 0-1 of their category spend",
-                        "10_acquisition_and_development", "acquisition"),
+    "complaints_per_1000_orders": (
+        "complaints per 1,000 orders",
+        "complaints per 1,000 orders",
+        "08_satisfaction_and_complaints",
+        "satisfaction",
+    ),
+    "complaints_resolved": (
+        "share of complaints resolved",
+        "share 0-1",
+        "08_satisfaction_and_complaints",
+        "satisfaction",
+    ),
+    "complaint_sigma": ("sigma level of complaint handling", "sigma (1.5 shift)", "11_crm_in_practice", "satisfaction"),
+    "share_of_wallet": (
+        "share of wallet of the accounts",
+        "share 0-1 of their category spend",
+        "10_acquisition_and_development",
+        "acquisition",
+    ),
 }
 
 
@@ -224,8 +233,9 @@ def kpi_dashboard(
     v["new_customers"] = len(new)
     if len(new):
         theirs = upto.loc[upto[key].isin(new[key])]
-        v["acquisition_cost"] = float(acquisition.acquisition_quality(
-            new, theirs, customer=key, as_of=t).loc["all", "acquisition_cost"])
+        v["acquisition_cost"] = float(
+            acquisition.acquisition_quality(new, theirs, customer=key, as_of=t).loc["all", "acquisition_cost"]
+        )
     else:
         v["acquisition_cost"] = np.nan
         notes["acquisition_cost"] = "no customer signed up in the KPI year"
@@ -297,14 +307,25 @@ def kpi_dashboard(
         notes["share_of_wallet"] = "the dataset has no wallet estimates (b2b only)"
 
     out = pd.DataFrame(
-        {"label": [KPIS[k][0] for k in KPIS], "value": [float(v[k]) for k in KPIS],
-         "unit": [KPIS[k][1] for k in KPIS], "chapter": [KPIS[k][2] for k in KPIS],
-         "area": [KPIS[k][3] for k in KPIS]},
+        {
+            "label": [KPIS[k][0] for k in KPIS],
+            "value": [float(v[k]) for k in KPIS],
+            "unit": [KPIS[k][1] for k in KPIS],
+            "chapter": [KPIS[k][2] for k in KPIS],
+            "area": [KPIS[k][3] for k in KPIS],
+        },
         index=pd.Index(list(KPIS), name="kpi"),
     )
-    out.attrs.update(dataset=getattr(ds, "name", ""), as_of=t, window_start=start, discount=d,
-                     max_ratio=ratio, top=top, notes=notes,
-                     window="the twelve months ending at as_of (the KPI year)")
+    out.attrs.update(
+        dataset=getattr(ds, "name", ""),
+        as_of=t,
+        window_start=start,
+        discount=d,
+        max_ratio=ratio,
+        top=top,
+        notes=notes,
+        window="the twelve months ending at as_of (the KPI year)",
+    )
     return out
 
 
@@ -334,38 +355,58 @@ def kpi_history(ds: Any, dates: Iterable[Any], **options: Any) -> pd.DataFrame:
     if not stamps:
         raise CRMDataError("parameter 'dates': give at least one as_of date, e.g. ['2023-12-31', '2024-12-31'].")
     boards = [kpi_dashboard(ds, as_of=x, **options) for x in stamps]
-    out = pd.DataFrame([b["value"] for b in boards], index=pd.DatetimeIndex([b.attrs["as_of"] for b in boards],
-                                                                            name="as_of"))
+    out = pd.DataFrame(
+        [b["value"] for b in boards], index=pd.DatetimeIndex([b.attrs["as_of"] for b in boards], name="as_of")
+    )
     out.columns.name = "kpi"
     first = boards[0]
-    out.attrs.update(dataset=first.attrs["dataset"], labels=first["label"].to_dict(),
-                     units=first["unit"].to_dict(), chapters=first["chapter"].to_dict(),
-                     window=first.attrs["window"])
+    out.attrs.update(
+        dataset=first.attrs["dataset"],
+        labels=first["label"].to_dict(),
+        units=first["unit"].to_dict(),
+        chapters=first["chapter"].to_dict(),
+        window=first.attrs["window"],
+    )
     return out
 
 
 #: The course's steps for putting CRM into a firm (成功实施CRM战略的主要步骤).
 _STEPS = [
-    ("Set the business plan", "确立业务计划",
-     "Decide what the system must achieve before choosing it: e.g. higher customer satisfaction, "
-     "a shorter sales cycle, a higher close rate.",
-     "goals stated as KPIs with targets"),
-    ("Build the CRM team", "建立CRM员工队伍",
-     "Management looks at the business as a whole and forms a team with a representative of every "
-     "department that will use the system.",
-     "a cross-department team"),
-    ("Review the sales and service processes", "评估销售、服务过程",
-     "Map how selling and serving actually work, ask the staff what they need, and involve top "
-     "management in choosing the best approach.",
-     "process maps and the problems in them"),
-    ("State the real requirements", "明确实际需求",
-     "From the users' side: sales managers want forecasts, channel management and reports; sales staff "
-     "want quick quotes, product catalogues and customer data.",
-     "the functions each user group needs"),
-    ("Develop and deploy", "开发与部署",
-     "Firm and vendor build it together: the most needed functions first, more in phases, tested with "
-     "one user group, with a training plan.",
-     "a phased roll-out and training"),
+    (
+        "Set the business plan",
+        "确立业务计划",
+        "Decide what the system must achieve before choosing it: e.g. higher customer satisfaction, "
+        "a shorter sales cycle, a higher close rate.",
+        "goals stated as KPIs with targets",
+    ),
+    (
+        "Build the CRM team",
+        "建立CRM员工队伍",
+        "Management looks at the business as a whole and forms a team with a representative of every "
+        "department that will use the system.",
+        "a cross-department team",
+    ),
+    (
+        "Review the sales and service processes",
+        "评估销售、服务过程",
+        "Map how selling and serving actually work, ask the staff what they need, and involve top "
+        "management in choosing the best approach.",
+        "process maps and the problems in them",
+    ),
+    (
+        "State the real requirements",
+        "明确实际需求",
+        "From the users' side: sales managers want forecasts, channel management and reports; sales staff "
+        "want quick quotes, product catalogues and customer data.",
+        "the functions each user group needs",
+    ),
+    (
+        "Develop and deploy",
+        "开发与部署",
+        "Firm and vendor build it together: the most needed functions first, more in phases, tested with "
+        "one user group, with a training plan.",
+        "a phased roll-out and training",
+    ),
 ]
 
 
@@ -383,7 +424,10 @@ def implementation_steps() -> pd.DataFrame:
     >>> len(steps), steps.loc[1, "chinese"]
     (5, '确立业务计划')
     """
-    out = pd.DataFrame(_STEPS, columns=["step_name", "chinese", "what", "deliverable"],
-                       index=pd.RangeIndex(1, len(_STEPS) + 1, name="step"))
+    out = pd.DataFrame(
+        _STEPS,
+        columns=["step_name", "chinese", "what", "deliverable"],
+        index=pd.RangeIndex(1, len(_STEPS) + 1, name="step"),
+    )
     out.attrs["source"] = "course training notes on CRM (客户关系管理), main steps of a successful CRM strategy"
     return out

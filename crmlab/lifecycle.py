@@ -28,12 +28,22 @@ times a month at most are too noisy to count plateau months reliably.
 stage against the gross margin it earns there. All time-based results are
 in months unless ``freq`` says otherwise.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_size, check_table, note_excluded, returned_flag
+from crmlab._validate import (
+    CRMDataError,
+    as_of_date,
+    check_choice,
+    check_range,
+    check_size,
+    check_table,
+    note_excluded,
+    returned_flag,
+)
 from crmlab._contract import checked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -173,8 +183,15 @@ class LifecycleRules:
     pattern_rule: str = "tenure"
 
     def __post_init__(self):
-        for name in ("window", "exploration_months", "exploration_orders", "ended_after", "stability_after",
-                     "min_stability_months", "late_stability_months"):
+        for name in (
+            "window",
+            "exploration_months",
+            "exploration_orders",
+            "ended_after",
+            "stability_after",
+            "min_stability_months",
+            "late_stability_months",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise CRMDataError(f"parameter '{name}' = {value!r} must be a whole number >= 1 (months or orders).")
@@ -214,7 +231,10 @@ _PATTERN_ONLY_RULES = ("pattern_rule", "min_stability_months", "late_stability_m
 
 
 def _given_history(
-    history: "pd.DataFrame | None", orders: "pd.DataFrame", as_of: Any, options: Mapping[str, Any],
+    history: "pd.DataFrame | None",
+    orders: "pd.DataFrame",
+    as_of: Any,
+    options: Mapping[str, Any],
     allowed: tuple[str, ...] = (),
 ) -> tuple["pd.DataFrame", dict[str, Any]]:
     """The history to use (built from ``options`` if not given) and the ``allowed`` options to apply on top."""
@@ -237,8 +257,7 @@ def _checked_history(history: "pd.DataFrame") -> "pd.DataFrame":
     drops; then a column ``customer_id`` or ``account_id`` is taken, or the error says how
     to name it.
     """
-    h = check_table(history, "history", {"period": "datetime", "t": "number", "orders": "number",
-                                         "stage": "any"})
+    h = check_table(history, "history", {"period": "datetime", "t": "number", "orders": "number", "stage": "any"})
     customer = h.attrs.get("customer")
     if customer is None or customer not in h.columns:
         found = [c for c in ("customer_id", "account_id") if c in h.columns]
@@ -246,14 +265,20 @@ def _checked_history(history: "pd.DataFrame") -> "pd.DataFrame":
             raise CRMDataError(
                 "table 'history' does not say which column holds the customer (attrs['customer'], which a merge "
                 "or a join drops). Name that column 'customer_id' (history.rename(columns={...})), or pass the "
-                "history made by stage_history(...) itself.")
+                "history made by stage_history(...) itself."
+            )
         h = h.copy(deep=False) if h is history else h
         h.attrs = {**history.attrs, "customer": found[0]}
     return h
 
 
 def _prepare_orders(
-    orders: "pd.DataFrame", customer: str, date: str, amount: str, as_of: Any, returned: str | None,
+    orders: "pd.DataFrame",
+    customer: str,
+    date: str,
+    amount: str,
+    as_of: Any,
+    returned: str | None,
     extra: Mapping[str, str] | None = None,
 ) -> tuple["pd.DataFrame", "pd.Timestamp", dict]:
     """Validate orders, drop (and count) returned orders and orders after as_of."""
@@ -280,7 +305,12 @@ def _prepare_orders(
 
 
 def _activity_grid(
-    df: "pd.DataFrame", customer: str, date: str, amount: str, freq: str, as_of: "pd.Timestamp",
+    df: "pd.DataFrame",
+    customer: str,
+    date: str,
+    amount: str,
+    freq: str,
+    as_of: "pd.Timestamp",
     margin: str | None = None,
 ) -> "pd.DataFrame":
     import numpy as np
@@ -297,23 +327,29 @@ def _activity_grid(
     length = end_ord - first + 1
     starts = np.concatenate(([0], np.cumsum(length)[:-1]))
     total = int(length.sum())
-    check_size(total, what=f"the activity grid (one row per customer and {_UNITS[freq]} up to as_of)",
-               input_rows=len(df))
+    check_size(
+        total, what=f"the activity grid (one row per customer and {_UNITS[freq]} up to as_of)", input_rows=len(df)
+    )
     cust_idx = np.repeat(np.arange(len(uniques)), length)
     t = np.arange(total) - np.repeat(starts, length)
     pos = starts[key] + (ordinal - first[key])
     n_orders = np.bincount(pos, minlength=total)
     spend = np.bincount(pos, weights=df[amount].to_numpy(dtype=float), minlength=total)
     period_ord = first[cust_idx] + t
-    periods = pd.PeriodIndex.from_ordinals(period_ord, freq=pfreq) if hasattr(pd.PeriodIndex, "from_ordinals") \
+    periods = (
+        pd.PeriodIndex.from_ordinals(period_ord, freq=pfreq)
+        if hasattr(pd.PeriodIndex, "from_ordinals")
         else pd.PeriodIndex(pd.arrays.PeriodArray(period_ord, dtype=pd.PeriodDtype(pfreq)))
-    out = pd.DataFrame({
-        customer: uniques.take(cust_idx) if hasattr(uniques, "take") else np.asarray(uniques)[cust_idx],
-        "period": periods.to_timestamp(how="end").normalize(),
-        "t": t,
-        "orders": n_orders,
-        "spend": spend,
-    })
+    )
+    out = pd.DataFrame(
+        {
+            customer: uniques.take(cust_idx) if hasattr(uniques, "take") else np.asarray(uniques)[cust_idx],
+            "period": periods.to_timestamp(how="end").normalize(),
+            "t": t,
+            "orders": n_orders,
+            "spend": spend,
+        }
+    )
     if margin is not None:
         out["margin"] = np.bincount(pos, weights=df[margin].to_numpy(dtype=float), minlength=total)
     return out
@@ -370,15 +406,22 @@ def monthly_activity(
 
 
 def _wallet_by_period(
-    grid: "pd.DataFrame", wallets: "pd.DataFrame", customer: str, wallet_year: str, wallet: str,
+    grid: "pd.DataFrame",
+    wallets: "pd.DataFrame",
+    customer: str,
+    wallet_year: str,
+    wallet: str,
 ) -> tuple["np.ndarray", "np.ndarray"]:
     """Yearly wallet of each grid row and of the year before (NaN where unknown)."""
     import pandas as pd
 
-    w = check_table(wallets, "wallets", {customer: "id", wallet_year: "number", wallet: "nonneg"},
-                    unique=[customer, wallet_year])
-    lookup = pd.Series(w[wallet].to_numpy(dtype=float),
-                       index=pd.MultiIndex.from_arrays([w[customer].astype(str), w[wallet_year].astype(int)]))
+    w = check_table(
+        wallets, "wallets", {customer: "id", wallet_year: "number", wallet: "nonneg"}, unique=[customer, wallet_year]
+    )
+    lookup = pd.Series(
+        w[wallet].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([w[customer].astype(str), w[wallet_year].astype(int)]),
+    )
     year = grid["period"].dt.year.to_numpy()
     ids = grid[customer].astype(str).to_numpy()
     now = lookup.reindex(pd.MultiIndex.from_arrays([ids, year])).to_numpy()
@@ -497,8 +540,15 @@ def stage_history(
     g["stage"] = pd.Categorical.from_codes(code, categories=list(STAGES))
     for reason, k in excluded.items():
         note_excluded(g, reason, k)
-    g.attrs.update({"unit": "month", "as_of": as_of, "rules": asdict(r), "customer": customer,
-                    "level_unit": "currency units per month"})
+    g.attrs.update(
+        {
+            "unit": "month",
+            "as_of": as_of,
+            "rules": asdict(r),
+            "customer": customer,
+            "level_unit": "currency units per month",
+        }
+    )
     return g
 
 
@@ -631,17 +681,21 @@ def classify_patterns(
         stab = np.bincount(key, weights=(code == 2) & upto).astype(int)
         form = np.bincount(key, weights=(code == 1) & upto).astype(int)
         furthest = np.where(stab >= r.min_stability_months, 2, np.where(form + stab > 0, 1, 0))
-    pattern = np.where(furthest == 0, "A", np.where(furthest == 1, "B",
-                       np.where(stab < r.late_stability_months, "C", "D")))
+    pattern = np.where(
+        furthest == 0, "A", np.where(furthest == 1, "B", np.where(stab < r.late_stability_months, "C", "D"))
+    )
     pattern = np.where(ended, pattern, "active")
-    out = pd.DataFrame({
-        "pattern": pd.Categorical(pattern, categories=list(PATTERNS)),
-        "ended": ended,
-        "furthest_stage": pd.Categorical.from_codes(furthest, categories=list(STAGES)),
-        "stability_months": stab.astype(int),
-        "duration_months": duration,
-        "orders": n_orders,
-    }, index=last.index)
+    out = pd.DataFrame(
+        {
+            "pattern": pd.Categorical(pattern, categories=list(PATTERNS)),
+            "ended": ended,
+            "furthest_stage": pd.Categorical.from_codes(furthest, categories=list(STAGES)),
+            "stability_months": stab.astype(int),
+            "duration_months": duration,
+            "orders": n_orders,
+        },
+        index=last.index,
+    )
     out.insert(1, "pattern_zh", out["pattern"].map(PATTERN_CHINESE).astype(str))
     out.attrs.update(h.attrs)
     out.attrs["rules"] = asdict(r)
@@ -649,9 +703,14 @@ def classify_patterns(
 
 
 @checked
-def pattern_trajectories(history: "pd.DataFrame", patterns: "pd.DataFrame | pd.Series", *,
-                         customer: str = "customer_id", value: str = "spend",
-                         pattern: str = "pattern") -> "pd.DataFrame":
+def pattern_trajectories(
+    history: "pd.DataFrame",
+    patterns: "pd.DataFrame | pd.Series",
+    *,
+    customer: str = "customer_id",
+    value: str = "spend",
+    pattern: str = "pattern",
+) -> "pd.DataFrame":
     """Average relationship level by months since the first order, per pattern.
 
     Parameters
@@ -754,10 +813,12 @@ def stage_input_output(
     cpi = check_range("cost_per_inquiry", cost_per_inquiry, lo=0)
     cpc = check_range("cost_per_complaint", cost_per_complaint, lo=0)
     h = check_table(history, "history", {customer: "id", "period": "datetime", "stage": "category"})
-    df, _, excluded = _prepare_orders(orders, customer, date, amount, h["period"].max(), returned,
-                                      extra={margin: "number"})
-    stage_of = pd.Series(h["stage"].astype(str).to_numpy(),
-                         index=pd.MultiIndex.from_arrays([h[customer].astype(str), h["period"]]))
+    df, _, excluded = _prepare_orders(
+        orders, customer, date, amount, h["period"].max(), returned, extra={margin: "number"}
+    )
+    stage_of = pd.Series(
+        h["stage"].astype(str).to_numpy(), index=pd.MultiIndex.from_arrays([h[customer].astype(str), h["period"]])
+    )
 
     def lookup(ids: "pd.Series", dates: "pd.Series", table: str) -> "np.ndarray":
         month_end = dates.dt.to_period("M").dt.to_timestamp(how="end").dt.normalize()
@@ -771,8 +832,11 @@ def stage_input_output(
         return st
 
     o_stage = lookup(df[customer], df[date], "orders")
-    res = pd.DataFrame(0.0, index=pd.Index(active, name="stage"),
-                       columns=["revenue", "gross_margin", "acquisition_cost", "service_cost", "marketing_cost"])
+    res = pd.DataFrame(
+        0.0,
+        index=pd.Index(active, name="stage"),
+        columns=["revenue", "gross_margin", "acquisition_cost", "service_cost", "marketing_cost"],
+    )
     by = pd.DataFrame({"s": o_stage, "a": df[amount].to_numpy(float), "m": df[margin].to_numpy(float)})
     sums = by.groupby("s")[["a", "m"]].sum()
     res["revenue"] = sums["a"].reindex(active, fill_value=0.0)
@@ -786,10 +850,12 @@ def stage_input_output(
         c = check_table(customers, "customers", {customer: "id", acquisition_cost: "nonneg"}, unique=customer)
         known = set(h[customer].astype(str))
         res.loc["exploration", "acquisition_cost"] = float(
-            c.loc[c[customer].astype(str).isin(known), acquisition_cost].sum())
+            c.loc[c[customer].astype(str).isin(known), acquisition_cost].sum()
+        )
     if interactions is not None:
-        it = check_table(interactions, "interactions",
-                         {customer: "id", interaction_date: "datetime", interaction_kind: "category"})
+        it = check_table(
+            interactions, "interactions", {customer: "id", interaction_date: "datetime", interaction_kind: "category"}
+        )
         first = h.groupby(customer, observed=True)["period"].min()
         in_hist = (it[interaction_date] <= h["period"].max()) & it[customer].isin(first.index)
         in_hist &= it[interaction_date] > (it[customer].map(first) - pd.offsets.MonthBegin(1))
@@ -808,9 +874,16 @@ def stage_input_output(
         res["net_per_customer_month"] = res["net"] / res["customer_months"].replace(0, np.nan)
     for reason, k in excluded.items():
         note_excluded(res, reason, k)
-    res.attrs.update({"unit": "currency units", "cost_per_inquiry": cpi, "cost_per_complaint": cpc,
-                      "marketing_per_month": mk, "acquisition_cost_included": customers is not None,
-                      "service_cost_included": interactions is not None})
+    res.attrs.update(
+        {
+            "unit": "currency units",
+            "cost_per_inquiry": cpi,
+            "cost_per_complaint": cpc,
+            "marketing_per_month": mk,
+            "acquisition_cost_included": customers is not None,
+            "service_cost_included": interactions is not None,
+        }
+    )
     return res
 
 
@@ -880,18 +953,21 @@ def pattern_recovery(
     t.index = t.index.astype(str)
     common = p.index.intersection(t.index)
     if len(common) == 0:
-        raise CRMDataError("pattern_recovery: no customer id appears in both 'predicted' and 'truth'. "
-                           "Check that both use the same id column.")
+        raise CRMDataError(
+            "pattern_recovery: no customer id appears in both 'predicted' and 'truth'. "
+            "Check that both use the same id column."
+        )
     missing = t.index.difference(p.index)
     for name, s in (("predicted", p), ("truth", t)):
         bad = sorted(set(s) - set(PATTERNS))
         if bad:
             raise CRMDataError(f"table '{name}': unknown pattern label(s) {bad[:5]}; use {', '.join(PATTERNS)}.")
     p, t = p.loc[common], t.loc[common]
-    conf = pd.crosstab(pd.Categorical(t, categories=list(PATTERNS)), pd.Categorical(p, categories=list(PATTERNS)),
-                       dropna=False).reindex(index=list(PATTERNS), columns=list(PATTERNS), fill_value=0)
+    conf = pd.crosstab(
+        pd.Categorical(t, categories=list(PATTERNS)), pd.Categorical(p, categories=list(PATTERNS)), dropna=False
+    ).reindex(index=list(PATTERNS), columns=list(PATTERNS), fill_value=0)
     conf.index.name, conf.columns.name = "true", "predicted"
-    ok = (p.to_numpy() == t.to_numpy())
+    ok = p.to_numpy() == t.to_numpy()
     ended = t.isin(list(PATTERNS[:4])).to_numpy()
     diag = np.diag(conf.to_numpy())
     rows = conf.sum(axis=1).to_numpy()
@@ -1034,6 +1110,7 @@ def rule_sensitivity(
     out = pd.DataFrame(rows)
     out.index.name = rule
     out.columns.name = None
-    out.attrs.update({"rule": rule, "as_of": stages.attrs.get("as_of"),
-                      "unit": "customers (stage columns); share 0-1 (accuracy)"})
+    out.attrs.update(
+        {"rule": rule, "as_of": stages.attrs.get("as_of"), "unit": "customers (stage columns); share 0-1 (accuracy)"}
+    )
     return out

@@ -36,6 +36,7 @@ What the module measures, and where each idea comes from:
 Time units: retention tables state their period (``attrs["period"]``);
 gaps and warning points are in days.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,7 +45,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded, returned_flag
+from crmlab._validate import (
+    CRMDataError,
+    as_of_date,
+    check_choice,
+    check_range,
+    check_table,
+    note_excluded,
+    returned_flag,
+)
 from crmlab._contract import checked
 
 __all__ = [
@@ -72,8 +81,14 @@ _FREQ_UNIT = {"M": "month", "Q": "quarter", "Y": "year", "W": "week"}
 
 
 # ---------------------------------------------------------------- shared helpers
-def _orders(orders: Any, customer: str, date: str, extra: dict[str, str] | None = None,
-            table: str = "orders", allow_missing: Sequence[str] = ()) -> pd.DataFrame:
+def _orders(
+    orders: Any,
+    customer: str,
+    date: str,
+    extra: dict[str, str] | None = None,
+    table: str = "orders",
+    allow_missing: Sequence[str] = (),
+) -> pd.DataFrame:
     """Validate an orders-like table with a customer and a date column."""
     spec = {customer: "id", date: "datetime"}
     spec.update(extra or {})
@@ -98,8 +113,10 @@ def _periods(t: Any, lo: int) -> np.ndarray:
         raise CRMDataError(f"parameter 't' must be whole period numbers t >= {lo}, got {t!r}.") from None
     bad = ~np.isfinite(v) | (v < lo) | (v != np.round(v))
     if bad.any():
-        raise CRMDataError(f"parameter 't' must be whole period numbers t >= {lo} (the sBG model counts renewals), "
-                           f"got {v[bad].ravel()[0]!r}.")
+        raise CRMDataError(
+            f"parameter 't' must be whole period numbers t >= {lo} (the sBG model counts renewals), "
+            f"got {v[bad].ravel()[0]!r}."
+        )
     return v
 
 
@@ -277,8 +294,9 @@ def repeat_purchase_rate(
         repeat = has_second & (second_day - first_day <= w)
     n = int(judged.sum())
     k = int((repeat & judged).sum())
-    out = pd.Series({"customers": n, "repeat_customers": k,
-                     "repeat_purchase_rate": k / n if n else float("nan")}, dtype=object)
+    out = pd.Series(
+        {"customers": n, "repeat_customers": k, "repeat_purchase_rate": k / n if n else float("nan")}, dtype=object
+    )
     out.attrs["within_days"] = within_days
     return note_excluded(out, "customers first seen less than within_days before the data end", n_excl)
 
@@ -436,8 +454,17 @@ def _cohorts(orders: Any, customers: Any, customer: str, date: str, signup: str,
     last = int(per.max())
     c0 = int(cohort.min())
     n_cohorts = int(cohort.max()) - c0 + 1
-    return _Cohorts(pfreq, cust, per, cohort, c0, last, n_cohorts, max(last - c0 + 1, 1),
-                    np.bincount(cohort - c0, minlength=n_cohorts))
+    return _Cohorts(
+        pfreq,
+        cust,
+        per,
+        cohort,
+        c0,
+        last,
+        n_cohorts,
+        max(last - c0 + 1, 1),
+        np.bincount(cohort - c0, minlength=n_cohorts),
+    )
 
 
 def _cohort_frame(counts: np.ndarray, co: _Cohorts, max_periods: int | None) -> pd.DataFrame:
@@ -448,8 +475,9 @@ def _cohort_frame(counts: np.ndarray, co: _Cohorts, max_periods: int | None) -> 
     share[rows + np.arange(co.n_k)[None, :] > co.last] = np.nan
     keep = co.size > 0
     labels = pd.PeriodIndex.from_ordinals(np.arange(co.c0, co.c0 + co.n_cohorts), freq=co.pfreq)
-    out = pd.DataFrame(share[keep], index=pd.Index(labels[keep], name="cohort"),
-                       columns=pd.Index(range(co.n_k), name="k"))
+    out = pd.DataFrame(
+        share[keep], index=pd.Index(labels[keep], name="cohort"), columns=pd.Index(range(co.n_k), name="k")
+    )
     out = out.dropna(axis=1, how="all")
     if max_periods is not None:
         out = out.loc[:, : int(max_periods)]
@@ -572,8 +600,7 @@ class SBGFit:
         m = min(len(self.observed), h + 1)
         obs[:m] = self.observed[:m]
         surv = self.survival(t)
-        out = pd.DataFrame({"survival_observed": obs, "survival_fitted": surv},
-                           index=pd.Index(t, name="t"))
+        out = pd.DataFrame({"survival_observed": obs, "survival_fitted": surv}, index=pd.Index(t, name="t"))
         out["retention_observed"] = out["survival_observed"] / out["survival_observed"].shift()
         out["retention_fitted"] = np.r_[np.nan, self.retention(t[1:])]
         out["observed"] = t < len(self.observed)
@@ -638,11 +665,13 @@ def fit_sbg(
         raise CRMDataError(
             "parameter 'active': the whole cohort is gone after period 1, so the sBG model cannot tell how "
             "churn probabilities differ between customers (its parameters run off to 0). Give the counts of "
-            "a cohort observed over several periods with some customers left.")
+            "a cohort observed over several periods with some customers left."
+        )
     if lost.sum() <= 1e-12 * n0:
         raise CRMDataError(
             "parameter 'active': no customer was lost in any period, so there is no churn to fit. Check the "
-            "counts, or observe the cohort for longer.")
+            "counts, or observe the cohort for longer."
+        )
     t = np.arange(1, s.size + 1, dtype=float)
     T = float(s.size)
 
@@ -655,8 +684,7 @@ def fit_sbg(
     res = minimize(nll, np.zeros(2), method="L-BFGS-B", bounds=[(-10, 10), (-10, 10)])
     res = minimize(nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
     a, b = np.exp(res.x)
-    return SBGFit(alpha=float(a), beta=float(b), loglik=float(-res.fun),
-                  observed=n / n0, cohort_size=n0, period=period)
+    return SBGFit(alpha=float(a), beta=float(b), loglik=float(-res.fun), observed=n / n0, cohort_size=n0, period=period)
 
 
 # ---------------------------------------------------------------- churn warning points
@@ -771,8 +799,9 @@ def churn_warning_points(
         },
         index=pd.Index(ids, name=customer),
     )
-    out.attrs.update(method=method, q=q, multiplier=mult, min_orders=min_orders,
-                     population_warning_days=pop, unit="days")
+    out.attrs.update(
+        method=method, q=q, multiplier=mult, min_orders=min_orders, population_warning_days=pop, unit="days"
+    )
     return out
 
 
@@ -811,8 +840,7 @@ def at_risk(
     as_of = as_of_date(as_of, df[date], column=date, required=True)
     if not isinstance(warning_points, pd.DataFrame) or warning not in warning_points.columns:
         raise CRMDataError(
-            f"table 'warning_points': expected the DataFrame from churn_warning_points() with a "
-            f"'{warning}' column."
+            f"table 'warning_points': expected the DataFrame from churn_warning_points() with a '{warning}' column."
         )
     check_table(warning_points, "warning_points", {warning: "nonneg"}, min_rows=1)
     later = (df[date] > as_of).to_numpy()
@@ -884,13 +912,22 @@ def churn_management(
             f"parameter 'clv': {len(miss)} at-risk customer(s) have no CLV (first: {miss[0]!r}). "
             f"Compute CLV for every customer, or fill the missing ones deliberately (e.g. .fillna(0))."
         )
-    pts = np.asarray([check_range("reduction_points", x, lo=0, hi=100 * p, lo_open=True,
-                                  hint="a reduction cannot exceed the baseline churn probability.")
-                      for x in reduction_points])
+    pts = np.asarray(
+        [
+            check_range(
+                "reduction_points",
+                x,
+                lo=0,
+                hi=100 * p,
+                lo_open=True,
+                hint="a reduction cannot exceed the baseline churn probability.",
+            )
+            for x in reduction_points
+        ]
+    )
     n = len(at_risk)
     total = float(values.sum())
-    per_cust = np.array([float(cost(x)) for x in pts]) if callable(cost) else \
-        check_range("cost", cost, lo=0) * pts
+    per_cust = np.array([float(cost(x)) for x in pts]) if callable(cost) else check_range("cost", cost, lo=0) * pts
     spend = n * per_cust
     saved = pts / 100 * total
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -908,8 +945,12 @@ def churn_management(
         index=pd.Index(pts, name="reduction_points"),
     )
     out.attrs.update(
-        steps=["set warning points", "identify at-risk customers", "value at risk (their CLV)",
-               "cost of reducing churn vs CLV saved"],
+        steps=[
+            "set warning points",
+            "identify at-risk customers",
+            "value at risk (their CLV)",
+            "cost of reducing churn vs CLV saved",
+        ],
         churn_probability=p,
         best_reduction_points=float(out["net_benefit"].idxmax()) if n else float("nan"),
     )
@@ -964,8 +1005,14 @@ def retention_economics(
     1333.33
     """
     r = check_range("retention", retention, lo=0, hi=1, hi_open=True)
-    g = check_range("gain_points", gain_points, lo=-100 * r, hi=100 * (1 - r), hi_open=True,
-                    hint="the improved retention must stay below 1.")
+    g = check_range(
+        "gain_points",
+        gain_points,
+        lo=-100 * r,
+        hi=100 * (1 - r),
+        hi_open=True,
+        hint="the improved retention must stay below 1.",
+    )
     m = check_range("margin", margin)
     d = check_range("discount", discount, lo=-1, lo_open=True)
     n = check_range("base_customers", base_customers, lo=0, lo_open=True)
@@ -998,7 +1045,10 @@ def retention_economics(
     out.loc["change"] = change
     out.loc["change_%"] = pct
     out.attrs.update(
-        gain_points=g, margin=m, discount=d, period=str(period),
+        gain_points=g,
+        margin=m,
+        discount=d,
+        period=str(period),
         acquisition_to_retention_cost=(a / c) if c > 0 else float("inf") if a > 0 else float("nan"),
         note="Reichheld & Sasser (1990) report +25-85% profit for 5 points; this depends on the inputs.",
     )
@@ -1062,11 +1112,17 @@ def loyalty_matrix(
     ac, pc = _cut("attitude", attitude, attitude_cut), _cut("patronage", pat, patronage_cut)
     hi_a = attitude.to_numpy() >= ac
     hi_p = pat.to_numpy() >= pc
-    label = np.where(hi_a, np.where(hi_p, LOYALTY_TYPES[0], LOYALTY_TYPES[1]),
-                     np.where(hi_p, LOYALTY_TYPES[2], LOYALTY_TYPES[3]))
+    label = np.where(
+        hi_a, np.where(hi_p, LOYALTY_TYPES[0], LOYALTY_TYPES[1]), np.where(hi_p, LOYALTY_TYPES[2], LOYALTY_TYPES[3])
+    )
     out = pd.DataFrame(
-        {"attitude": attitude.to_numpy(), "patronage": pat.to_numpy(), "high_attitude": hi_a,
-         "high_patronage": hi_p, "loyalty": pd.Categorical(label, categories=list(LOYALTY_TYPES))},
+        {
+            "attitude": attitude.to_numpy(),
+            "patronage": pat.to_numpy(),
+            "high_attitude": hi_a,
+            "high_patronage": hi_p,
+            "loyalty": pd.Categorical(label, categories=list(LOYALTY_TYPES)),
+        },
         index=attitude.index,
     )
     out.attrs.update(attitude_cut=ac, patronage_cut=pc)

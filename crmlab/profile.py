@@ -13,6 +13,7 @@ inside their scale), the usual dimensions of data quality (Wang & Strong 1996,
 
 Every time-based figure is in days, counted to the dataset's ``as_of`` date.
 """
+
 from __future__ import annotations
 
 import re
@@ -116,16 +117,30 @@ def customer_view(
 
     if hasattr(customers, "reset_index"):  # positions, so a repeated index label cannot hide a repeated id
         customers = customers.reset_index(drop=True)
-    customers = check_table(customers, "customers",
-                            {customer: "id", **_optional(customers, {"signup_date": "datetime"})},
-                            unique=customer, allow_missing=["signup_date"])
-    orders = check_table(orders, "orders", {
-        customer: "id", date: "datetime", amount: "nonneg",
-        **_optional(orders, {margin: "number", "returned": "bool"}),
-    }, min_rows=0)
+    customers = check_table(
+        customers,
+        "customers",
+        {customer: "id", **_optional(customers, {"signup_date": "datetime"})},
+        unique=customer,
+        allow_missing=["signup_date"],
+    )
+    orders = check_table(
+        orders,
+        "orders",
+        {
+            customer: "id",
+            date: "datetime",
+            amount: "nonneg",
+            **_optional(orders, {margin: "number", "returned": "bool"}),
+        },
+        min_rows=0,
+    )
     # a view at an earlier date is allowed (later orders are left out and counted)
-    as_of = as_of_date(as_of, orders[date], column=date, required=True, before_first=True) if len(orders) else \
-        check_date("as_of", as_of)
+    as_of = (
+        as_of_date(as_of, orders[date], column=date, required=True, before_first=True)
+        if len(orders)
+        else check_date("as_of", as_of)
+    )
 
     out = customers.copy()
     ids = out[customer]
@@ -164,11 +179,17 @@ def customer_view(
             stats[name] = _main_value(o, customer, col).reindex(stats.index)
 
     if interactions is not None:
-        spec = {customer: "id", "date": "datetime", "kind": "category",
-                **_optional(interactions, {"resolved": "bool", "resolution_hours": "nonneg",
-                                           "satisfaction_after": "number"})}
-        it = check_table(interactions, "interactions", spec, min_rows=0,
-                         allow_missing=["resolution_hours", "satisfaction_after"])
+        spec = {
+            customer: "id",
+            "date": "datetime",
+            "kind": "category",
+            **_optional(
+                interactions, {"resolved": "bool", "resolution_hours": "nonneg", "satisfaction_after": "number"}
+            ),
+        }
+        it = check_table(
+            interactions, "interactions", spec, min_rows=0, allow_missing=["resolution_hours", "satisfaction_after"]
+        )
         late = it["date"] > as_of
         excluded[f"interactions after as_of {as_of.date()}"] = int(late.sum())
         it = it[~late & it[customer].isin(ids)]
@@ -186,16 +207,22 @@ def customer_view(
 
     if surveys is not None:
         answers = ("overall_satisfaction", "recommend", "attitude")
-        sv = check_table(surveys, "surveys", {customer: "id", "survey_date": "datetime",
-                                              **_optional(surveys, dict.fromkeys(answers, "number"))},
-                         min_rows=0)
+        sv = check_table(
+            surveys,
+            "surveys",
+            {customer: "id", "survey_date": "datetime", **_optional(surveys, dict.fromkeys(answers, "number"))},
+            min_rows=0,
+        )
         late = sv["survey_date"] > as_of
         excluded[f"survey responses after as_of {as_of.date()}"] = int(late.sum())
         sv = sv[~late & sv[customer].isin(ids)]
         stats["surveys"] = sv[customer].value_counts().reindex(stats.index, fill_value=0).astype("int64")
         last = _latest_per_customer(sv, customer, "survey_date")
-        names = {"overall_satisfaction": "last_satisfaction", "recommend": "last_recommend",
-                 "attitude": "last_attitude"}
+        names = {
+            "overall_satisfaction": "last_satisfaction",
+            "recommend": "last_recommend",
+            "attitude": "last_attitude",
+        }
         for col in answers:
             if col in last.columns:
                 stats[names[col]] = last[col].reindex(stats.index).astype("Float64")
@@ -212,14 +239,18 @@ def _profile_table(ds) -> tuple[str | None, str]:
     """Name of the dataset's profile table and its customer key column."""
     names = list(ds)
     if "orders" not in names:
-        raise CRMDataError(f"dataset '{getattr(ds, 'name', '?')}' has no orders table "
-                           f"(it has: {', '.join(names)}); pass a dataset from crmlab.datasets.load().")
+        raise CRMDataError(
+            f"dataset '{getattr(ds, 'name', '?')}' has no orders table "
+            f"(it has: {', '.join(names)}); pass a dataset from crmlab.datasets.load()."
+        )
     table = next((t for t in _PROFILE_TABLES if t in names), None)
     cols = ds["orders"].columns
     key = next((k for k in ("customer_id", "account_id") if k in cols), None)
     if key is None:
-        raise CRMDataError("table 'orders': no 'customer_id' or 'account_id' column to identify customers; "
-                           "rename the customer column to 'customer_id'.")
+        raise CRMDataError(
+            "table 'orders': no 'customer_id' or 'account_id' column to identify customers; "
+            "rename the customer column to 'customer_id'."
+        )
     return table, key
 
 
@@ -260,8 +291,9 @@ def customer_360(ds, customer_id: str) -> "pd.Series":
     one = profile[profile[key] == customer_id]
     if one.empty:
         examples = ", ".join(map(str, profile[key].head(3)))
-        raise CRMDataError(f"table '{table or 'orders'}', column '{key}': no customer {customer_id!r}. "
-                           f"Ids look like: {examples}.")
+        raise CRMDataError(
+            f"table '{table or 'orders'}', column '{key}': no customer {customer_id!r}. Ids look like: {examples}."
+        )
 
     def rows(name):
         if name not in ds:
@@ -384,23 +416,31 @@ def data_quality(
     for col in table.columns:
         s = table[col]
         rule, bad = _rule(str(col), s, known, as_of)
-        rows.append({
-            "column": col,
-            "dtype": str(s.dtype),
-            "missing": int(s.isna().sum()),
-            "missing_share": float(s.isna().mean()) if len(s) else 0.0,
-            "distinct": int(s.nunique(dropna=True)),
-            "rule": rule,
-            "out_of_range": pd.NA if bad is None else int(bad.fillna(False).sum()),
-            "duplicate_keys": dup_keys if col in keys else pd.NA,
-        })
+        rows.append(
+            {
+                "column": col,
+                "dtype": str(s.dtype),
+                "missing": int(s.isna().sum()),
+                "missing_share": float(s.isna().mean()) if len(s) else 0.0,
+                "distinct": int(s.nunique(dropna=True)),
+                "rule": rule,
+                "out_of_range": pd.NA if bad is None else int(bad.fillna(False).sum()),
+                "duplicate_keys": dup_keys if col in keys else pd.NA,
+            }
+        )
     report = pd.DataFrame(rows)
     for col in ("out_of_range", "duplicate_keys"):
         report[col] = report[col].astype("Int64")
     report["missing_share"] = report["missing_share"].round(4)
-    report.attrs.update({"table": name, "rows": len(table), "key": keys,
-                         "duplicate_rows": int(table.duplicated().sum()) if len(table) else 0,
-                         "as_of": as_of})
+    report.attrs.update(
+        {
+            "table": name,
+            "rows": len(table),
+            "key": keys,
+            "duplicate_rows": int(table.duplicated().sum()) if len(table) else 0,
+            "as_of": as_of,
+        }
+    )
     return report
 
 
@@ -423,8 +463,10 @@ def data_quality_report(ds) -> "pd.DataFrame":
     import pandas as pd
 
     if not hasattr(ds, "as_of"):
-        raise CRMDataError("data_quality_report needs a dataset from crmlab.datasets.load() "
-                           f"(with tables and as_of), got {type(ds).__name__}.")
+        raise CRMDataError(
+            "data_quality_report needs a dataset from crmlab.datasets.load() "
+            f"(with tables and as_of), got {type(ds).__name__}."
+        )
     parts, tables = [], {}
     for name in ds:
         q = data_quality(ds[name], name, as_of=ds.as_of)

@@ -26,6 +26,7 @@ Tables follow the B2B data dictionary (``crmlab._schema.B2B``): ``orders``
 ``annual_cost``, ``practical_minutes``). Money is in currency units over the
 period the orders and activities cover.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,15 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, check_choice, check_range, check_same_ids, check_table, note_excluded, returned_column
+from crmlab._validate import (
+    CRMDataError,
+    check_choice,
+    check_range,
+    check_same_ids,
+    check_table,
+    note_excluded,
+    returned_column,
+)
 from crmlab._contract import checked
 
 __all__ = [
@@ -138,8 +147,9 @@ def traditional_allocation(
     return out
 
 
-def _driver_costs(activities: pd.DataFrame, rates: pd.Series, *, customer: str, activity: str,
-                  quantity: str, rates_table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _driver_costs(
+    activities: pd.DataFrame, rates: pd.Series, *, customer: str, activity: str, quantity: str, rates_table: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Driver quantity x driver rate per customer and activity.
 
     Returns the costs (columns ``cost_<activity>``) and the quantities (columns
@@ -213,16 +223,16 @@ def activity_based_profit(
     rev = customer_revenue(orders, customer=customer, amount=amount, gross_margin=gross_margin, returned=returned)
     if isinstance(activities, pd.DataFrame) and customer in activities.columns:
         check_same_ids(orders[customer], "orders", customer, activities[customer], "activities", customer)
-    cost, _ = _driver_costs(activities, rates, customer=customer, activity=activity, quantity=quantity,
-                            rates_table="activity_rates")
+    cost, _ = _driver_costs(
+        activities, rates, customer=customer, activity=activity, quantity=quantity, rates_table="activity_rates"
+    )
     out = rev.drop(columns="orders").join(cost, how="outer").fillna(0.0)
     out.index.name = customer
     cost_cols = list(cost.columns)
     out["cost_to_serve"] = out[cost_cols].sum(axis=1)
     out["profit"] = out["gross_margin"] - out["cost_to_serve"]
     out.attrs.update(rev.attrs)
-    out.attrs.update(rates=rates.to_dict(), rate_column=rate,
-                     units={c: _MONEY for c in out.columns})
+    out.attrs.update(rates=rates.to_dict(), rate_column=rate, units={c: _MONEY for c in out.columns})
     return out
 
 
@@ -300,8 +310,12 @@ def time_driven_abc(
     (20.0, 100.0, 200.0)
     """
     yrs = check_range("years", years, lo=0, lo_open=True, hint="The period the activities cover, in years.")
-    cap = check_table(capacity, "capacity", {department: "id", "annual_cost": "nonneg", "practical_minutes": "positive"},
-                      unique=department)
+    cap = check_table(
+        capacity,
+        "capacity",
+        {department: "id", "annual_cost": "nonneg", "practical_minutes": "positive"},
+        unique=department,
+    )
     cap = cap.set_index(department)
     r = check_table(activity_rates, "activity_rates", {activity: "category", minutes: "nonneg"}, unique=activity)
     r = r.set_index(r[activity].astype(str))
@@ -336,15 +350,27 @@ def time_driven_abc(
     rates["cost_per_minute"] = per_minute.reindex(dept).to_numpy()
     rates["driver_rate"] = rates["cost_per_minute"] * rates["unit_minutes"]
     rates.index.name = activity
-    cost, qty = _driver_costs(activities, rates["driver_rate"], customer=customer, activity=activity,
-                              quantity=quantity, rates_table="activity_rates")
+    cost, qty = _driver_costs(
+        activities,
+        rates["driver_rate"],
+        customer=customer,
+        activity=activity,
+        quantity=quantity,
+        rates_table="activity_rates",
+    )
     mins = qty * rates["unit_minutes"].reindex(qty.columns).to_numpy()
     rates["quantity"] = qty.sum().reindex(rates.index).fillna(0.0)
     rates["minutes"] = mins.sum().reindex(rates.index).fillna(0.0)
     rates["cost"] = rates["minutes"] * rates["cost_per_minute"]
     used = rates.groupby("department")["minutes"].sum().reindex(cap.index).fillna(0.0)
-    table = pd.DataFrame({"cost_supplied": supplied_cost, "minutes_supplied": supplied_min,
-                          "cost_per_minute": per_minute, "minutes_used": used})
+    table = pd.DataFrame(
+        {
+            "cost_supplied": supplied_cost,
+            "minutes_supplied": supplied_min,
+            "cost_per_minute": per_minute,
+            "minutes_used": used,
+        }
+    )
     table["cost_used"] = table["minutes_used"] * table["cost_per_minute"]
     table["unused_minutes"] = table["minutes_supplied"] - table["minutes_used"]
     table["unused_cost"] = table["unused_minutes"] * table["cost_per_minute"]
@@ -418,12 +444,23 @@ def whale_curve(profit: Any, *, customer: str = "account_id", value: str = "prof
     n = len(r)
     cum = np.cumsum(r.to_numpy())
     table = pd.DataFrame(
-        {"rank": np.arange(1, n + 1), "profit": r.to_numpy(), "cumulative_profit": cum,
-         "cumulative_share": cum / total, "customer_share": np.arange(1, n + 1) / n},
+        {
+            "rank": np.arange(1, n + 1),
+            "profit": r.to_numpy(),
+            "cumulative_profit": cum,
+            "cumulative_share": cum / total,
+            "customer_share": np.arange(1, n + 1) / n,
+        },
         index=r.index,
     )
     peak = int(np.argmax(cum))
     neg = r.to_numpy() < 0
     table.attrs["units"] = {"profit": _MONEY, "cumulative_profit": _MONEY, "cumulative_share": "share of total profit"}
-    return WhaleCurve(table, total, float(cum[peak] / total), float((peak + 1) / n), float(neg.mean()),
-                      float(-r.to_numpy()[neg].sum()))
+    return WhaleCurve(
+        table,
+        total,
+        float(cum[peak] / total),
+        float((peak + 1) / n),
+        float(neg.mean()),
+        float(-r.to_numpy()[neg].sum()),
+    )

@@ -30,6 +30,7 @@ customer in each state with the Markov-chain model of Pfeifer & Carraway
 ``V = [I - (1+d)^-1 P]^-1 R``. :func:`simulate_cohort` lets a class watch a
 seeded cohort move through the phases. Every result states its period unit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -332,8 +333,7 @@ def phase_mix(
     extra = [c for c in counts.columns if c not in states]
     if extra:
         raise CRMDataError(
-            f"table 'phase_history', column '{phase}': unknown state(s) {extra[:5]}. "
-            f"Allowed: {', '.join(states)}."
+            f"table 'phase_history', column '{phase}': unknown state(s) {extra[:5]}. Allowed: {', '.join(states)}."
         )
     counts = counts.reindex(columns=list(states), fill_value=0)
     counts.columns = pd.Index(list(states), name="phase")
@@ -449,8 +449,10 @@ def adjusted_transitions(P: Any, changes: Mapping[tuple[str, str], float]) -> "p
             if s not in states:
                 raise CRMDataError(f"parameter 'changes': {s!r} is not one of the states {states}.")
         if a == b:
-            raise CRMDataError(f"parameter 'changes': ({a!r}, {b!r}) is the probability of staying; "
-                               "change the moves out of a state and staying follows.")
+            raise CRMDataError(
+                f"parameter 'changes': ({a!r}, {b!r}) is the probability of staying; "
+                "change the moves out of a state and staying follows."
+            )
         p = check_range(f"changes[{key!r}]", p, lo=0, hi=1)
         out.loc[a, a] += out.loc[a, b] - p
         out.loc[a, b] = p
@@ -459,8 +461,7 @@ def adjusted_transitions(P: Any, changes: Mapping[tuple[str, str], float]) -> "p
         a = rows[0]
         leave = float(out.loc[a].sum() - out.loc[a, a])
         raise CRMDataError(
-            f"parameter 'changes': the probabilities of leaving '{a}' add up to {leave:.3f} > 1. "
-            "Lower one of them."
+            f"parameter 'changes': the probabilities of leaving '{a}' add up to {leave:.3f} > 1. Lower one of them."
         )
     out[out.abs() < 1e-12] = 0.0
     return out
@@ -578,8 +579,13 @@ def markov_clv(
             term = B @ term
             V += term
     res = pd.Series(V, index=pd.Index(states, name="state"), name="clv")
-    res.attrs.update({"discount_per_period": d, "horizon": horizon,
-                      "period": P.period if isinstance(P, TransitionMatrix) else "period"})
+    res.attrs.update(
+        {
+            "discount_per_period": d,
+            "horizon": horizon,
+            "period": P.period if isinstance(P, TransitionMatrix) else "period",
+        }
+    )
     return res
 
 
@@ -634,10 +640,12 @@ def simulate_cohort(
         path[t + 1] = (u[:, None] > cum[path[t]]).sum(axis=1)
     width = max(4, len(str(n)))
     ids = np.array([f"S{i + 1:0{width}d}" for i in range(n)])
-    out = pd.DataFrame({
-        "customer_id": np.tile(ids, T + 1),
-        "period": np.repeat(np.arange(T + 1), n),
-        "phase": pd.Categorical.from_codes(path.ravel(), categories=list(names)),
-    }).sort_values(["customer_id", "period"], kind="stable", ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "customer_id": np.tile(ids, T + 1),
+            "period": np.repeat(np.arange(T + 1), n),
+            "phase": pd.Categorical.from_codes(path.ravel(), categories=list(names)),
+        }
+    ).sort_values(["customer_id", "period"], kind="stable", ignore_index=True)
     out.attrs.update({"period": unit, "seed": seed})
     return out

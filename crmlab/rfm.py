@@ -23,6 +23,7 @@ The weaknesses the course names are visible here: RFM says nothing about the
 cost to serve a customer (:func:`rfm_with_cost`) and it is a snapshot computed
 period by period, so customers move between cells (:func:`rfm_by_period`).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,15 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_table, note_excluded, returned_column
+from crmlab._validate import (
+    CRMDataError,
+    as_of_date,
+    check_choice,
+    check_range,
+    check_table,
+    note_excluded,
+    returned_column,
+)
 from crmlab._contract import checked
 
 __all__ = [
@@ -72,8 +81,9 @@ _TIE_RULE = (
 class _OrderLog:
     """A validated orders table with its kept-row mask and customer codes."""
 
-    def __init__(self, df: pd.DataFrame, keep: np.ndarray, as_of: pd.Timestamp,
-                 excluded: dict[str, int], customer: str) -> None:
+    def __init__(
+        self, df: pd.DataFrame, keep: np.ndarray, as_of: pd.Timestamp, excluded: dict[str, int], customer: str
+    ) -> None:
         self.df, self.keep, self.as_of, self.excluded = df, keep, as_of, excluded
         ids = df[customer]
         codes, uniques = pd.factorize(ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.to_numpy())
@@ -128,8 +138,9 @@ def _order_log(
     return _OrderLog(df, keep, ts, excluded, customer)
 
 
-def _rfm_core(log: _OrderLog, keep: np.ndarray, as_of: pd.Timestamp, *, date: str, amount: str,
-              order: str | None, monetary: str) -> pd.DataFrame:
+def _rfm_core(
+    log: _OrderLog, keep: np.ndarray, as_of: pd.Timestamp, *, date: str, amount: str, order: str | None, monetary: str
+) -> pd.DataFrame:
     """R, F, M of the customers with at least one kept order (vectorised, no groupby)."""
     k = len(log.ids)
     c = log.codes[keep]
@@ -213,8 +224,16 @@ def rfm_table(
     1
     """
     check_choice("monetary", monetary, ["total", "mean"])
-    log = _order_log(orders, customer=customer, date=date, amount=amount, returned=returned,
-                     as_of=as_of, extra={order: "id"} if order else None, order_lines=bool(order))
+    log = _order_log(
+        orders,
+        customer=customer,
+        date=date,
+        amount=amount,
+        returned=returned,
+        as_of=as_of,
+        extra={order: "id"} if order else None,
+        order_lines=bool(order),
+    )
     if not log.keep.any():
         raise CRMDataError(
             f"table 'orders': no order is left after excluding {log.excluded['returned orders']} returned "
@@ -238,6 +257,7 @@ def rfm_table(
 
 
 # ---------------------------------------------------------------- scoring
+
 
 def _equal_count_scores(goodness: np.ndarray, ids: np.ndarray, bins: int) -> np.ndarray:
     """Scores 1..bins in equal-count groups; higher goodness -> higher score.
@@ -338,9 +358,7 @@ def score(
     else:
         k = int(check_range("bins", bins, lo=2, hi=9, hint="Use 2..9 score levels (5 = quintiles)."))
         if method == "rank" and n < k:
-            raise CRMDataError(
-                f"table 'rfm': {n} customer(s) cannot be split into {k} equal groups. Use fewer bins."
-            )
+            raise CRMDataError(f"table 'rfm': {n} customer(s) cannot be split into {k} equal groups. Use fewer bins.")
         for dim, col, sign in _DIMENSIONS:
             goodness = sign * out[col].to_numpy(dtype=float)
             s = _equal_count_scores(goodness, ids, k) if method == "rank" else _quantile_scores(goodness, k)
@@ -359,6 +377,7 @@ def score(
 
 # ---------------------------------------------------------------- segments
 
+
 @checked
 def segment_grid(segment_map: Mapping[str, str] | None = None, bins: int = 5) -> pd.DataFrame:
     """The R x F grid of segment names; refuses a map with gaps or overlaps.
@@ -373,8 +392,9 @@ def segment_grid(segment_map: Mapping[str, str] | None = None, bins: int = 5) ->
     'Rest'
     """
     smap = dict(DEFAULT_SEGMENT_MAP if segment_map is None else segment_map)
-    grid = pd.DataFrame("", index=pd.Index(range(bins, 0, -1), name="R"),
-                        columns=pd.Index(range(1, bins + 1), name="F"), dtype=object)
+    grid = pd.DataFrame(
+        "", index=pd.Index(range(bins, 0, -1), name="R"), columns=pd.Index(range(1, bins + 1), name="F"), dtype=object
+    )
     gaps, overlaps = [], []
     for r in range(1, bins + 1):
         for f in range(1, bins + 1):
@@ -436,6 +456,7 @@ def segment(scores: pd.DataFrame, *, segment_map: Mapping[str, str] | None = Non
 
 
 # ---------------------------------------------------------------- weaknesses
+
 
 @checked
 def rfm_by_period(
@@ -503,8 +524,9 @@ def rfm_by_period(
     parts, skipped = [], []
     n_bins = bins if isinstance(bins, int) else None
     for end in ends:
-        snap = _rfm_core(log, log.keep & (dates <= end).to_numpy(), end, date=date, amount=amount,
-                         order=None, monetary=monetary)
+        snap = _rfm_core(
+            log, log.keep & (dates <= end).to_numpy(), end, date=date, amount=amount, order=None, monetary=monetary
+        )
         if n_bins is not None and len(snap) < n_bins:
             skipped.append(end)  # too few customers yet to split into `bins` groups: left out and counted
             continue
@@ -522,14 +544,18 @@ def rfm_by_period(
         note_excluded(out, reason, n)
     note_excluded(out, "snapshots with fewer customers than bins", len(skipped))
     out.attrs["skipped_period_ends"] = [str(e.date()) for e in skipped]
-    out.attrs.update(as_of=ts, freq=(freq if period_ends is None else "given period ends"),
-                     units={"recency_days": "days", "frequency": "orders", "monetary": "currency units"})
+    out.attrs.update(
+        as_of=ts,
+        freq=(freq if period_ends is None else "given period ends"),
+        units={"recency_days": "days", "frequency": "orders", "monetary": "currency units"},
+    )
     return out
 
 
 @checked
-def segment_migration(by_period: pd.DataFrame, start: Any, end: Any, *, customer: str = "customer_id",
-                      column: str = "segment") -> pd.DataFrame:
+def segment_migration(
+    by_period: pd.DataFrame, start: Any, end: Any, *, customer: str = "customer_id", column: str = "segment"
+) -> pd.DataFrame:
     """Cross-tab of segments at two snapshots of :func:`rfm_by_period`.
 
     Rows: segment at ``start``; columns: segment at ``end``; cells: customers.
@@ -618,7 +644,11 @@ def rfm_with_cost(
     out.attrs.update(
         margin_source="monetary (revenue: an upper bound)" if margin is None else "given margin",
         top_unprofitable=int((top & out["unprofitable"]).sum()),
-        units={**scores.attrs.get("units", {}),
-               "margin": "currency units", "cost_to_serve": "currency units", "profit": "currency units"},
+        units={
+            **scores.attrs.get("units", {}),
+            "margin": "currency units",
+            "cost_to_serve": "currency units",
+            "profit": "currency units",
+        },
     )
     return out

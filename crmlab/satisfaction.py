@@ -29,6 +29,7 @@
 Scales: survey items are on 1-7, "recommend" on 0-10; times are in hours,
 churn windows in days.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +38,15 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validate import CRMDataError, as_of_date, check_choice, check_range, check_scale, check_table, note_excluded
+from crmlab._validate import (
+    CRMDataError,
+    as_of_date,
+    check_choice,
+    check_range,
+    check_scale,
+    check_table,
+    note_excluded,
+)
 from crmlab._contract import checked
 
 __all__ = [
@@ -103,16 +112,24 @@ def disconfirmation(
     >>> disconfirmation(items)["disconfirmation"].to_dict()  # speed: (-2 + 0) / 2
     {'speed': -1.0, 'staff': 2.0}
     """
-    df = check_table(survey_items, "survey_items",
-                     {attribute: "category", expectation: "number", perception: "number"})
+    df = check_table(survey_items, "survey_items", {attribute: "category", expectation: "number", perception: "number"})
     for col in (expectation, perception):
         check_scale(df[col], "survey_items", col, *scale)
     d = (df[perception] - df[expectation]).to_numpy()
-    work = pd.DataFrame({attribute: df[attribute].to_numpy(), expectation: df[expectation].to_numpy(),
-                         perception: df[perception].to_numpy(), "disconfirmation": d,
-                         "share_positive": d > 0, "share_zero": d == 0, "share_negative": d < 0})
-    out = _group_means(work, attribute, [expectation, perception, "disconfirmation",
-                                         "share_positive", "share_zero", "share_negative"])
+    work = pd.DataFrame(
+        {
+            attribute: df[attribute].to_numpy(),
+            expectation: df[expectation].to_numpy(),
+            perception: df[perception].to_numpy(),
+            "disconfirmation": d,
+            "share_positive": d > 0,
+            "share_zero": d == 0,
+            "share_negative": d < 0,
+        }
+    )
+    out = _group_means(
+        work, attribute, [expectation, perception, "disconfirmation", "share_positive", "share_zero", "share_negative"]
+    )
     out = out.sort_values("disconfirmation", kind="stable")
     out.attrs["unit"] = "scale points (perception - expectation)"
     return out
@@ -145,11 +162,12 @@ def csat(
     check_scale(df[column], "surveys", column, *scale)
     bad_box = [v for v in top_box if not scale[0] <= v <= scale[1]]
     if bad_box:
-        raise CRMDataError(f"parameter 'top_box' = {tuple(top_box)!r}: {bad_box} lie outside the {scale[0]}-{scale[1]} "
-                           f"scale of column '{column}'. Give the top answers of that scale, e.g. (6, 7) on 1-7.")
+        raise CRMDataError(
+            f"parameter 'top_box' = {tuple(top_box)!r}: {bad_box} lie outside the {scale[0]}-{scale[1]} "
+            f"scale of column '{column}'. Give the top answers of that scale, e.g. (6, 7) on 1-7."
+        )
     top = df[column].isin(list(top_box)).to_numpy()
-    work = pd.DataFrame({"g": df[by].to_numpy() if by else 0, "mean": df[column].to_numpy(),
-                         "top_box_share": top})
+    work = pd.DataFrame({"g": df[by].to_numpy() if by else 0, "mean": df[column].to_numpy(), "top_box_share": top})
     out = _group_means(work, "g", ["mean", "top_box_share"])
     out["csat"] = 100 * out["top_box_share"]
     if by is None:
@@ -173,8 +191,15 @@ class NPSResult:
 
     def as_series(self) -> pd.Series:
         """The result as a pandas Series (shares in [0, 1], nps in points)."""
-        return pd.Series({"n": self.n, "promoters": self.promoters, "passives": self.passives,
-                          "detractors": self.detractors, "nps": self.nps})
+        return pd.Series(
+            {
+                "n": self.n,
+                "promoters": self.promoters,
+                "passives": self.passives,
+                "detractors": self.detractors,
+                "nps": self.nps,
+            }
+        )
 
 
 @checked
@@ -204,8 +229,7 @@ def nps(recommend: Any) -> NPSResult:
         )
     n = len(v)
     pro, det = float((v >= 9).mean()), float((v <= 6).mean())
-    return NPSResult(n=n, promoters=pro, passives=1 - pro - det, detractors=det,
-                     nps=round(100 * (pro - det), 10))
+    return NPSResult(n=n, promoters=pro, passives=1 - pro - det, detractors=det, nps=round(100 * (pro - det), 10))
 
 
 # ---------------------------------------------------------------- IPA and SERVQUAL
@@ -240,8 +264,7 @@ def importance_performance(
     {'price': 'Concentrate here', 'speed': 'Keep up the good work', 'decor': 'Low priority', 'wifi': 'Possible overkill'}
     """
     check_choice("crosshair", crosshair, ["mean", "midpoint"])
-    df = check_table(survey_items, "survey_items",
-                     {attribute: "category", importance: "number", performance: "number"})
+    df = check_table(survey_items, "survey_items", {attribute: "category", importance: "number", performance: "number"})
     for col in (importance, performance):
         check_scale(df[col], "survey_items", col, *scale)
     out = _group_means(df, attribute, [importance, performance])
@@ -285,8 +308,11 @@ def servqual_gaps(
     >>> servqual_gaps(items)["gap"].to_dict()  # reliability: (-2 - 1) / 2
     {'reliability': -1.5, 'empathy': 1.0}
     """
-    df = check_table(survey_items, "survey_items", {dimension: "category", attribute: "category",
-                                                    expectation: "number", perception: "number"})
+    df = check_table(
+        survey_items,
+        "survey_items",
+        {dimension: "category", attribute: "category", expectation: "number", perception: "number"},
+    )
     for col in (expectation, perception):
         check_scale(df[col], "survey_items", col, *scale)
     work = df[[dimension, expectation, perception]].copy()
@@ -354,8 +380,11 @@ def expectation_simulation(
     q = check_range("true_quality", true_quality, lo=1, hi=7)
     n = int(check_range("n", n, lo=1))
     sd = check_range("quality_sd", quality_sd, lo=0)
-    for name, v in (("attraction", attraction), ("satisfaction_slope", satisfaction_slope),
-                    ("repurchase_slope", repurchase_slope)):
+    for name, v in (
+        ("attraction", attraction),
+        ("satisfaction_slope", satisfaction_slope),
+        ("repurchase_slope", repurchase_slope),
+    ):
         check_range(name, v, lo=0, lo_open=True)
     rng = np.random.default_rng(seed)
     rows = []
@@ -366,17 +395,24 @@ def expectation_simulation(
         s = np.clip(4.0 + satisfaction_slope * (p - e), 1.0, 7.0)
         again = rng.random(k) < _logistic(repurchase_slope * (s - 4.0))
         r = int(again.sum())
-        rows.append({
-            "prospects": n, "first_buyers": k, "first_purchase_rate": k / n,
-            "mean_disconfirmation": float(np.mean(p - e)) if k else np.nan,
-            "mean_satisfaction": float(s.mean()) if k else np.nan,
-            "share_satisfied": float((s >= satisfied_at).mean()) if k else np.nan,
-            "repeat_buyers": r, "repurchase_rate": r / k if k else np.nan,
-            "repeat_rate_of_prospects": r / n,
-        })
+        rows.append(
+            {
+                "prospects": n,
+                "first_buyers": k,
+                "first_purchase_rate": k / n,
+                "mean_disconfirmation": float(np.mean(p - e)) if k else np.nan,
+                "mean_satisfaction": float(s.mean()) if k else np.nan,
+                "share_satisfied": float((s >= satisfied_at).mean()) if k else np.nan,
+                "repeat_buyers": r,
+                "repurchase_rate": r / k if k else np.nan,
+                "repeat_rate_of_prospects": r / n,
+            }
+        )
     out = pd.DataFrame(rows, index=pd.Index(levels, name="expectation"))
     out.attrs.update(
-        true_quality=q, seed=seed, scale="1-7",
+        true_quality=q,
+        seed=seed,
+        scale="1-7",
         optimum_expectation=float(out["repeat_buyers"].idxmax()),
         model="logistic attraction; satisfaction = f(perception - expectation); logistic repurchase",
     )
@@ -384,11 +420,21 @@ def expectation_simulation(
 
 
 # ---------------------------------------------------------------- complaints
-def _complaints(interactions: Any, customer: str, date: str, kind: str, complaint: str,
-                extra: dict[str, str], allow_missing: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    df = check_table(interactions, "interactions",
-                     {customer: "id", date: "datetime", kind: "category", **extra},
-                     allow_missing=allow_missing)
+def _complaints(
+    interactions: Any,
+    customer: str,
+    date: str,
+    kind: str,
+    complaint: str,
+    extra: dict[str, str],
+    allow_missing: Sequence[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    df = check_table(
+        interactions,
+        "interactions",
+        {customer: "id", date: "datetime", kind: "category", **extra},
+        allow_missing=allow_missing,
+    )
     if not (df[kind] == complaint).any():
         raise CRMDataError(
             f"table 'interactions', column '{kind}': no row has the value {complaint!r}, so there are "
@@ -442,8 +488,7 @@ def complaint_summary(
     extra = {resolution_hours: "nonneg", resolved: "bool", satisfaction_after: "number"}
     if by:
         extra[by] = "category"
-    _, comp = _complaints(interactions, customer, date, kind, complaint, extra,
-                          allow_missing=[satisfaction_after])
+    _, comp = _complaints(interactions, customer, date, kind, complaint, extra, allow_missing=[satisfaction_after])
     n_orders = None
     base: int | None = None
     if customers is not None:
@@ -459,14 +504,16 @@ def complaint_summary(
             base = int(o[customer].nunique())
     assert base is not None  # customers or orders gave it (the else above raised otherwise)
     sat = comp[satisfaction_after]
-    work = pd.DataFrame({
-        "g": comp[by].to_numpy() if by else "all",
-        "customer": comp[customer].to_numpy(),
-        "hours": comp[resolution_hours].to_numpy(dtype=float),
-        "resolved": comp[resolved].astype(bool).to_numpy(),
-        "sat": sat.to_numpy(dtype=float),
-        "recovered": (comp[resolved].astype(bool) & (sat >= recovered_at)).to_numpy(),
-    })
+    work = pd.DataFrame(
+        {
+            "g": comp[by].to_numpy() if by else "all",
+            "customer": comp[customer].to_numpy(),
+            "hours": comp[resolution_hours].to_numpy(dtype=float),
+            "resolved": comp[resolved].astype(bool).to_numpy(),
+            "sat": sat.to_numpy(dtype=float),
+            "recovered": (comp[resolved].astype(bool) & (sat >= recovered_at)).to_numpy(),
+        }
+    )
 
     def summarise(w: pd.DataFrame) -> dict:
         k = len(w)
@@ -488,8 +535,12 @@ def complaint_summary(
     rows["all"] = summarise(work)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by or "group"
-    out.attrs.update(customers=base, orders=n_orders, recovered_at=recovered_at,
-                     units="hours (time to resolve); 1-7 (satisfaction after)")
+    out.attrs.update(
+        customers=base,
+        orders=n_orders,
+        recovered_at=recovered_at,
+        units="hours (time to resolve); 1-7 (satisfaction after)",
+    )
     return out
 
 
@@ -540,9 +591,15 @@ def complainer_churn(
     [0.5, 0.0, 1.0]
     """
     o = check_table(orders, "orders", {customer: "id", order_date: "datetime"})
-    inter, comp = _complaints(interactions, customer, date, kind, complaint,
-                              {resolved: "bool", satisfaction_after: "number"},
-                              allow_missing=[satisfaction_after])
+    inter, comp = _complaints(
+        interactions,
+        customer,
+        date,
+        kind,
+        complaint,
+        {resolved: "bool", satisfaction_after: "number"},
+        allow_missing=[satisfaction_after],
+    )
     as_of = as_of_date(as_of, o[order_date], column=order_date)
     w = int(check_range("inactive_days", inactive_days, lo=1))
     cutoff = as_of - pd.Timedelta(days=w)
@@ -561,10 +618,13 @@ def complainer_churn(
         "complainers: recovered": churned.loc[recovered.index[recovered.to_numpy()]],
         "complainers: not recovered": churned.loc[recovered.index[~recovered.to_numpy()]],
     }
-    out = pd.DataFrame({
-        "customers": [len(s) for s in groups.values()],
-        "churned": [int(s.sum()) for s in groups.values()],
-    }, index=pd.Index(list(groups), name="group"))
+    out = pd.DataFrame(
+        {
+            "customers": [len(s) for s in groups.values()],
+            "churned": [int(s.sum()) for s in groups.values()],
+        },
+        index=pd.Index(list(groups), name="group"),
+    )
     out["churn_rate"] = out["churned"] / out["customers"].replace(0, np.nan)
     out["relative_churn"] = out["churn_rate"] / out.loc["non-complainers", "churn_rate"]
     out.attrs.update(as_of=as_of, inactive_days=w, recovered_at=recovered_at, unit="days")

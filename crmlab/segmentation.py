@@ -14,6 +14,7 @@ Two families, side by side:
 :func:`compare_segmentations` cross-tabulates any two of them, with the
 adjusted Rand index (Hubert & Arabie 1985) as a one-number summary of agreement.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ DEFAULT_TIERS: dict[str, float] = {"Platinum": 0.01, "Gold": 0.04, "Iron": 0.15,
 
 # ---------------------------------------------------------------- value per customer
 
-def _customer_values(data: Any, *, customer: str, value: str, allow_negative: bool = False,
-                     table: str = "values") -> pd.Series:
+
+def _customer_values(
+    data: Any, *, customer: str, value: str, allow_negative: bool = False, table: str = "values"
+) -> pd.Series:
     """One value per customer from a Series (index = customer) or a table (summed by customer)."""
     if isinstance(data, pd.Series):
         frame = pd.DataFrame({value: data.to_numpy()}, index=data.index)
@@ -194,8 +197,13 @@ def gini(data: Any, *, customer: str = "customer_id", value: str = "amount") -> 
 
 
 @checked
-def concentration(data: Any, tops: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5), *,
-                  customer: str = "customer_id", value: str = "amount") -> pd.Series:
+def concentration(
+    data: Any,
+    tops: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5),
+    *,
+    customer: str = "customer_id",
+    value: str = "amount",
+) -> pd.Series:
     """One-line summary of concentration: Gini and the share of the top x%.
 
     Examples
@@ -213,9 +221,16 @@ def concentration(data: Any, tops: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5)
 
 # ---------------------------------------------------------------- ABC and pyramid
 
+
 @checked
-def abc_classes(data: Any, thresholds: Sequence[float] = (0.8, 0.95), *, labels: Sequence[str] = ("A", "B", "C"),
-                customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
+def abc_classes(
+    data: Any,
+    thresholds: Sequence[float] = (0.8, 0.95),
+    *,
+    labels: Sequence[str] = ("A", "B", "C"),
+    customer: str = "customer_id",
+    value: str = "amount",
+) -> pd.DataFrame:
     """ABC classes by cumulative share of value.
 
     Customers are ranked by value (ties by id). A customer belongs to the first
@@ -252,8 +267,9 @@ def abc_classes(data: Any, thresholds: Sequence[float] = (0.8, 0.95), *, labels:
 
 
 @checked
-def customer_pyramid(data: Any, tiers: Mapping[str, float] | None = None, *,
-                     customer: str = "customer_id", value: str = "amount") -> pd.DataFrame:
+def customer_pyramid(
+    data: Any, tiers: Mapping[str, float] | None = None, *, customer: str = "customer_id", value: str = "amount"
+) -> pd.DataFrame:
     """The customer pyramid: tiers holding given shares of customers, best first.
 
     Zeithaml, Rust & Lemon (2001) sort customers by profitability (or value)
@@ -312,8 +328,14 @@ def tier_summary(table: pd.DataFrame, by: str = "tier") -> pd.DataFrame:
 
 
 @checked
-def value_segments(data: Any, bins: int = 3, *, labels: Sequence[str] | None = None,
-                   customer: str = "customer_id", value: str = "amount") -> pd.Series:
+def value_segments(
+    data: Any,
+    bins: int = 3,
+    *,
+    labels: Sequence[str] | None = None,
+    customer: str = "customer_id",
+    value: str = "amount",
+) -> pd.Series:
     """Equal-count value tiers (e.g. low / mid / high), ties split by customer id.
 
     Examples
@@ -324,8 +346,10 @@ def value_segments(data: Any, bins: int = 3, *, labels: Sequence[str] | None = N
     from crmlab.rfm import _equal_count_scores
 
     k = int(check_range("bins", bins, lo=2, hi=10))
-    names = list(labels) if labels is not None else (
-        ["low value", "mid value", "high value"] if k == 3 else [f"value tier {i}" for i in range(1, k + 1)]
+    names = (
+        list(labels)
+        if labels is not None
+        else (["low value", "mid value", "high value"] if k == 3 else [f"value tier {i}" for i in range(1, k + 1)])
     )
     if len(names) != k:
         raise CRMDataError(f"parameter 'labels': {len(names)} label(s) for {k} bins; give one per bin, lowest first.")
@@ -333,11 +357,13 @@ def value_segments(data: Any, bins: int = 3, *, labels: Sequence[str] | None = N
     if len(s) < k:
         raise CRMDataError(f"table 'values': {len(s)} customer(s) cannot be split into {k} equal groups.")
     codes = _equal_count_scores(s.to_numpy(), s.index.to_numpy().astype(str), k) - 1
-    return pd.Series(pd.Categorical.from_codes(codes, categories=names, ordered=True), index=s.index,
-                     name="value_segment")
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=names, ordered=True), index=s.index, name="value_segment"
+    )
 
 
 # ---------------------------------------------------------------- need-based
+
 
 @checked
 def customer_features(
@@ -382,8 +408,7 @@ def customer_features(
     from crmlab.rfm import _order_log
 
     extra = {c: "category" for c in (category, channel) if c is not None}
-    log = _order_log(orders, customer=customer, date=date, amount=amount, returned=returned, as_of=as_of,
-                     extra=extra)
+    log = _order_log(orders, customer=customer, date=date, amount=amount, returned=returned, as_of=as_of, extra=extra)
     kept = log.kept()
     g = kept.groupby(customer, sort=True)
     n = g.size()
@@ -427,8 +452,12 @@ def customer_features(
     out.attrs.update(
         imputed=imputed,
         as_of=log.as_of,
-        units={"orders_per_year": "orders per year", "mean_order_value": "currency units per order",
-               "share_*": "share of spend (0-1)", "attitudes": "survey scale"},
+        units={
+            "orders_per_year": "orders per year",
+            "mean_order_value": "currency units per order",
+            "share_*": "share of spend (0-1)",
+            "attitudes": "survey scale",
+        },
     )
     return out
 
@@ -446,8 +475,10 @@ def _fit_kmeans(x: np.ndarray, k: int, seed: int, n_init: int):
     from sklearn.cluster import KMeans
 
     if k >= len(x):
-        raise CRMDataError(f"parameter 'k' = {k}: only {len(x)} customers; k must be below that (at most "
-                           f"{len(x) - 1}) so that no segment is a single customer by force.")
+        raise CRMDataError(
+            f"parameter 'k' = {k}: only {len(x)} customers; k must be below that (at most "
+            f"{len(x) - 1}) so that no segment is a single customer by force."
+        )
     # One thread: on small data (a few thousand customers) OpenMP threads cost far more than
     # they save, and on a busy 2-core machine they made a fit ten times slower.
     with _one_thread():
@@ -481,8 +512,9 @@ class KMeansSegments:
 
 
 @checked
-def kmeans_segments(features: pd.DataFrame, k: int, *, seed: int = 0, n_init: int = 10,
-                    columns: Sequence[str] | None = None) -> KMeansSegments:
+def kmeans_segments(
+    features: pd.DataFrame, k: int, *, seed: int = 0, n_init: int = 10, columns: Sequence[str] | None = None
+) -> KMeansSegments:
     """Need-based segments: k-means on standardised features.
 
     Every feature is standardised (mean 0, standard deviation 1; a constant
@@ -518,8 +550,14 @@ def kmeans_segments(features: pd.DataFrame, k: int, *, seed: int = 0, n_init: in
 
 
 @checked
-def elbow(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int = 0, n_init: int = 10,
-          columns: Sequence[str] | None = None) -> pd.DataFrame:
+def elbow(
+    features: pd.DataFrame,
+    ks: Iterable[int] = range(2, 9),
+    *,
+    seed: int = 0,
+    n_init: int = 10,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Within-cluster sum of squares (standardised units) for each k: look for the bend.
 
     Examples
@@ -535,8 +573,15 @@ def elbow(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int 
 
 
 @checked
-def silhouette(features: pd.DataFrame, ks: Iterable[int] = range(2, 9), *, seed: int = 0, n_init: int = 10,
-               sample_size: int | None = 2000, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def silhouette(
+    features: pd.DataFrame,
+    ks: Iterable[int] = range(2, 9),
+    *,
+    seed: int = 0,
+    n_init: int = 10,
+    sample_size: int | None = 2000,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Mean silhouette (-1..1, higher = better separated) for each k >= 2.
 
     Above ``sample_size`` customers the silhouette is computed on a seeded
@@ -572,8 +617,9 @@ class SegmentationComparison:
 
 
 @checked
-def compare_segmentations(a: pd.Series, b: pd.Series, *, names: tuple[str, str] | None = None,
-                          normalize: bool = False) -> SegmentationComparison:
+def compare_segmentations(
+    a: pd.Series, b: pd.Series, *, names: tuple[str, str] | None = None, normalize: bool = False
+) -> SegmentationComparison:
     """Cross-tabulate two segmentations of the same customers.
 
     Parameters

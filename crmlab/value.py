@@ -12,6 +12,7 @@ Customer value as a trade-off between perceived benefits (感知利得) and
 perceived sacrifices (感知利失) is the same idea on rating scales:
 :func:`perceived_value` weighs both sides by importance.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,8 +103,16 @@ def delivered_value(
     >>> d.total_value, d.total_cost, d.delivered_value, round(d.value_ratio, 4)
     (1000, 700, 300, 1.4286)
     """
-    parts = dict(product=product, service=service, personnel=personnel, image=image,
-                 monetary=monetary, time=time, energy=energy, psychic=psychic)
+    parts = dict(
+        product=product,
+        service=service,
+        personnel=personnel,
+        image=image,
+        monetary=monetary,
+        time=time,
+        energy=energy,
+        psychic=psychic,
+    )
     for name, v in parts.items():
         check_range(name, v, lo=0, hint="Value and cost components are amounts, never negative.")
     if monetary + time + energy + psychic <= 0:
@@ -148,8 +157,7 @@ def compare_offers(
     B                   40          2.0     2              1
     """
     cols = list(value_columns) + list(cost_columns)
-    df = check_table(offers, "offers", {c: "nonneg" for c in cols} | ({offer: "id"} if offer else {}),
-                     unique=offer)
+    df = check_table(offers, "offers", {c: "nonneg" for c in cols} | ({offer: "id"} if offer else {}), unique=offer)
     out = (df.set_index(offer) if offer else df)[cols].copy()
     out["total_customer_value"] = out[list(value_columns)].sum(axis=1)
     out["total_customer_cost"] = out[list(cost_columns)].sum(axis=1)
@@ -163,8 +171,11 @@ def compare_offers(
     out["value_ratio"] = out["total_customer_value"] / out["total_customer_cost"]
     out["rank"] = out["delivered_value"].rank(ascending=False, method="min").astype("int64")
     out["rank_by_ratio"] = out["value_ratio"].rank(ascending=False, method="min").astype("int64")
-    out.attrs.update(value_columns=list(value_columns), cost_columns=list(cost_columns),
-                     unit="as given (one scale for all components, usually currency units)")
+    out.attrs.update(
+        value_columns=list(value_columns),
+        cost_columns=list(cost_columns),
+        unit="as given (one scale for all components, usually currency units)",
+    )
     return out
 
 

@@ -1,4 +1,5 @@
 """Tests for crmlab.acquisition: acquisition quality, share of wallet, cross- and up-selling."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -21,20 +22,31 @@ from crmlab.acquisition import (
     wallet_segments,
 )
 
-CUSTOMERS = pd.DataFrame({
-    "customer_id": ["a", "b", "c", "d"],
-    "acquisition_channel": ["web", "web", "store", "store"],
-    "acquisition_cost": [50.0, 30.0, 10.0, 20.0],
-    "signup_date": ["2023-01-01", "2023-01-01", "2023-06-01", "2024-06-01"],
-})
-ORDERS = pd.DataFrame({
-    "customer_id": ["a", "a", "b", "c", "c", "d", "a"],
-    "order_date": ["2023-02-01", "2024-02-01", "2023-03-01", "2023-07-01", "2024-07-01", "2024-07-01",
-                   "2023-05-01"],
-    "amount": [200.0, 100.0, 60.0, 40.0, 80.0, 90.0, 999.0],
-    "gross_margin": [80.0, 40.0, 20.0, 15.0, 30.0, 35.0, 500.0],
-    "returned": [False, False, False, False, False, False, True],
-})
+CUSTOMERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "b", "c", "d"],
+        "acquisition_channel": ["web", "web", "store", "store"],
+        "acquisition_cost": [50.0, 30.0, 10.0, 20.0],
+        "signup_date": ["2023-01-01", "2023-01-01", "2023-06-01", "2024-06-01"],
+    }
+)
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "b", "c", "c", "d", "a"],
+        "order_date": [
+            "2023-02-01",
+            "2024-02-01",
+            "2023-03-01",
+            "2023-07-01",
+            "2024-07-01",
+            "2024-07-01",
+            "2023-05-01",
+        ],
+        "amount": [200.0, 100.0, 60.0, 40.0, 80.0, 90.0, 999.0],
+        "gross_margin": [80.0, 40.0, 20.0, 15.0, 30.0, 35.0, 500.0],
+        "returned": [False, False, False, False, False, False, True],
+    }
+)
 
 
 def test_acquisition_quality_hand_values():
@@ -71,14 +83,21 @@ def test_acquisition_quality_unknown_customer():
         acquisition_quality(CUSTOMERS, bad)
 
 
-WALLETS = pd.DataFrame({"account_id": ["x", "y", "x", "z"], "year": [2023, 2023, 2024, 2024],
-                        "category_spend": [1000.0, 400.0, 800.0, 0.0]})
-B2B_ORDERS = pd.DataFrame({
-    "account_id": ["x", "x", "y", "x", "q"],
-    "order_date": ["2023-02-01", "2023-09-01", "2023-05-01", "2024-03-01", "2024-03-01"],
-    "amount": [100.0, 150.0, 500.0, 80.0, 10.0],
-    "returned": [False, False, False, False, False],
-})
+WALLETS = pd.DataFrame(
+    {
+        "account_id": ["x", "y", "x", "z"],
+        "year": [2023, 2023, 2024, 2024],
+        "category_spend": [1000.0, 400.0, 800.0, 0.0],
+    }
+)
+B2B_ORDERS = pd.DataFrame(
+    {
+        "account_id": ["x", "x", "y", "x", "q"],
+        "order_date": ["2023-02-01", "2023-09-01", "2023-05-01", "2024-03-01", "2024-03-01"],
+        "amount": [100.0, 150.0, 500.0, 80.0, 10.0],
+        "returned": [False, False, False, False, False],
+    }
+)
 
 
 def test_share_of_wallet_per_account_year():
@@ -94,11 +113,17 @@ def test_share_of_wallet_per_account_year():
 
 
 def test_wallet_segments_strategies():
-    sow = pd.DataFrame({"share_of_wallet": [0.6, 0.1, 0.7, 0.2, 0.3], "wallet": [900., 800., 100., 50., 1.]},
-                       index=pd.MultiIndex.from_arrays([list("abcde"), [2024] * 4 + [2023]]))
+    sow = pd.DataFrame(
+        {"share_of_wallet": [0.6, 0.1, 0.7, 0.2, 0.3], "wallet": [900.0, 800.0, 100.0, 50.0, 1.0]},
+        index=pd.MultiIndex.from_arrays([list("abcde"), [2024] * 4 + [2023]]),
+    )
     seg = wallet_segments(sow, share_cut=0.5, wallet_cut=500)
-    assert seg["segment"].to_dict() == {"a": "Defend: key account", "b": "Grow share: cross-/up-sell",
-                                        "c": "Maintain efficiently", "d": "Serve at low cost"}
+    assert seg["segment"].to_dict() == {
+        "a": "Defend: key account",
+        "b": "Grow share: cross-/up-sell",
+        "c": "Maintain efficiently",
+        "d": "Serve at low cost",
+    }
     assert seg.attrs["year"] == 2024
     with pytest.raises(CRMDataError, match="year"):
         wallet_segments(sow, year=2020)
@@ -122,11 +147,13 @@ def test_wallet_allocation_shares_sum_to_one_and_fall_with_rank(n):
     assert np.all(np.diff(s) < 0)
 
 
-BASKETS = pd.DataFrame({
-    "order_id": ["o1", "o1", "o2", "o2", "o3", "o4", "o4"],
-    "customer_id": ["a", "a", "b", "b", "a", "c", "c"],
-    "category": ["tea", "cups", "tea", "cake", "cake", "cups", "cake"],
-})
+BASKETS = pd.DataFrame(
+    {
+        "order_id": ["o1", "o1", "o2", "o2", "o3", "o4", "o4"],
+        "customer_id": ["a", "a", "b", "b", "a", "c", "c"],
+        "category": ["tea", "cups", "tea", "cake", "cake", "cups", "cake"],
+    }
+)
 
 
 def test_co_purchase_support_confidence_lift_hand_example():
@@ -155,8 +182,12 @@ def test_co_purchase_lift_is_symmetric(rows):
 
 
 def test_next_best_category_never_suggests_what_was_bought():
-    o = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c", "d", "d", "e"],
-                      "category": ["tea", "cups", "tea", "cups", "tea", "cake", "cups", "cake"]})
+    o = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "d", "d", "e"],
+            "category": ["tea", "cups", "tea", "cups", "tea", "cake", "cups", "cake"],
+        }
+    )
     rules = co_purchase(o)
     nb = next_best_category(o, rules, min_lift=0.0, metric="confidence")
     bought = set(map(tuple, o[["customer_id", "category"]].to_numpy()))
@@ -170,8 +201,12 @@ def test_next_best_category_never_suggests_what_was_bought():
 
 
 def test_upsell_candidates_by_segment():
-    o = pd.DataFrame({"customer_id": list("aaabbbcdeeef"),
-                      "amount": [10., 10., 10., 50., 50., 50., 40., 60., 300., 300., 300., 500.]})
+    o = pd.DataFrame(
+        {
+            "customer_id": list("aaabbbcdeeef"),
+            "amount": [10.0, 10.0, 10.0, 50.0, 50.0, 50.0, 40.0, 60.0, 300.0, 300.0, 300.0, 500.0],
+        }
+    )
     seg = pd.Series({"a": "small", "b": "small", "c": "small", "d": "small", "e": "big", "f": "big"})
     u = upsell_candidates(o, seg)
     # small: median orders 2, median AOV (10, 50, 40, 60) -> 45; a orders 3 >= 2 and 10 < 0.75*45
@@ -184,11 +219,15 @@ def test_upsell_candidates_by_segment():
 def test_acquisition_plots_return_axes():
     import matplotlib.pyplot as plt
 
-    sow = pd.DataFrame({"share_of_wallet": [0.6, 0.1], "wallet": [900., 80.]},
-                       index=pd.MultiIndex.from_arrays([list("ab"), [2024] * 2]))
-    for ax in (plots.plot_acquisition_quality(acquisition_quality(CUSTOMERS, ORDERS)),
-               plots.plot_wallet_segments(wallet_segments(sow)),
-               plots.plot_lift_heatmap(co_purchase(BASKETS, level="basket"))):
+    sow = pd.DataFrame(
+        {"share_of_wallet": [0.6, 0.1], "wallet": [900.0, 80.0]},
+        index=pd.MultiIndex.from_arrays([list("ab"), [2024] * 2]),
+    )
+    for ax in (
+        plots.plot_acquisition_quality(acquisition_quality(CUSTOMERS, ORDERS)),
+        plots.plot_wallet_segments(wallet_segments(sow)),
+        plots.plot_lift_heatmap(co_purchase(BASKETS, level="basket")),
+    ):
         assert ax.get_title() and ax.get_ylabel()
     plt.close("all")
 

@@ -1,4 +1,5 @@
 """Tests for crmlab.btyd (re-exported by crmlab.clv): summary, BG/NBD, Gamma-Gamma, probabilistic CLV."""
+
 from __future__ import annotations
 
 
@@ -22,8 +23,9 @@ def cdnow_orders():
 @pytest.fixture(scope="module")
 def cdnow(cdnow_orders):
     # 39-week calibration period 1997-01-01..1997-09-30, weekly units (Fader, Hardie & Lee 2005)
-    return clv.summary_from_transactions(cdnow_orders, calibration_end="1997-09-30",
-                                         observation_end="1998-06-30", time_unit="W")
+    return clv.summary_from_transactions(
+        cdnow_orders, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +42,28 @@ def gg(cdnow):
 
 
 def tiny_orders():
-    return pd.DataFrame({
-        "customer_id": ["a", "a", "a", "a", "a", "a", "c", "b"],
-        "order_date": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-05", "2024-02-05", "2024-02-12",
-                       "2024-01-08", "2024-02-01"],
-        "amount": [10.0, 5.0, 20.0, 8.0, 4.0, 30.0, 9.0, 50.0],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "a", "a", "c", "b"],
+            "order_date": [
+                "2024-01-01",
+                "2024-01-01",
+                "2024-01-15",
+                "2024-02-05",
+                "2024-02-05",
+                "2024-02-12",
+                "2024-01-08",
+                "2024-02-01",
+            ],
+            "amount": [10.0, 5.0, 20.0, 8.0, 4.0, 30.0, 9.0, 50.0],
+        }
+    )
 
 
 def test_summary_hand_example_with_holdout():
-    s = clv.summary_from_transactions(tiny_orders(), calibration_end="2024-01-28",
-                                      observation_end="2024-02-25", time_unit="W")
+    s = clv.summary_from_transactions(
+        tiny_orders(), calibration_end="2024-01-28", observation_end="2024-02-25", time_unit="W"
+    )
     # b first buys after the calibration end: not in the calibration cohort
     assert list(s.index) == ["a", "c"]
     assert s.attrs["customers_first_buying_after_calibration"] == 1
@@ -58,9 +71,9 @@ def test_summary_hand_example_with_holdout():
     a, c = s.loc["a"], s.loc["c"]
     # a buys on Jan 1 (two rows = one transaction), Jan 15: one repeat purchase day
     assert a["frequency"] == 1
-    assert a["recency"] == pytest.approx(14 / 7)      # Jan 1 -> Jan 15, last minus first
-    assert a["T"] == pytest.approx(27 / 7)            # Jan 1 -> Jan 28
-    assert a["monetary_value"] == 20.0                # repeat purchases only, first day excluded
+    assert a["recency"] == pytest.approx(14 / 7)  # Jan 1 -> Jan 15, last minus first
+    assert a["T"] == pytest.approx(27 / 7)  # Jan 1 -> Jan 28
+    assert a["monetary_value"] == 20.0  # repeat purchases only, first day excluded
     # holdout: Feb 5 (8 + 4, one day) and Feb 12 (30): 2 transactions, mean (12 + 30) / 2 = 21,
     # not (8 + 4 + 30) / 3 = 14 -- the same day-combining as in calibration
     assert a["frequency_holdout"] == 2
@@ -75,11 +88,11 @@ def test_summary_hand_example_with_holdout():
 
 def test_summary_in_days_and_without_holdout():
     s = clv.summary_from_transactions(tiny_orders(), time_unit="D")
-    assert s.loc["a", "frequency"] == 3              # Jan 15, Feb 5, Feb 12 after Jan 1
-    assert s.loc["a", "recency"] == 42               # Jan 1 -> Feb 12
-    assert s.loc["a", "T"] == 42                     # ends at the last order date by default
+    assert s.loc["a", "frequency"] == 3  # Jan 15, Feb 5, Feb 12 after Jan 1
+    assert s.loc["a", "recency"] == 42  # Jan 1 -> Feb 12
+    assert s.loc["a", "T"] == 42  # ends at the last order date by default
     assert s.loc["a", "monetary_value"] == pytest.approx((20 + 12 + 30) / 3)
-    assert s.loc["b", "T"] == 11                     # Feb 1 -> Feb 12
+    assert s.loc["b", "T"] == 11  # Feb 1 -> Feb 12
     assert "frequency_holdout" not in s
     assert s.attrs["time_unit"] == "D"
 
@@ -196,8 +209,13 @@ def test_bgnbd_without_time_unit_refused():
 
 def test_bgnbd_non_convergence_says_why_and_how():
     # Everybody keeps buying up to the end: no sign of dropout, a and b run off to infinity.
-    s = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3] * 10,
-                      "recency": [0, 10, 20, 30, 0, 12] * 10, "T": [40, 35, 38, 39, 20, 30] * 10})
+    s = pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 5, 0, 3] * 10,
+            "recency": [0, 10, 20, 30, 0, 12] * 10,
+            "T": [40, 35, 38, 39, 20, 30] * 10,
+        }
+    )
     s.attrs["time_unit"] = "W"
     with pytest.raises(CRMDataError, match="did not converge.*ran off.*penalizer"):
         clv.fit_bgnbd(s)
@@ -270,7 +288,8 @@ def test_probabilistic_clv_undiscounted_is_purchases_times_spend(bgnbd, gg, cdno
     c = clv.probabilistic_clv(bgnbd, gg, sub, horizon=39, discount_rate=0.0, time_unit="W", margin=0.3)
     assert c["expected_purchases"].to_numpy() == pytest.approx(bgnbd.expected_purchases(sub, 39).to_numpy())
     assert c["clv"].to_numpy() == pytest.approx(
-        0.3 * c["expected_purchases"].to_numpy() * gg.expected_spend(sub).to_numpy())
+        0.3 * c["expected_purchases"].to_numpy() * gg.expected_spend(sub).to_numpy()
+    )
     assert c.attrs["time_unit"] == "W" and c.attrs["horizon"] == 39
     d = clv.probabilistic_clv(bgnbd, gg, sub, horizon=39, discount_rate=0.002, time_unit="W", margin=0.3)
     assert (d["clv"] <= c["clv"] + 1e-12).all() and (d["clv"] >= 0).all()

@@ -1,4 +1,5 @@
 """Tests for crmlab.clv: retention-model CLV, CLV components, customer equity, and their plots."""
+
 from __future__ import annotations
 
 import math
@@ -23,10 +24,22 @@ from crmlab._validate import CRMDataError
 # Investments, 2005, ch. 2): the margin multiple r/(1+i-r) tabulated for
 # retention 60-90 % and discount rates 10-16 %. Published to two decimals.
 GUPTA_LEHMANN_MULTIPLES = {
-    (0.6, 0.10): 1.20, (0.6, 0.12): 1.15, (0.6, 0.14): 1.11, (0.6, 0.16): 1.07,
-    (0.7, 0.10): 1.75, (0.7, 0.12): 1.67, (0.7, 0.14): 1.59, (0.7, 0.16): 1.52,
-    (0.8, 0.10): 2.67, (0.8, 0.12): 2.50, (0.8, 0.14): 2.35, (0.8, 0.16): 2.22,
-    (0.9, 0.10): 4.50, (0.9, 0.12): 4.09, (0.9, 0.14): 3.75, (0.9, 0.16): 3.46,
+    (0.6, 0.10): 1.20,
+    (0.6, 0.12): 1.15,
+    (0.6, 0.14): 1.11,
+    (0.6, 0.16): 1.07,
+    (0.7, 0.10): 1.75,
+    (0.7, 0.12): 1.67,
+    (0.7, 0.14): 1.59,
+    (0.7, 0.16): 1.52,
+    (0.8, 0.10): 2.67,
+    (0.8, 0.12): 2.50,
+    (0.8, 0.14): 2.35,
+    (0.8, 0.16): 2.22,
+    (0.9, 0.10): 4.50,
+    (0.9, 0.12): 4.09,
+    (0.9, 0.14): 3.75,
+    (0.9, 0.16): 3.46,
 }
 
 
@@ -63,7 +76,8 @@ def test_berger_nasr_case1_structure_hand_computed():
     assert table["cumulative_pv"].iloc[-1] == pytest.approx(value)
     # infinite horizon: GC (1+d)/(1+d-r) - M (1+d)^0.5/(1+d-r) = 693.333 - 121.716 = 571.617
     assert clv.retention_clv(260, 0.75, 0.2, initial_margin=True, retention_cost=50) == pytest.approx(
-        260 * 1.2 / 0.45 - 50 * math.sqrt(1.2) / 0.45)
+        260 * 1.2 / 0.45 - 50 * math.sqrt(1.2) / 0.45
+    )
 
 
 # --------------------------------------------------------------------------- table
@@ -83,13 +97,13 @@ def test_clv_table_hand_example():
     assert t0["period"].tolist() == [0, 1, 2] and t0["pv"].iloc[0] == 100
 
 
-@given(m=st.floats(1, 1e4), r=st.floats(0, 0.99), d=st.floats(0, 0.5), n=st.integers(1, 60),
-       first=st.booleans())
+@given(m=st.floats(1, 1e4), r=st.floats(0, 0.99), d=st.floats(0, 0.5), n=st.integers(1, 60), first=st.booleans())
 @settings(max_examples=60, deadline=None)
 def test_table_sums_to_retention_clv(m, r, d, n, first):
     t = clv.clv_table(m, r, d, n, initial_margin=first)
-    assert t["cumulative_pv"].iloc[-1] == pytest.approx(clv.retention_clv(m, r, d, n, initial_margin=first),
-                                                        rel=1e-9, abs=1e-9)
+    assert t["cumulative_pv"].iloc[-1] == pytest.approx(
+        clv.retention_clv(m, r, d, n, initial_margin=first), rel=1e-9, abs=1e-9
+    )
 
 
 # --------------------------------------------------------------------------- properties
@@ -109,8 +123,13 @@ def test_clv_increases_with_margin(m1, m2, r, d):
     assert clv.retention_clv(lo, r, d) <= clv.retention_clv(hi, r, d)
 
 
-@given(m=st.floats(1, 1e4), r=st.floats(0.01, 0.98), d1=st.floats(0.0, 1.0), d2=st.floats(0.0, 1.0),
-       n=st.one_of(st.none(), st.integers(1, 50)))
+@given(
+    m=st.floats(1, 1e4),
+    r=st.floats(0.01, 0.98),
+    d1=st.floats(0.0, 1.0),
+    d2=st.floats(0.0, 1.0),
+    n=st.one_of(st.none(), st.integers(1, 50)),
+)
 @settings(max_examples=80, deadline=None)
 def test_clv_decreases_with_discount(m, r, d1, d2, n):
     lo, hi = sorted((d1, d2))
@@ -168,16 +187,25 @@ def test_components_hand_example():
     #   knowledge 5 * 2.6667 = 13.33
     #   growth g = 0.05: q_g = 0.8*1.05/1.1 = 0.76364, sum q_g^t = 0.76364/0.23636 = 3.2308;
     #   growth value = 100 * (3.2308 - 2.6667) = 56.41
-    c = clv.clv_components(100, 0.8, 0.1, referrals_per_period=0.1, referral_value=200,
-                           growth_rate=0.05, knowledge_value=5)
+    c = clv.clv_components(
+        100, 0.8, 0.1, referrals_per_period=0.1, referral_value=200, growth_rate=0.05, knowledge_value=5
+    )
     assert list(c.index) == ["transaction", "referral", "growth", "knowledge"]
     assert c["value"].tolist() == pytest.approx([266.667, 53.333, 56.410, 13.333], abs=1e-3)
     assert c.attrs["total"] == pytest.approx(c["value"].sum())
     assert c["share"].sum() == pytest.approx(1.0)
 
 
-@given(m=st.floats(1, 1e3), r=st.floats(0, 0.9), d=st.floats(0.05, 0.5), k=st.floats(0, 2),
-       v=st.floats(0, 500), g=st.floats(0, 0.04), kv=st.floats(0, 50), n=st.one_of(st.none(), st.integers(1, 40)))
+@given(
+    m=st.floats(1, 1e3),
+    r=st.floats(0, 0.9),
+    d=st.floats(0.05, 0.5),
+    k=st.floats(0, 2),
+    v=st.floats(0, 500),
+    g=st.floats(0, 0.04),
+    kv=st.floats(0, 50),
+    n=st.one_of(st.none(), st.integers(1, 40)),
+)
 @settings(max_examples=60, deadline=None)
 def test_components_sum_and_transaction_equals_retention_clv(m, r, d, k, v, g, kv, n):
     c = clv.clv_components(m, r, d, n, referrals_per_period=k, referral_value=v, growth_rate=g, knowledge_value=kv)
@@ -200,8 +228,14 @@ def test_customer_equity_hand_example():
     # each period: 1000 prospects * 5 % = 50 new customers worth 200 each = 10,000,
     # minus 1000 prospects * 4 = 4,000 acquisition spend -> 6,000 per cohort
     # PV at d = 0.2: 6000/1.2 + 6000/1.44 = 5000 + 4166.67; total 9766.67
-    ce = clv.customer_equity(pd.Series([100.0, 200.0, 300.0]), discount=0.2, prospects=1000,
-                             acquisition_rate=0.05, acquisition_cost=4, cohorts=2)
+    ce = clv.customer_equity(
+        pd.Series([100.0, 200.0, 300.0]),
+        discount=0.2,
+        prospects=1000,
+        acquisition_rate=0.05,
+        acquisition_cost=4,
+        cohorts=2,
+    )
     assert ce["customers"].tolist() == [3, 50, 50]
     assert ce["present_value"].tolist() == pytest.approx([600, 5000, 4166.667], abs=1e-3)
     assert ce.attrs["total"] == pytest.approx(9766.667, abs=1e-3)
@@ -217,8 +251,9 @@ def test_customer_equity_pair_and_no_cohorts():
 def test_customer_equity_unprofitable_acquisition_lowers_equity():
     base = clv.customer_equity((100, 50.0), discount=0.1).attrs["total"]
     # 100 prospects * 10 % = 10 customers * 50 = 500 < 100 * 10 = 1000 spend
-    ce = clv.customer_equity((100, 50.0), discount=0.1, prospects=100, acquisition_rate=0.1,
-                             acquisition_cost=10, cohorts=3)
+    ce = clv.customer_equity(
+        (100, 50.0), discount=0.1, prospects=100, acquisition_rate=0.1, acquisition_cost=10, cohorts=3
+    )
     assert ce.attrs["total"] < base
 
 
@@ -245,8 +280,11 @@ def test_plots_return_labelled_axes():
         p.plot_clv_curve(clv.clv_curve(100, 0.1)),
         p.plot_clv_table(clv.clv_table(100, 0.8, 0.1, 10)),
         p.plot_clv_components(clv.clv_components(100, 0.8, 0.1, growth_rate=0.02, knowledge_value=3)),
-        p.plot_customer_equity(clv.customer_equity((100, 50.0), discount=0.1, prospects=50,
-                                                   acquisition_rate=0.2, acquisition_cost=2, cohorts=3)),
+        p.plot_customer_equity(
+            clv.customer_equity(
+                (100, 50.0), discount=0.1, prospects=50, acquisition_rate=0.2, acquisition_cost=2, cohorts=3
+            )
+        ),
     ]
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()

@@ -11,6 +11,7 @@ unknown choices and frequencies -- and requires of each one a ``CRMDataError`` t
 the parameter, table or column (never a pandas/numpy/scikit-learn traceback, never a
 silently computed result).
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,12 +23,38 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._contract import (Choice, Col, Count, Date, Freq, Instance, Matrix, Num, NumMap, Numeric, Seq, Table,
-                              declaration)
+from crmlab._contract import (
+    Choice,
+    Col,
+    Count,
+    Date,
+    Freq,
+    Instance,
+    Matrix,
+    Num,
+    NumMap,
+    Numeric,
+    Seq,
+    Table,
+    declaration,
+)
 from crmlab._validate import CRMDataError
 
-MODULES = ("rfm", "lifecycle", "loyalty", "profitability", "acquisition", "segmentation", "satisfaction",
-           "relationship", "value", "profile", "dashboard", "btyd", "clv")
+MODULES = (
+    "rfm",
+    "lifecycle",
+    "loyalty",
+    "profitability",
+    "acquisition",
+    "segmentation",
+    "satisfaction",
+    "relationship",
+    "value",
+    "profile",
+    "dashboard",
+    "btyd",
+    "clv",
+)
 
 
 def public_functions() -> dict[str, object]:
@@ -164,9 +191,19 @@ def valid_calls(d: Data) -> dict[str, dict]:
     """One valid call of every public function: ``{name: kwargs}``."""
     r, b = d.retail, d.b2b
     spend = d.rfm["monetary"]
-    offers = pd.DataFrame({"offer": ["A", "B"], "product": [100, 60], "service": [20, 10], "personnel": [10, 5],
-                           "image": [5, 5], "monetary": [80, 40], "time": [5, 5], "energy": [2, 2],
-                           "psychic": [1, 1]})
+    offers = pd.DataFrame(
+        {
+            "offer": ["A", "B"],
+            "product": [100, 60],
+            "service": [20, 10],
+            "personnel": [10, 5],
+            "image": [5, 5],
+            "monetary": [80, 40],
+            "time": [5, 5],
+            "energy": [2, 2],
+            "psychic": [1, 1],
+        }
+    )
     return {
         # rfm
         "rfm_table": dict(orders=d.orders, as_of=d.as_of),
@@ -182,13 +219,13 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "classify_stages": dict(orders=d.orders, as_of=d.as_of),
         "classify_patterns": dict(orders=d.orders, as_of=d.as_of),
         "pattern_trajectories": dict(history=d.history, patterns=d.patterns),
-        "stage_input_output": dict(orders=d.orders, history=d.history, customers=r.customers,
-                                   interactions=r.interactions),
+        "stage_input_output": dict(
+            orders=d.orders, history=d.history, customers=r.customers, interactions=r.interactions
+        ),
         "pattern_recovery": dict(predicted=d.patterns, truth=r.truth),
         "stage_counts": dict(stages=d.stages),
         "rules_outcome": dict(orders=d.orders, truth=r.truth, as_of=d.as_of),
-        "rule_sensitivity": dict(orders=d.orders, truth=r.truth, rule="stability_after", values=[6, 12],
-                                 as_of=d.as_of),
+        "rule_sensitivity": dict(orders=d.orders, truth=r.truth, rule="stability_after", values=[6, 12], as_of=d.as_of),
         # loyalty
         "retention_rates": dict(orders=d.orders, freq="QE"),
         "repeat_purchase_rate": dict(orders=d.orders),
@@ -203,14 +240,17 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "at_risk": dict(orders=d.orders, warning_points=d.warning_points, as_of=d.as_of),
         "churn_management": dict(at_risk=d.at_risk, clv=spend.reindex(d.at_risk.index).fillna(0.0)),
         "retention_economics": dict(retention=0.8, margin=100.0, discount=0.1),
-        "loyalty_matrix": dict(attitude=(att := r.surveys.groupby("customer_id")["attitude"].mean()),
-                               patronage=d.rfm["frequency"].reindex(att.index).fillna(0)),
+        "loyalty_matrix": dict(
+            attitude=(att := r.surveys.groupby("customer_id")["attitude"].mean()),
+            patronage=d.rfm["frequency"].reindex(att.index).fillna(0),
+        ),
         # profitability
         "customer_revenue": dict(orders=b.orders),
         "traditional_allocation": dict(orders=b.orders, indirect_costs=10000.0),
         "activity_based_profit": dict(orders=b.orders, activities=b.activities, activity_rates=b.activity_rates),
-        "time_driven_abc": dict(activities=b.activities, activity_rates=b.activity_rates, capacity=b.capacity,
-                                years=3.0),
+        "time_driven_abc": dict(
+            activities=b.activities, activity_rates=b.activity_rates, capacity=b.capacity, years=3.0
+        ),
         "whale_curve": dict(profit=d.profit),
         # acquisition
         "acquisition_quality": dict(customers=r.customers, orders=d.orders, as_of=d.as_of),
@@ -218,8 +258,9 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "wallet_segments": dict(sow=d.sow),
         "wallet_allocation_rule": dict(rank=1, n=3),
         "co_purchase": dict(orders=d.orders),
-        "next_best_category": dict(orders=d.orders, rules=__import__("crmlab.acquisition", fromlist=["x"])
-                                   .co_purchase(d.orders)),
+        "next_best_category": dict(
+            orders=d.orders, rules=__import__("crmlab.acquisition", fromlist=["x"]).co_purchase(d.orders)
+        ),
         "upsell_candidates": dict(orders=d.orders),
         # segmentation
         "pareto_table": dict(data=spend),
@@ -229,8 +270,7 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "gini": dict(data=spend),
         "abc_classes": dict(data=spend),
         "customer_pyramid": dict(data=spend),
-        "tier_summary": dict(table=__import__("crmlab.segmentation", fromlist=["x"]).abc_classes(spend),
-                             by="class"),
+        "tier_summary": dict(table=__import__("crmlab.segmentation", fromlist=["x"]).abc_classes(spend), by="class"),
         "value_segments": dict(data=spend, bins=3),
         "customer_features": dict(orders=d.orders, customers=r.customers, surveys=r.surveys, as_of=d.as_of),
         "kmeans_segments": dict(features=d.features, k=3),
@@ -259,8 +299,9 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "compare_offers": dict(offers=offers),
         "perceived_value": dict(benefits={"quality": 6, "service": 4}, sacrifices={"price": 5, "effort": 2}),
         # profile
-        "customer_view": dict(customers=r.customers, orders=d.orders, interactions=r.interactions,
-                              surveys=r.surveys, as_of=d.as_of),
+        "customer_view": dict(
+            customers=r.customers, orders=d.orders, interactions=r.interactions, surveys=r.surveys, as_of=d.as_of
+        ),
         "customer_360": dict(ds=r, customer_id=str(r.customers["customer_id"].iloc[0])),
         "data_quality": dict(table=d.orders, name="orders", key="order_id", as_of=d.as_of),
         "data_quality_report": dict(ds=r),
@@ -280,8 +321,9 @@ def valid_calls(d: Data) -> dict[str, dict]:
         "fit_bgnbd": dict(summary=d.summary),
         "fit_gamma_gamma": dict(summary=d.summary),
         "spend_frequency_correlation": dict(summary=d.summary),
-        "probabilistic_clv": dict(bgnbd=d.bgnbd, gamma_gamma=d.gamma_gamma, summary=d.summary, horizon=52,
-                                  discount_rate=0.01, time_unit="W"),
+        "probabilistic_clv": dict(
+            bgnbd=d.bgnbd, gamma_gamma=d.gamma_gamma, summary=d.summary, horizon=52, discount_rate=0.01, time_unit="W"
+        ),
         "repeat_frequency_check": dict(model=d.bgnbd, summary=d.summary),
         "tracking_table": dict(model=d.bgnbd, orders=d.orders, summary=d.summary),
     }
@@ -305,6 +347,7 @@ def call(name: str, kwargs: dict):
 
 # ----------------------------------------------------------------- coverage of the sweep
 
+
 def test_every_public_function_is_wrapped_declared_and_has_a_valid_call():
     unwrapped = [n for n, f in FUNCTIONS.items() if not getattr(f, "__contract__", False)]
     assert not unwrapped, f"public functions not wrapped by crmlab._contract.checked: {unwrapped}"
@@ -313,7 +356,8 @@ def test_every_public_function_is_wrapped_declared_and_has_a_valid_call():
     assert not undeclared, f"parameters without a declaration in crmlab._contract: {undeclared}"
     assert set(calls()) == set(FUNCTIONS), (
         f"functions without a valid call here: {sorted(set(FUNCTIONS) - set(calls()))}; "
-        f"valid calls of functions that are gone: {sorted(set(calls()) - set(FUNCTIONS))}")
+        f"valid calls of functions that are gone: {sorted(set(calls()) - set(FUNCTIONS))}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -322,6 +366,7 @@ def test_valid_call_runs(name):
 
 
 # ----------------------------------------------------------------- hostile variants
+
 
 def _column_name(fn, kwargs: dict, key: str) -> str | None:
     if key.startswith("="):
@@ -367,20 +412,28 @@ def hostile_cases(name: str, kwargs: dict):
                 if ckind != "flag?":
                     yield f"{param}.{col} missing", {**kwargs, param: value.drop(columns=col)}, cw
                 if ckind == "datetime":
-                    yield (f"{param}.{col} tz-aware",
-                           {**kwargs, param: value.assign(**{col: pd.to_datetime(value[col]).dt.tz_localize("UTC")})},
-                           cw)
+                    yield (
+                        f"{param}.{col} tz-aware",
+                        {**kwargs, param: value.assign(**{col: pd.to_datetime(value[col]).dt.tz_localize("UTC")})},
+                        cw,
+                    )
                     as_int = pd.to_datetime(value[col]).dt.strftime("%Y%m%d").astype("int64")
                     yield f"{param}.{col} as YYYYMMDD int", {**kwargs, param: value.assign(**{col: as_int})}, cw
                     yield f"{param}.{col} not a date", {**kwargs, param: _replace_first(value, col, "soon")}, cw
-                    yield f"{param}.{col} NaT", {**kwargs, param: _replace_first(value, col, pd.NaT,
-                                                                                  dtype=value[col].dtype)}, cw
+                    yield (
+                        f"{param}.{col} NaT",
+                        {**kwargs, param: _replace_first(value, col, pd.NaT, dtype=value[col].dtype)},
+                        cw,
+                    )
                 elif ckind in ("nonneg", "positive", "number"):
                     yield f"{param}.{col} text", {**kwargs, param: value.assign(**{col: value[col].astype(str)})}, cw
                     yield f"{param}.{col} NaN", {**kwargs, param: _replace_first(value, col, np.nan, dtype=float)}, cw
                     if ckind != "number":
-                        yield f"{param}.{col} negative", {**kwargs, param: _replace_first(value, col, -5.0,
-                                                                                           dtype=float)}, cw
+                        yield (
+                            f"{param}.{col} negative",
+                            {**kwargs, param: _replace_first(value, col, -5.0, dtype=float)},
+                            cw,
+                        )
                 elif ckind == "id":
                     yield f"{param}.{col} missing id", {**kwargs, param: _replace_first(value, col, None)}, cw
                 elif ckind == "flag?":
@@ -463,8 +516,9 @@ def test_hostile_inputs_are_refused_with_a_named_error(name):
 def test_sweep_size():
     """At least 150 hostile cases over all public functions (the issue's measure)."""
     total = sum(sum(1 for _ in hostile_cases(n, calls()[n])) for n in FUNCTIONS)
-    uncovered = [n for n, f in FUNCTIONS.items()
-                 if declaration(f) and not any(True for _ in hostile_cases(n, calls()[n]))]
+    uncovered = [
+        n for n, f in FUNCTIONS.items() if declaration(f) and not any(True for _ in hostile_cases(n, calls()[n]))
+    ]
     assert total >= 150, total
     assert not uncovered, f"functions with parameters but no hostile case: {uncovered}"
 
@@ -495,6 +549,7 @@ def test_returned_flag_as_0_1_gives_the_same_result_as_bool(name, param):
 # wrong number. Now each is refused with a message naming the parameter, table or column and
 # the fix -- or, where the input is fine, gives the right number.
 
+
 def _r():
     return data().retail
 
@@ -522,8 +577,15 @@ def test_integer_yyyymmdd_dates_are_refused_with_the_one_line_fix(fn):
         FUNCTIONS[fn](**{**calls()[fn], "orders": o})
 
 
-@pytest.mark.parametrize("fn, param", [("rfm_table", "as_of"), ("summary_from_transactions", "observation_end"),
-                                       ("at_risk", "as_of"), ("stage_history", "as_of")])
+@pytest.mark.parametrize(
+    "fn, param",
+    [
+        ("rfm_table", "as_of"),
+        ("summary_from_transactions", "observation_end"),
+        ("at_risk", "as_of"),
+        ("stage_history", "as_of"),
+    ],
+)
 @pytest.mark.parametrize("when", ["2999-12-31", "2031-01-01"])
 def test_as_of_far_after_the_data_is_refused(fn, param, when):
     with pytest.raises(CRMDataError, match=f"parameter '{param}' = {when}"):
@@ -538,13 +600,20 @@ def test_as_of_within_five_years_after_the_data_is_accepted():
     assert t["recency_days"].min() == (pd.Timestamp("2029-12-31") - last).days
 
 
-@pytest.mark.parametrize("fn, value, message", [
-    (fn, value, message)
-    for fn in ["rfm_table", "monthly_activity", "at_risk", "customer_view", "complainer_churn"]
-    for value, message in [(None, "'as_of' is required and was None"), (pd.NaT, "'as_of' is NaT"),
-                           ("soon", "'as_of' = 'soon' is not a date")]
-    # as_of=None is documented in monthly_activity and complainer_churn: the last order date
-    if not (value is None and fn in ("monthly_activity", "complainer_churn"))])
+@pytest.mark.parametrize(
+    "fn, value, message",
+    [
+        (fn, value, message)
+        for fn in ["rfm_table", "monthly_activity", "at_risk", "customer_view", "complainer_churn"]
+        for value, message in [
+            (None, "'as_of' is required and was None"),
+            (pd.NaT, "'as_of' is NaT"),
+            ("soon", "'as_of' = 'soon' is not a date"),
+        ]
+        # as_of=None is documented in monthly_activity and complainer_churn: the last order date
+        if not (value is None and fn in ("monthly_activity", "complainer_churn"))
+    ],
+)
 def test_missing_or_unparseable_as_of_gives_one_message_everywhere(fn, value, message):
     with pytest.raises(CRMDataError, match=message):
         FUNCTIONS[fn](**{**calls()[fn], "as_of": value})
@@ -571,8 +640,14 @@ def test_a_repeated_order_id_is_refused_not_counted_twice(fn):
 def test_order_lines_with_order_are_one_order_and_mean_is_per_order():
     from crmlab.rfm import rfm_table
 
-    lines = pd.DataFrame({"customer_id": ["a", "a", "a"], "order_id": ["o1", "o1", "o2"],
-                          "order_date": ["2024-01-01"] * 3, "amount": [10.0, 20.0, 30.0]})
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "order_id": ["o1", "o1", "o2"],
+            "order_date": ["2024-01-01"] * 3,
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
     t = rfm_table(lines, as_of="2024-01-31", order="order_id", monetary="mean")
     # two orders (o1 = 10 + 20, o2 = 30): mean spend per order 60 / 2 = 30, not 60 / 3 rows = 20
     assert t.loc["a", "frequency"] == 2
@@ -663,12 +738,15 @@ def test_fit_sbg_refuses_a_cohort_without_information(active):
         fit_sbg(active)
 
 
-@pytest.mark.parametrize("fn, kwargs, param", [
-    ("markov_clv", {"horizon": 2.5}, "horizon"),
-    ("simulate_cohort", {"periods": 2.5}, "periods"),
-    ("sbg_derl", {"renewals": 2.5}, "renewals"),
-    ("score", {"bins": 3.7}, "bins"),
-])
+@pytest.mark.parametrize(
+    "fn, kwargs, param",
+    [
+        ("markov_clv", {"horizon": 2.5}, "horizon"),
+        ("simulate_cohort", {"periods": 2.5}, "periods"),
+        ("sbg_derl", {"renewals": 2.5}, "renewals"),
+        ("score", {"bins": 3.7}, "bins"),
+    ],
+)
 def test_decimal_counts_are_refused_not_truncated(fn, kwargs, param):
     with pytest.raises(CRMDataError, match=f"parameter '{param}' = .* must be a whole number"):
         FUNCTIONS[fn](**{**calls()[fn], **kwargs})
@@ -690,22 +768,32 @@ def test_sbg_survival_at_a_whole_period_is_the_published_closed_form():
     assert np.allclose(sbg_survival(1.0, 1.0, [0, 1, 3]), [1.0, 0.5, 0.25])
 
 
-@pytest.mark.parametrize("call_, pattern", [
-    (lambda: FUNCTIONS["fit_bgnbd"]([1, 2, 3]), r"table 'summary': expected a pandas DataFrame, got list"),
-    (lambda: FUNCTIONS["stage_counts"](None), r"table 'stages': expected a pandas DataFrame, got NoneType"),
-    (lambda: FUNCTIONS["probabilistic_clv"](None, data().gamma_gamma, data().summary, horizon=52,
-                                            discount_rate=0.01, time_unit="W"),
-     r"needs a fitted BG/NBD model .* parameter 'bgnbd', got NoneType"),
-    (lambda: FUNCTIONS["fit_sbg"]({"a": 1}), r"parameter 'active' of fit_sbg\(\) must be a sequence"),
-    (lambda: FUNCTIONS["perceived_value"]({"quality": "high"}, {"price": 3}),
-     r"parameter 'benefits'.*'quality' must be a finite number, got 'high'"),
-    (lambda: FUNCTIONS["wallet_allocation_rule"](1, "two"), r"parameter 'n' .* got 'two'"),
-    (lambda: FUNCTIONS["nps"](_r().surveys), r"nps\(ds.surveys\['recommend'\]\)"),
-    (lambda: FUNCTIONS["kmeans_segments"](data().features, len(data().features)), r"parameter 'k' = \d+: only"),
-    (lambda: FUNCTIONS["elbow"](data().features, ks=[0, 2]), r"parameter 'ks' = 0 is outside"),
-    (lambda: FUNCTIONS["rfm_by_period"](data().orders, as_of=data().as_of, freq="fortnight"),
-     r"parameter 'freq' = 'fortnight'.*not a pandas frequency"),
-])
+@pytest.mark.parametrize(
+    "call_, pattern",
+    [
+        (lambda: FUNCTIONS["fit_bgnbd"]([1, 2, 3]), r"table 'summary': expected a pandas DataFrame, got list"),
+        (lambda: FUNCTIONS["stage_counts"](None), r"table 'stages': expected a pandas DataFrame, got NoneType"),
+        (
+            lambda: FUNCTIONS["probabilistic_clv"](
+                None, data().gamma_gamma, data().summary, horizon=52, discount_rate=0.01, time_unit="W"
+            ),
+            r"needs a fitted BG/NBD model .* parameter 'bgnbd', got NoneType",
+        ),
+        (lambda: FUNCTIONS["fit_sbg"]({"a": 1}), r"parameter 'active' of fit_sbg\(\) must be a sequence"),
+        (
+            lambda: FUNCTIONS["perceived_value"]({"quality": "high"}, {"price": 3}),
+            r"parameter 'benefits'.*'quality' must be a finite number, got 'high'",
+        ),
+        (lambda: FUNCTIONS["wallet_allocation_rule"](1, "two"), r"parameter 'n' .* got 'two'"),
+        (lambda: FUNCTIONS["nps"](_r().surveys), r"nps\(ds.surveys\['recommend'\]\)"),
+        (lambda: FUNCTIONS["kmeans_segments"](data().features, len(data().features)), r"parameter 'k' = \d+: only"),
+        (lambda: FUNCTIONS["elbow"](data().features, ks=[0, 2]), r"parameter 'ks' = 0 is outside"),
+        (
+            lambda: FUNCTIONS["rfm_by_period"](data().orders, as_of=data().as_of, freq="fortnight"),
+            r"parameter 'freq' = 'fortnight'.*not a pandas frequency",
+        ),
+    ],
+)
 def test_wrong_types_give_a_named_error_not_an_internal_one(call_, pattern):
     with pytest.raises(CRMDataError, match=pattern):
         call_()
@@ -764,8 +852,11 @@ def _id_mismatch_cases():
     """Functions taking two or more tables joined on one id column: number ids in the second table."""
     for name, fn in sorted(FUNCTIONS.items()):
         decl = declaration(fn)
-        tables = [(p, k) for p, k in decl.items() if isinstance(k, Table)
-                  and any(c == "id" and not key.startswith("=") for key, c in k.columns.items())]
+        tables = [
+            (p, k)
+            for p, k in decl.items()
+            if isinstance(k, Table) and any(c == "id" and not key.startswith("=") for key, c in k.columns.items())
+        ]
         keys: dict[str, list[str]] = {}
         for p, k in tables:
             for key, c in k.columns.items():
@@ -805,10 +896,19 @@ def test_a_history_that_lost_its_attrs_is_read_by_its_customer_column_not_by_pos
         classify_patterns(data().orders, as_of=data().as_of, history=h.drop(columns="stage"))
 
 
-@pytest.mark.parametrize("fn, col", [("disconfirmation", "expectation"), ("disconfirmation", "perception"),
-                                     ("servqual_gaps", "perception"), ("importance_performance", "importance")])
-@pytest.mark.parametrize("value, message", [(9, "outside the 1-7 scale"), (0, "outside the 1-7 scale"),
-                                            (5.5, "not whole points of the 1-7 scale")])
+@pytest.mark.parametrize(
+    "fn, col",
+    [
+        ("disconfirmation", "expectation"),
+        ("disconfirmation", "perception"),
+        ("servqual_gaps", "perception"),
+        ("importance_performance", "importance"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value, message",
+    [(9, "outside the 1-7 scale"), (0, "outside the 1-7 scale"), (5.5, "not whole points of the 1-7 scale")],
+)
 def test_survey_items_off_their_scale_are_refused(fn, col, value, message):
     items = _r().survey_items.copy()
     items[col] = items[col].astype(float)

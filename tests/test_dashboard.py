@@ -1,4 +1,5 @@
 """Tests for crmlab.dashboard (the KPI dashboard of chapter 11) and its figure."""
+
 from __future__ import annotations
 
 import math
@@ -23,42 +24,57 @@ AS_OF = pd.Timestamp("2024-12-31")
 
 def tiny(with_wallets: bool = False) -> Dataset:
     """Four customers, hand-checkable (see the arithmetic in the tests)."""
-    customers = pd.DataFrame({
-        "customer_id": ["a", "b", "c", "d"],
-        "signup_date": pd.to_datetime(["2022-03-01", "2023-02-01", "2024-02-01", "2024-05-01"]),
-        "acquisition_channel": pd.Categorical(["web", "web", "store", "store"]),
-        "acquisition_cost": [10.0, 20.0, 30.0, 50.0],
-    })
-    orders = pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(6)],
-        "customer_id": ["a", "a", "b", "c", "c", "d"],
-        "order_date": pd.to_datetime(["2023-03-01", "2024-03-01", "2023-04-01", "2024-02-10", "2024-06-01",
-                                      "2024-07-01"]),
-        "amount": [100.0, 200.0, 50.0, 300.0, 100.0, 80.0],
-        "gross_margin": [40.0, 80.0, 20.0, 90.0, 30.0, 20.0],
-        "returned": [False, False, False, False, True, False],
-    })
-    surveys = pd.DataFrame({
-        "customer_id": ["a", "c", "d", "a", "b"],
-        "survey_date": pd.to_datetime(["2024-04-01", "2024-05-01", "2024-08-01", "2024-09-01", "2023-05-01"]),
-        "recommend": [10, 9, 7, 3, 0],
-    })
-    interactions = pd.DataFrame({
-        "customer_id": ["a", "c", "d", "b"],
-        "date": pd.to_datetime(["2024-03-05", "2024-06-03", "2024-07-02", "2023-04-05"]),
-        "kind": ["complaint", "complaint", "inquiry", "complaint"],
-        "resolution_hours": [5.0, 30.0, 1.0, 4.0],
-        "resolved": [True, False, True, True],
-        "satisfaction_after": [6.0, 2.0, 7.0, 5.0],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "signup_date": pd.to_datetime(["2022-03-01", "2023-02-01", "2024-02-01", "2024-05-01"]),
+            "acquisition_channel": pd.Categorical(["web", "web", "store", "store"]),
+            "acquisition_cost": [10.0, 20.0, 30.0, 50.0],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(6)],
+            "customer_id": ["a", "a", "b", "c", "c", "d"],
+            "order_date": pd.to_datetime(
+                ["2023-03-01", "2024-03-01", "2023-04-01", "2024-02-10", "2024-06-01", "2024-07-01"]
+            ),
+            "amount": [100.0, 200.0, 50.0, 300.0, 100.0, 80.0],
+            "gross_margin": [40.0, 80.0, 20.0, 90.0, 30.0, 20.0],
+            "returned": [False, False, False, False, True, False],
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "customer_id": ["a", "c", "d", "a", "b"],
+            "survey_date": pd.to_datetime(["2024-04-01", "2024-05-01", "2024-08-01", "2024-09-01", "2023-05-01"]),
+            "recommend": [10, 9, 7, 3, 0],
+        }
+    )
+    interactions = pd.DataFrame(
+        {
+            "customer_id": ["a", "c", "d", "b"],
+            "date": pd.to_datetime(["2024-03-05", "2024-06-03", "2024-07-02", "2023-04-05"]),
+            "kind": ["complaint", "complaint", "inquiry", "complaint"],
+            "resolution_hours": [5.0, 30.0, 1.0, 4.0],
+            "resolved": [True, False, True, True],
+            "satisfaction_after": [6.0, 2.0, 7.0, 5.0],
+        }
+    )
     tables = {"customers": customers, "orders": orders, "surveys": surveys, "interactions": interactions}
     if with_wallets:
-        tables = {"accounts": customers.rename(columns={"customer_id": "account_id"}),
-                  "orders": orders.rename(columns={"customer_id": "account_id"}),
-                  "interactions": interactions.rename(columns={"customer_id": "account_id"}),
-                  "wallets": pd.DataFrame({"account_id": ["a", "a", "b", "c", "d"],
-                                           "year": [2023, 2024, 2023, 2024, 2024],
-                                           "category_spend": [500.0, 1000.0, 100.0, 1500.0, 100.0]})}
+        tables = {
+            "accounts": customers.rename(columns={"customer_id": "account_id"}),
+            "orders": orders.rename(columns={"customer_id": "account_id"}),
+            "interactions": interactions.rename(columns={"customer_id": "account_id"}),
+            "wallets": pd.DataFrame(
+                {
+                    "account_id": ["a", "a", "b", "c", "d"],
+                    "year": [2023, 2024, 2023, 2024, 2024],
+                    "category_spend": [500.0, 1000.0, 100.0, 1500.0, 100.0],
+                }
+            ),
+        }
     return Dataset("tiny", tables, AS_OF)
 
 
@@ -218,14 +234,19 @@ def test_sigma_level_refuses_impossible_counts():
 def test_implementation_steps_follow_the_course():
     steps = dashboard.implementation_steps()
     assert list(steps.index) == [1, 2, 3, 4, 5]
-    assert steps["chinese"].tolist() == ["确立业务计划", "建立CRM员工队伍", "评估销售、服务过程", "明确实际需求", "开发与部署"]
+    assert steps["chinese"].tolist() == [
+        "确立业务计划",
+        "建立CRM员工队伍",
+        "评估销售、服务过程",
+        "明确实际需求",
+        "开发与部署",
+    ]
     assert steps[["step_name", "what", "deliverable"]].map(len).gt(0).all().all()
 
 
 def test_plot_kpi_dashboard_small_multiples():
     h = dashboard.kpi_history(tiny(), ["2024-06-30", "2024-09-30", "2024-12-31"])
-    axes = plot_kpi_dashboard(h, kpis=["churn_rate", "nps", "share_of_wallet", "revenue"], ncols=2,
-                              mark="2024-09-30")
+    axes = plot_kpi_dashboard(h, kpis=["churn_rate", "nps", "share_of_wallet", "revenue"], ncols=2, mark="2024-09-30")
     shown = [ax for ax in axes if ax.get_visible()]
     # share_of_wallet is all NaN without wallets: skipped, so 3 panels on a 2 x 2 grid
     assert len(axes) == 4 and len(shown) == 3

@@ -1,4 +1,5 @@
 """Tests for crmlab.lifecycle: stages, patterns A-D, input-output, pattern recovery."""
+
 import pandas as pd
 import pytest
 
@@ -24,8 +25,14 @@ AS_OF = "2024-12-31"
 def trajectory(customer, start, spends, margin_rate=0.3):
     """One order on the 10th of each month with the given spend (0 = no order that month)."""
     months = pd.date_range(start, periods=len(spends), freq="MS") + pd.Timedelta(days=9)
-    return pd.DataFrame({"customer_id": customer, "order_date": months, "amount": spends,
-                         "gross_margin": [s * margin_rate for s in spends]}).query("amount > 0")
+    return pd.DataFrame(
+        {
+            "customer_id": customer,
+            "order_date": months,
+            "amount": spends,
+            "gross_margin": [s * margin_rate for s in spends],
+        }
+    ).query("amount > 0")
 
 
 def orders_of(*parts):
@@ -38,18 +45,22 @@ STEADY = [20, 50, 80] + [100] * 33  # 36 months, Jan 2022 .. Dec 2024
 @pytest.fixture(scope="module")
 def stage_cases():
     return orders_of(
-        trajectory("explore", "2024-11-01", [30, 25]),                                   # 2 trial orders
-        trajectory("form", "2024-05-01", [10, 20, 30, 45, 60, 80, 110, 150]),            # still rising
-        trajectory("stable", "2022-01-01", STEADY),                                      # high and steady
-        trajectory("decline", "2022-01-01", STEADY[:28] + [10] * 8),                     # volume falls
-        trajectory("ended", "2022-01-01", STEADY[:18] + [10] * 6),                       # silent since end 2023
+        trajectory("explore", "2024-11-01", [30, 25]),  # 2 trial orders
+        trajectory("form", "2024-05-01", [10, 20, 30, 45, 60, 80, 110, 150]),  # still rising
+        trajectory("stable", "2022-01-01", STEADY),  # high and steady
+        trajectory("decline", "2022-01-01", STEADY[:28] + [10] * 8),  # volume falls
+        trajectory("ended", "2022-01-01", STEADY[:18] + [10] * 6),  # silent since end 2023
     )
 
 
 def test_stages_of_hand_built_trajectories(stage_cases):
     st = classify_stages(stage_cases, as_of=AS_OF)
     assert st["stage"].astype(str).to_dict() == {
-        "decline": "decline", "ended": "ended", "explore": "exploration", "form": "formation", "stable": "stability",
+        "decline": "decline",
+        "ended": "ended",
+        "explore": "exploration",
+        "form": "formation",
+        "stable": "stability",
     }
     assert st.loc["stable", "tenure_months"] == 36
     assert st.loc["ended", "recency_months"] == 12  # last order Dec 2023, as of Dec 2024
@@ -72,8 +83,9 @@ def test_stage_history_passes_through_the_stages_in_order(stage_cases):
 
 
 def test_decline_needs_the_customers_own_business_to_hold_up(stage_cases):
-    wallets = pd.DataFrame({"customer_id": ["decline"] * 3, "year": [2022, 2023, 2024],
-                            "category_spend": [1500.0, 1500.0, 1500.0]})
+    wallets = pd.DataFrame(
+        {"customer_id": ["decline"] * 3, "year": [2022, 2023, 2024], "category_spend": [1500.0, 1500.0, 1500.0]}
+    )
     st = classify_stages(stage_cases, as_of=AS_OF, wallets=wallets)
     assert st.loc["decline", "stage"] == "decline"
     # same fall in volume, but the customer's own category spend halved in 2024: not a relationship decline
@@ -103,19 +115,24 @@ def test_decline_can_start_in_exploration():
 @pytest.fixture(scope="module")
 def pattern_cases():
     return orders_of(
-        trajectory("A", "2022-03-01", [40, 35]),                                   # trial orders only
-        trajectory("B", "2022-02-01", [10, 20, 40, 70, 100]),                      # rising, then gone
-        trajectory("C", "2022-01-01", [30, 60, 100] + [100] * 9),                  # short stability
-        trajectory("D", "2022-01-01", [30, 60, 100] + [100] * 22),                 # long stability
-        trajectory("live", "2022-01-01", STEADY),                                  # still buying
-        trajectory("new", "2024-12-01", [25]),                                     # just arrived
+        trajectory("A", "2022-03-01", [40, 35]),  # trial orders only
+        trajectory("B", "2022-02-01", [10, 20, 40, 70, 100]),  # rising, then gone
+        trajectory("C", "2022-01-01", [30, 60, 100] + [100] * 9),  # short stability
+        trajectory("D", "2022-01-01", [30, 60, 100] + [100] * 22),  # long stability
+        trajectory("live", "2022-01-01", STEADY),  # still buying
+        trajectory("new", "2024-12-01", [25]),  # just arrived
     )
 
 
 def test_patterns_of_hand_built_trajectories(pattern_cases):
     p = classify_patterns(pattern_cases, as_of=AS_OF)
     assert p["pattern"].astype(str).to_dict() == {
-        "A": "A", "B": "B", "C": "C", "D": "D", "live": "active", "new": "active",
+        "A": "A",
+        "B": "B",
+        "C": "C",
+        "D": "D",
+        "live": "active",
+        "new": "active",
     }
     assert p.loc["A", "pattern_zh"] == "早期流产型" and p.loc["D", "pattern_zh"] == "长久保持型"
     assert bool(p.loc["A", "ended"]) and not bool(p.loc["live", "ended"])
@@ -140,11 +157,20 @@ def test_tenure_pattern_rule_at_its_boundaries():
     # Last order in month d (duration d):  d <= 3 -> A;  4 <= d <= 9 -> B;  stability months = d - 9:
     # 1..8 -> C (d = 10..17), 9 or more -> D (d >= 18). One order only -> A whatever the timing.
     durations = {"d3": 3, "d4": 4, "d9": 9, "d10": 10, "d17": 17, "d18": 18}
-    o = orders_of(*[trajectory(k, "2020-01-01", [50] * d) for k, d in durations.items()],
-                  trajectory("one", "2020-01-01", [0] * 6 + [50]))
+    o = orders_of(
+        *[trajectory(k, "2020-01-01", [50] * d) for k, d in durations.items()],
+        trajectory("one", "2020-01-01", [0] * 6 + [50]),
+    )
     p = classify_patterns(o, as_of=AS_OF)
     assert p["pattern"].astype(str).to_dict() == {
-        "d3": "A", "d4": "B", "d9": "B", "d10": "C", "d17": "C", "d18": "D", "one": "A"}
+        "d3": "A",
+        "d4": "B",
+        "d9": "B",
+        "d10": "C",
+        "d17": "C",
+        "d18": "D",
+        "one": "A",
+    }
     assert p["stability_months"].to_dict() == {"d3": 0, "d4": 0, "d9": 0, "d10": 1, "d17": 8, "d18": 9, "one": 0}
     assert p.loc["d10", "furthest_stage"] == "stability" and p.loc["d9", "furthest_stage"] == "formation"
     assert p.attrs["rules"]["pattern_rule"] == "tenure"
@@ -155,7 +181,12 @@ def test_stages_pattern_rule_counts_the_stage_history(pattern_cases):
     h = stage_history(pattern_cases, as_of=AS_OF, pattern_rule="stages")
     p = classify_patterns(pattern_cases, as_of=AS_OF, history=h)
     assert p["pattern"].astype(str).to_dict() == {
-        "A": "A", "B": "B", "C": "C", "D": "D", "live": "active", "new": "active",
+        "A": "A",
+        "B": "B",
+        "C": "C",
+        "D": "D",
+        "live": "active",
+        "new": "active",
     }
     # C is classified stable in months 10-12 of its history (t = 9, 10, 11): 3 months, as in the tenure rule
     upto = h[(h.customer_id == "C") & (h.t <= 11)]
@@ -172,7 +203,7 @@ def test_stages_pattern_rule_counts_the_stage_history(pattern_cases):
     # spend doubling every month for 14 months, then gone: by its age the tenure rule says it had reached
     # stability (14 - 9 = 5 months -> C); its history never looks steady (the level is always far more
     # than (1 + rise) = 3 times the level 6 months before), so the stage reading says formation -> B
-    climber = trajectory("n", "2022-01-01", [2.0 ** k for k in range(14)])
+    climber = trajectory("n", "2022-01-01", [2.0**k for k in range(14)])
     assert classify_patterns(climber, as_of=AS_OF)["pattern"].item() == "C"
     assert classify_patterns(climber, as_of=AS_OF, pattern_rule="stages")["pattern"].item() == "B"
 
@@ -202,10 +233,12 @@ def test_bad_orders_name_table_and_column():
 
 def test_monthly_activity_fills_gaps_and_counts_exclusions():
     o = trajectory("a", "2024-01-01", [10, 0, 30]).assign(returned=False)
-    o = pd.concat([o, o.iloc[[0]].assign(returned=True, amount=99.0),
-                   o.iloc[[0]].assign(order_date=pd.Timestamp("2025-02-01"))], ignore_index=True)
+    o = pd.concat(
+        [o, o.iloc[[0]].assign(returned=True, amount=99.0), o.iloc[[0]].assign(order_date=pd.Timestamp("2025-02-01"))],
+        ignore_index=True,
+    )
     act = monthly_activity(o, as_of="2024-04-30")
-    assert act["spend"].tolist() == [10, 0, 30, 0]      # Jan..Apr, the gap month filled with 0
+    assert act["spend"].tolist() == [10, 0, 30, 0]  # Jan..Apr, the gap month filled with 0
     assert act["orders"].tolist() == [1, 0, 1, 0]
     assert act.attrs["excluded"] == {"returned orders": 1, "orders after as_of": 1}
     assert act["period"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]
@@ -225,10 +258,22 @@ def test_stage_input_output_by_hand():
     o = trajectory("a", "2024-01-01", [100, 100, 100])
     h = stage_history(o, as_of="2024-03-31")
     customers = pd.DataFrame({"customer_id": ["a", "zz"], "acquisition_cost": [50.0, 999.0]})
-    inter = pd.DataFrame({"customer_id": ["a", "a", "a"], "date": ["2024-01-20", "2024-02-03", "2023-06-01"],
-                          "kind": ["inquiry", "complaint", "inquiry"]})
-    io = stage_input_output(o, h, customers=customers, interactions=inter, cost_per_inquiry=8,
-                            cost_per_complaint=25, marketing_per_month={"exploration": 6.0})
+    inter = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "date": ["2024-01-20", "2024-02-03", "2023-06-01"],
+            "kind": ["inquiry", "complaint", "inquiry"],
+        }
+    )
+    io = stage_input_output(
+        o,
+        h,
+        customers=customers,
+        interactions=inter,
+        cost_per_inquiry=8,
+        cost_per_complaint=25,
+        marketing_per_month={"exploration": 6.0},
+    )
     e = io.loc["exploration"]
     # margin 3 x 30 = 90; costs: acquisition 50 ('zz' has no orders) + service 8 + 25 + marketing 3 x 6
     assert e["gross_margin"] == pytest.approx(90)
@@ -247,10 +292,12 @@ def test_stage_input_output_refuses_a_history_of_other_orders():
 
 
 def test_pattern_recovery_by_hand():
-    pred = pd.DataFrame({"pattern": ["A", "A", "B", "D", "active", "active"]},
-                        index=["c1", "c2", "c3", "c4", "c5", "c6"])
-    truth = pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
-                          "true_pattern": ["A", "B", "B", "C", "active", "D"]})
+    pred = pd.DataFrame(
+        {"pattern": ["A", "A", "B", "D", "active", "active"]}, index=["c1", "c2", "c3", "c4", "c5", "c6"]
+    )
+    truth = pd.DataFrame(
+        {"customer_id": ["c1", "c2", "c3", "c4", "c5", "c6"], "true_pattern": ["A", "B", "B", "C", "active", "D"]}
+    )
     rec = pattern_recovery(pred, truth)
     # correct: c1, c3, c5 -> 3/6; among true A-D (c1, c2, c3, c4, c6): c1, c3 -> 2/5
     assert rec.accuracy == pytest.approx(0.5)
@@ -274,9 +321,13 @@ def test_lifecycle_plots_return_axes(pattern_cases):
     p = classify_patterns(pattern_cases, as_of=AS_OF, history=h)
     io = stage_input_output(pattern_cases, h)
     rec = pattern_recovery(p, pd.Series(p["pattern"].astype(str)))
-    for ax in (plots.lifecycle_curve(h, "D"), plots.stage_bar(classify_stages(pattern_cases, as_of=AS_OF, history=h)),
-               plots.pattern_curves(pattern_trajectories(h, p)), plots.stage_io_bars(io),
-               plots.confusion_heatmap(rec)):
+    for ax in (
+        plots.lifecycle_curve(h, "D"),
+        plots.stage_bar(classify_stages(pattern_cases, as_of=AS_OF, history=h)),
+        plots.pattern_curves(pattern_trajectories(h, p)),
+        plots.stage_io_bars(io),
+        plots.confusion_heatmap(rec),
+    ):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close("all")
 
@@ -339,9 +390,13 @@ def test_pattern_recovery_on_the_b2b_data_with_and_without_wallets():
 #   it is 5 months old with 2 orders (past exploration), level 35/6 = 5.83 > 0.2 x peak 17.5
 #   (no decline), younger than 9 months (no stability) -> formation. True patterns: a A, b active.
 # --------------------------------------------------------------------------------------
-ORDERS = pd.DataFrame({"customer_id": ["a", "a", "b"],
-                       "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"],
-                       "amount": [15.0, 20.0, 30.0]})
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "b"],
+        "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"],
+        "amount": [15.0, 20.0, 30.0],
+    }
+)
 TRUTH = pd.DataFrame({"customer_id": ["a", "b"], "true_pattern": ["A", "active"]})
 
 

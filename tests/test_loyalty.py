@@ -1,4 +1,5 @@
 """Tests for crmlab.loyalty: retention, cohorts, sBG, warning points, churn management, loyalty matrix."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -37,8 +38,17 @@ def orders_of(rows):
 def test_retention_rates_hand_example():
     # Q1: a, b (both new). Q2: a, c (c new) -> start 2, end 2, new 1, retention (2-1)/2 = 0.5.
     # Q3: b, c; b is reactivated (absent in Q2) -> (2-0)/2 = 1.0 textbook, strict: only c kept = 0.5.
-    o = orders_of([("a", "2024-01-05"), ("b", "2024-02-01"), ("a", "2024-04-02"), ("c", "2024-05-09"),
-                   ("b", "2024-07-01"), ("c", "2024-08-01"), ("c", "2024-08-02")])
+    o = orders_of(
+        [
+            ("a", "2024-01-05"),
+            ("b", "2024-02-01"),
+            ("a", "2024-04-02"),
+            ("c", "2024-05-09"),
+            ("b", "2024-07-01"),
+            ("c", "2024-08-01"),
+            ("c", "2024-08-02"),
+        ]
+    )
     r = retention_rates(o, freq="QE")
     assert r["customers_end"].tolist() == [2, 2, 2]
     assert r["new"].tolist() == [2, 1, 0]
@@ -72,8 +82,16 @@ def test_retention_rates_bad_input_names_table_and_column():
 
 def test_repeat_purchase_rate_within_days():
     # a repeats after 31 days, b after 100 days, c never; d first buys too late to be judged for 60 days
-    o = orders_of([("a", "2024-01-01"), ("a", "2024-02-01"), ("b", "2024-01-01"), ("b", "2024-04-10"),
-                   ("c", "2024-01-02"), ("d", "2024-04-01")])
+    o = orders_of(
+        [
+            ("a", "2024-01-01"),
+            ("a", "2024-02-01"),
+            ("b", "2024-01-01"),
+            ("b", "2024-04-10"),
+            ("c", "2024-01-02"),
+            ("d", "2024-04-01"),
+        ]
+    )
     assert repeat_purchase_rate(o)["repeat_purchase_rate"] == pytest.approx(2 / 4)
     r = repeat_purchase_rate(o, within_days=60)
     assert (r["customers"], r["repeat_customers"]) == (3, 1)
@@ -82,8 +100,9 @@ def test_repeat_purchase_rate_within_days():
 
 # ---------------------------------------------------------------- cohorts
 def test_cohort_matrix_with_signup_dates_and_censoring():
-    customers = pd.DataFrame({"customer_id": ["a", "b", "c"],
-                              "signup_date": ["2024-01-10", "2024-01-20", "2024-02-01"]})
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "signup_date": ["2024-01-10", "2024-01-20", "2024-02-01"]}
+    )
     # b never orders: cohort 2024-01 has 2 customers, a active in months 0 and 2
     o = orders_of([("a", "2024-01-15"), ("a", "2024-03-03"), ("c", "2024-02-05"), ("c", "2024-03-01")])
     m = cohort_matrix(o, customers)
@@ -99,10 +118,10 @@ def test_cohort_matrix_unknown_customer_is_an_error():
         cohort_matrix(orders_of([("zz", "2024-01-15")]), customers)
 
 
-
 def test_cohort_survival_counts_the_last_order_not_the_active_months():
-    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
-                              "signup_date": ["2024-01-10", "2024-01-20", "2024-01-25", "2024-02-01"]})
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "b", "c", "d"], "signup_date": ["2024-01-10", "2024-01-20", "2024-01-25", "2024-02-01"]}
+    )
     # January cohort a, b, c (b never orders): a buys in months 0 and 2 (skips 1), c only in month 0.
     # Last orders: a month 2, c month 0, b none -> survival k=0: 2/3, k=1: 1/3 (a), k=2: 1/3.
     # The active share in month 1 is 0 (cohort_matrix); survival does not drop to 0 and come back.
@@ -136,8 +155,9 @@ def test_churn_management_and_retention_economics_figures():
     risk = pd.DataFrame(index=pd.Index(["a", "b"], name="customer_id"))
     # cost 0.1 x^2 per customer: net benefit x/100 * 400 - 2 * 0.1 x^2 -> 20 - 5 = 15 at 5, 40 - 20 at 10,
     # 80 - 80 = 0 at 20: the best target is 10 points
-    plan = churn_management(risk, pd.Series({"a": 300.0, "b": 100.0}), reduction_points=[5, 10, 20],
-                            cost=lambda x: 0.1 * x ** 2)
+    plan = churn_management(
+        risk, pd.Series({"a": 300.0, "b": 100.0}), reduction_points=[5, 10, 20], cost=lambda x: 0.1 * x**2
+    )
     ax = plots.plot_churn_management(plan)
     net = [line for line in ax.get_lines() if line.get_label() == "net benefit"][0]
     assert net.get_ydata().tolist() == pytest.approx([15.0, 20.0, 0.0])
@@ -224,8 +244,18 @@ def test_fit_sbg_refuses_bad_series():
 def test_warning_points_own_and_population():
     # a: days 0, 10, 20, 40 -> gaps 10, 10, 20; q=0.5 -> median 10. b: one purchase -> population.
     # pooled gaps (10, 10, 20, 5): median 10; with q=1.0 own = 20, pooled = 20.
-    o = orders_of([("a", "2024-01-01"), ("a", "2024-01-11"), ("a", "2024-01-21"), ("a", "2024-02-10"),
-                   ("b", "2024-01-05"), ("c", "2024-01-01"), ("c", "2024-01-06"), ("c", "2024-01-06")])
+    o = orders_of(
+        [
+            ("a", "2024-01-01"),
+            ("a", "2024-01-11"),
+            ("a", "2024-01-21"),
+            ("a", "2024-02-10"),
+            ("b", "2024-01-05"),
+            ("c", "2024-01-01"),
+            ("c", "2024-01-06"),
+            ("c", "2024-01-06"),
+        ]
+    )
     w = churn_warning_points(o, q=0.5, min_orders=4)
     assert w.loc["a", "warning_days"] == 10 and w.loc["a", "source"] == "own"
     assert w.loc["b", "source"] == "population" and w.loc["c", "source"] == "population"
@@ -272,8 +302,7 @@ def test_churn_management_steps():
 
 def test_retention_economics_hand_values():
     # r = 0.8 -> 0.85; m = 100, d = 0.1, retention cost 10, acquisition cost 50, base 1000
-    e = retention_economics(0.8, 100, 0.1, gain_points=5, base_customers=1000,
-                            acquisition_cost=50, retention_cost=10)
+    e = retention_economics(0.8, 100, 0.1, gain_points=5, base_customers=1000, acquisition_cost=50, retention_cost=10)
     assert e.loc["base", "clv"] == pytest.approx(90 * 1.1 / 0.3)
     assert e.loc["improved", "expected_lifetime"] == pytest.approx(1 / 0.15)
     # new per period 200; steady state 1000 -> 1333.3; profit 1000*90 - 200*50 = 80000 -> 1333.3*90 - 10000
@@ -297,8 +326,12 @@ def test_loyalty_matrix_hand_cases_and_alignment():
     pat = pd.Series({"e": 5, "d": 1, "c": 9, "b": 1, "a": 9})  # other order: aligned by id
     m = loyalty_matrix(att, pat, attitude_cut=4, patronage_cut=5)
     assert m["loyalty"].astype(str).to_dict() == {
-        "a": "true loyalty", "b": "latent loyalty", "c": "spurious loyalty", "d": "no loyalty",
-        "e": "true loyalty"}  # at the cut counts as high
+        "a": "true loyalty",
+        "b": "latent loyalty",
+        "c": "spurious loyalty",
+        "d": "no loyalty",
+        "e": "true loyalty",
+    }  # at the cut counts as high
     with pytest.raises(CRMDataError, match="same customers"):
         loyalty_matrix(att, pat.drop("a"))
 
@@ -312,11 +345,14 @@ def test_smoke_on_shipped_retail_data_and_plots():
     w = churn_warning_points(ds.orders)
     risk = at_risk(ds.orders, w, as_of=ds.as_of)
     assert (risk["days_since_last"] > risk["warning_days"]).all()
-    for ax in (plots.plot_retention_rates(r), plots.plot_cohort_heatmap(cohort_matrix(ds.orders, ds.customers)),
-               plots.plot_cohort_curves(cohort_matrix(ds.orders)),
-               plots.plot_sbg(fit_sbg(HIGH_END, cohort_size=1000), horizon=12),
-               plots.plot_warning_point(purchase_gaps(ds.orders), w),
-               plots.plot_loyalty_matrix(loyalty_matrix(pd.Series({"a": 6, "b": 1}), pd.Series({"a": 1, "b": 9})))):
+    for ax in (
+        plots.plot_retention_rates(r),
+        plots.plot_cohort_heatmap(cohort_matrix(ds.orders, ds.customers)),
+        plots.plot_cohort_curves(cohort_matrix(ds.orders)),
+        plots.plot_sbg(fit_sbg(HIGH_END, cohort_size=1000), horizon=12),
+        plots.plot_warning_point(purchase_gaps(ds.orders), w),
+        plots.plot_loyalty_matrix(loyalty_matrix(pd.Series({"a": 6, "b": 1}), pd.Series({"a": 1, "b": 9}))),
+    ):
         assert ax.get_title()
     import matplotlib.pyplot as plt
 

@@ -1,4 +1,5 @@
 """Tests for crmlab.profile: the single customer view, the 360-degree view, data quality."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,41 +18,50 @@ AS_OF = pd.Timestamp("2024-12-31")
 
 def tables():
     """A tiny retail information base following crmlab/_schema.py (hand-checked below)."""
-    customers = pd.DataFrame({
-        "customer_id": ["R1", "R2", "R3"],
-        "signup_date": pd.to_datetime(["2023-01-01", "2024-06-01", "2024-12-01"]),
-        "region": pd.Categorical(["North", "South", "East"]),
-        "acquisition_cost": [20.0, 35.0, 10.0],
-    })
-    orders = pd.DataFrame({
-        "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
-        "customer_id": ["R1", "R1", "R1", "R2", "R2", "R9"],
-        "order_date": pd.to_datetime(["2024-01-10", "2024-03-05", "2024-12-01", "2024-07-01",
-                                      "2025-01-15", "2024-05-05"]),
-        "amount": [100.0, 50.0, 30.0, 200.0, 80.0, 60.0],
-        "gross_margin": [40.0, 20.0, 10.0, 50.0, 30.0, 25.0],
-        "category": pd.Categorical(["home", "home", "garden", "fashion", "home", "home"]),
-        "channel": pd.Categorical(["web", "store", "web", "app", "app", "web"]),
-        "returned": [False, False, True, False, False, False],
-    })
-    interactions = pd.DataFrame({
-        "interaction_id": ["i1", "i2", "i3"],
-        "customer_id": ["R1", "R1", "R2"],
-        "date": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-08-01"]),
-        "kind": pd.Categorical(["complaint", "inquiry", "complaint"]),
-        "topic": pd.Categorical(["delivery", "billing", "product quality"]),
-        "resolution_hours": [10.0, 2.0, 48.0],
-        "resolved": [True, True, False],
-        "satisfaction_after": [6.0, 7.0, 2.0],
-    })
-    surveys = pd.DataFrame({
-        "response_id": ["s1", "s2", "s3"],
-        "customer_id": ["R1", "R1", "R2"],
-        "survey_date": pd.to_datetime(["2024-02-01", "2024-10-01", "2024-09-01"]),
-        "overall_satisfaction": [5, 6, 3],
-        "recommend": [8, 9, 4],
-        "attitude": [5, 6, 2],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["R1", "R2", "R3"],
+            "signup_date": pd.to_datetime(["2023-01-01", "2024-06-01", "2024-12-01"]),
+            "region": pd.Categorical(["North", "South", "East"]),
+            "acquisition_cost": [20.0, 35.0, 10.0],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
+            "customer_id": ["R1", "R1", "R1", "R2", "R2", "R9"],
+            "order_date": pd.to_datetime(
+                ["2024-01-10", "2024-03-05", "2024-12-01", "2024-07-01", "2025-01-15", "2024-05-05"]
+            ),
+            "amount": [100.0, 50.0, 30.0, 200.0, 80.0, 60.0],
+            "gross_margin": [40.0, 20.0, 10.0, 50.0, 30.0, 25.0],
+            "category": pd.Categorical(["home", "home", "garden", "fashion", "home", "home"]),
+            "channel": pd.Categorical(["web", "store", "web", "app", "app", "web"]),
+            "returned": [False, False, True, False, False, False],
+        }
+    )
+    interactions = pd.DataFrame(
+        {
+            "interaction_id": ["i1", "i2", "i3"],
+            "customer_id": ["R1", "R1", "R2"],
+            "date": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-08-01"]),
+            "kind": pd.Categorical(["complaint", "inquiry", "complaint"]),
+            "topic": pd.Categorical(["delivery", "billing", "product quality"]),
+            "resolution_hours": [10.0, 2.0, 48.0],
+            "resolved": [True, True, False],
+            "satisfaction_after": [6.0, 7.0, 2.0],
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "response_id": ["s1", "s2", "s3"],
+            "customer_id": ["R1", "R1", "R2"],
+            "survey_date": pd.to_datetime(["2024-02-01", "2024-10-01", "2024-09-01"]),
+            "overall_satisfaction": [5, 6, 3],
+            "recommend": [8, 9, 4],
+            "attitude": [5, 6, 2],
+        }
+    )
     return customers, orders, interactions, surveys
 
 
@@ -90,7 +100,7 @@ def test_customer_view_says_what_it_left_out():
     c, o, i, s = tables()
     v = customer_view(c, o, i, s, as_of=AS_OF)
     assert v.attrs["excluded"] == {
-        "orders after as_of 2024-12-31": 1,           # o5
+        "orders after as_of 2024-12-31": 1,  # o5
         "orders of customers not in the customers table": 1,  # o6 of R9
         "interactions after as_of 2024-12-31": 0,
         "survey responses after as_of 2024-12-31": 0,
@@ -110,8 +120,15 @@ def test_customer_view_without_optional_tables_and_columns():
 def test_customer_view_uses_the_keyword_column_names():
     c, o, i, _ = tables()
     ren = {"customer_id": "account_id"}
-    v = customer_view(c.rename(columns=ren), o.rename(columns={**ren, "order_date": "day", "amount": "net"}),
-                      i.rename(columns=ren), as_of=AS_OF, customer="account_id", date="day", amount="net")
+    v = customer_view(
+        c.rename(columns=ren),
+        o.rename(columns={**ren, "order_date": "day", "amount": "net"}),
+        i.rename(columns=ren),
+        as_of=AS_OF,
+        customer="account_id",
+        date="day",
+        amount="net",
+    )
     assert v.set_index("account_id").loc["R1", "revenue"] == 150.0
 
 
@@ -123,14 +140,23 @@ def test_customer_view_does_not_modify_its_inputs():
         pd.testing.assert_frame_equal(before, after)
 
 
-@pytest.mark.parametrize("change, table, column", [
-    (lambda c, o: (pd.concat([c, c.iloc[[0]]]), o), "customers", "customer_id"),
-    (lambda c, o: (c, o.assign(amount=[100.0, -5, 30, 200, 80, 60])), "orders", "amount"),
-    (lambda c, o: (c, o.assign(order_date=["2024-01-10", "soon", "2024-12-01", "2024-07-01",
-                                           "2025-01-15", "2024-05-05"])), "orders", "order_date"),
-    (lambda c, o: (c, o.drop(columns="amount")), "orders", "amount"),
-    (lambda c, o: (c.drop(columns="customer_id"), o), "customers", "customer_id"),
-])
+@pytest.mark.parametrize(
+    "change, table, column",
+    [
+        (lambda c, o: (pd.concat([c, c.iloc[[0]]]), o), "customers", "customer_id"),
+        (lambda c, o: (c, o.assign(amount=[100.0, -5, 30, 200, 80, 60])), "orders", "amount"),
+        (
+            lambda c, o: (
+                c,
+                o.assign(order_date=["2024-01-10", "soon", "2024-12-01", "2024-07-01", "2025-01-15", "2024-05-05"]),
+            ),
+            "orders",
+            "order_date",
+        ),
+        (lambda c, o: (c, o.drop(columns="amount")), "orders", "amount"),
+        (lambda c, o: (c.drop(columns="customer_id"), o), "customers", "customer_id"),
+    ],
+)
 def test_bad_tables_are_refused_with_table_and_column(change, table, column):
     c, o, _, _ = tables()
     c, o = change(c, o)
@@ -145,26 +171,34 @@ def test_bad_interactions_are_refused():
         customer_view(c, o, i.drop(columns="kind"), as_of=AS_OF)
 
 
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 800), st.floats(0, 500, allow_nan=False),
-                          st.booleans()), min_size=0, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 800), st.floats(0, 500, allow_nan=False), st.booleans()),
+        min_size=0,
+        max_size=40,
+    )
+)
 @settings(max_examples=40, deadline=None)
 def test_view_accounts_for_every_order(rows):
     """Every order in the window lands with exactly one customer: counts and sums are preserved."""
     customers = pd.DataFrame({"customer_id": [f"C{k}" for k in range(4)]})  # C4 is not a customer
-    orders = pd.DataFrame({
-        "customer_id": [f"C{k}" for k, *_ in rows],
-        "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta([d for _, d, *_ in rows], unit="D"),
-        "amount": [round(a, 2) for _, _, a, _ in rows],
-        "returned": [r for *_, r in rows],
-    }).astype({"customer_id": "string", "amount": "float64", "returned": "bool"})
+    orders = pd.DataFrame(
+        {
+            "customer_id": [f"C{k}" for k, *_ in rows],
+            "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta([d for _, d, *_ in rows], unit="D"),
+            "amount": [round(a, 2) for _, _, a, _ in rows],
+            "returned": [r for *_, r in rows],
+        }
+    ).astype({"customer_id": "string", "amount": "float64", "returned": "bool"})
     v = customer_view(customers, orders, as_of="2024-12-31")
     inside = orders[(orders.order_date <= "2024-12-31") & (orders.customer_id != "C4")]
     assert v.orders.sum() == len(inside)
     assert v.returns.sum() == inside.returned.sum()
     assert v.revenue.sum() == pytest.approx(inside.amount[~inside.returned].sum(), abs=0.02)
     ex = v.attrs["excluded"]
-    assert ex["orders after as_of 2024-12-31"] + ex["orders of customers not in the customers table"] \
-        + len(inside) == len(orders)
+    assert ex["orders after as_of 2024-12-31"] + ex["orders of customers not in the customers table"] + len(
+        inside
+    ) == len(orders)
     assert (v.recency_days.dropna() >= 0).all()
 
 
@@ -230,13 +264,15 @@ def test_single_customer_view_on_retail_matches_the_orders():
 
 # --- data quality ------------------------------------------------------------------
 def messy_orders():
-    return pd.DataFrame({
-        "order_id": ["o1", "o2", "o2", "o4"],
-        "customer_id": ["R1", "R1", None, "R2"],
-        "order_date": pd.to_datetime(["2024-01-05", "2031-01-01", "2024-02-02", None]),
-        "amount": [10.0, -4.0, np.nan, -1.0],
-        "gross_margin": [-2.0, 1.0, 1.0, 1.0],  # a negative margin is allowed
-    })
+    return pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o2", "o4"],
+            "customer_id": ["R1", "R1", None, "R2"],
+            "order_date": pd.to_datetime(["2024-01-05", "2031-01-01", "2024-02-02", None]),
+            "amount": [10.0, -4.0, np.nan, -1.0],
+            "gross_margin": [-2.0, 1.0, 1.0, 1.0],  # a negative margin is allowed
+        }
+    )
 
 
 def test_data_quality_counts_by_hand():
@@ -244,19 +280,26 @@ def test_data_quality_counts_by_hand():
     assert list(q.index) == ["order_id", "customer_id", "order_date", "amount", "gross_margin"]
     assert q.loc["customer_id", "missing"] == 1 and q.loc["customer_id", "missing_share"] == 0.25
     assert q.loc["order_id", "distinct"] == 3
-    assert q.loc["order_id", "duplicate_keys"] == 1          # o2 twice; the documented key
+    assert q.loc["order_id", "duplicate_keys"] == 1  # o2 twice; the documented key
     assert pd.isna(q.loc["amount", "duplicate_keys"])
-    assert q.loc["order_date", "out_of_range"] == 1          # 2031 is after as_of
-    assert q.loc["amount", "out_of_range"] == 2              # -4 and -1
+    assert q.loc["order_date", "out_of_range"] == 1  # 2031 is after as_of
+    assert q.loc["amount", "out_of_range"] == 2  # -4 and -1
     assert q.loc["amount", "rule"] == ">= 0"
     assert pd.isna(q.loc["gross_margin", "out_of_range"]) and q.loc["gross_margin", "rule"] == ""
     assert q.attrs["rows"] == 4 and q.attrs["key"] == ["order_id"] and q.attrs["duplicate_rows"] == 0
 
 
 def test_data_quality_checks_scales_of_survey_answers():
-    surveys = pd.DataFrame({"response_id": ["s1", "s2"], "customer_id": ["R1", "R2"],
-                            "survey_date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
-                            "overall_satisfaction": [9, 4], "recommend": [10, 11], "attitude": [0, 7]})
+    surveys = pd.DataFrame(
+        {
+            "response_id": ["s1", "s2"],
+            "customer_id": ["R1", "R2"],
+            "survey_date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "overall_satisfaction": [9, 4],
+            "recommend": [10, 11],
+            "attitude": [0, 7],
+        }
+    )
     q = data_quality(surveys, "surveys", as_of=AS_OF).set_index("column")
     assert q.loc["overall_satisfaction", ["rule", "out_of_range"]].tolist() == ["in [1, 7]", 1]
     assert q.loc["recommend", ["rule", "out_of_range"]].tolist() == ["in [0, 10]", 1]

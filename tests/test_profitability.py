@@ -1,4 +1,5 @@
 """Customer profitability (客户盈利能力): traditional allocation, ABC, time-driven ABC, whale curve."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -21,19 +22,24 @@ from crmlab.profitability import (  # noqa: E402
 
 @pytest.fixture
 def two_accounts():
-    orders = pd.DataFrame({
-        "account_id": ["X", "X", "Y", "Y"],
-        "amount": [6000.0, 4000.0, 10000.0, 900.0],
-        "gross_margin": [1800.0, 1200.0, 3000.0, 300.0],
-        "returned": [False, False, False, True],
-    })
-    activities = pd.DataFrame({
-        "account_id": ["X", "X", "X", "Y"],
-        "activity": ["sales_visit", "sales_visit", "rush_order", "sales_visit"],
-        "quantity": [12, 8, 5, 2],
-    })
-    rates = pd.DataFrame({"activity": ["sales_visit", "rush_order"], "unit_cost": [100.0, 150.0],
-                          "unit_minutes": [90.0, 30.0]})
+    orders = pd.DataFrame(
+        {
+            "account_id": ["X", "X", "Y", "Y"],
+            "amount": [6000.0, 4000.0, 10000.0, 900.0],
+            "gross_margin": [1800.0, 1200.0, 3000.0, 300.0],
+            "returned": [False, False, False, True],
+        }
+    )
+    activities = pd.DataFrame(
+        {
+            "account_id": ["X", "X", "X", "Y"],
+            "activity": ["sales_visit", "sales_visit", "rush_order", "sales_visit"],
+            "quantity": [12, 8, 5, 2],
+        }
+    )
+    rates = pd.DataFrame(
+        {"activity": ["sales_visit", "rush_order"], "unit_cost": [100.0, 150.0], "unit_minutes": [90.0, 30.0]}
+    )
     return orders, activities, rates
 
 
@@ -46,9 +52,17 @@ def test_activity_based_profit_worked_example(two_accounts):
     #    visits 2 x 100 = 200 -> profit 3000 - 200 = 2800
     assert t.loc["X", ["revenue", "cost_of_goods", "gross_margin"]].tolist() == [10000, 7000, 3000]
     assert t.loc["X", ["cost_sales_visit", "cost_rush_order", "cost_to_serve", "profit"]].tolist() == [
-        2000, 750, 2750, 250]
+        2000,
+        750,
+        2750,
+        250,
+    ]
     assert t.loc["Y", ["cost_sales_visit", "cost_rush_order", "cost_to_serve", "profit"]].tolist() == [
-        200, 0, 200, 2800]
+        200,
+        0,
+        200,
+        2800,
+    ]
     assert t.attrs["excluded"]["returned orders"] == 1
     # the same 2950 of indirect cost spread by revenue share (10000 each): 1475 each -> both earn 1525
     trad = traditional_allocation(orders, 2950.0)
@@ -80,8 +94,11 @@ def test_missing_cost_driver_named(two_accounts):
     with pytest.raises(CRMDataError, match=r"table 'activity_rates': no cost driver rate for activity 'rush_order'"):
         activity_based_profit(orders, activities, rates[rates.activity != "rush_order"])
     with pytest.raises(CRMDataError, match=r"no cost driver rate for activity 'rush_order'"):
-        time_driven_abc(activities, rates[rates.activity != "rush_order"],
-                        pd.DataFrame({"department": ["d"], "annual_cost": [1.0], "practical_minutes": [1.0]}))
+        time_driven_abc(
+            activities,
+            rates[rates.activity != "rush_order"],
+            pd.DataFrame({"department": ["d"], "annual_cost": [1.0], "practical_minutes": [1.0]}),
+        )
 
 
 def test_tdabc_kaplan_anderson_2004():
@@ -90,11 +107,17 @@ def test_tdabc_kaplan_anderson_2004():
     # Orders take 8 minutes ($6.40), inquiries 44 ($35.20), credit checks 50 ($40.00). In the quarter,
     # 49,000 orders, 1,400 inquiries and 2,500 credit checks use 392,000 + 61,600 + 125,000 = 578,600
     # minutes ($462,880), 83% of capacity; 121,400 minutes ($97,120) stay unused.
-    acts = pd.DataFrame({"account_id": ["all"] * 3, "activity": ["order", "inquiry", "credit_check"],
-                         "quantity": [49_000, 1_400, 2_500]})
+    acts = pd.DataFrame(
+        {
+            "account_id": ["all"] * 3,
+            "activity": ["order", "inquiry", "credit_check"],
+            "quantity": [49_000, 1_400, 2_500],
+        }
+    )
     rates = pd.DataFrame({"activity": ["order", "inquiry", "credit_check"], "unit_minutes": [8.0, 44.0, 50.0]})
-    cap = pd.DataFrame({"department": ["customer service"], "annual_cost": [4 * 560_000.0],
-                        "practical_minutes": [4 * 700_000.0]})
+    cap = pd.DataFrame(
+        {"department": ["customer service"], "annual_cost": [4 * 560_000.0], "practical_minutes": [4 * 700_000.0]}
+    )
     t = time_driven_abc(acts, rates, cap, years=0.25)
     c = t.capacity.loc["customer service"]
     assert c["cost_per_minute"] == pytest.approx(0.80)
@@ -107,8 +130,9 @@ def test_tdabc_kaplan_anderson_2004():
 
 def test_tdabc_two_departments_and_rates_feed_abc(two_accounts):
     orders, activities, rates = two_accounts
-    cap = pd.DataFrame({"department": ["sales", "logistics"], "annual_cost": [36000.0, 6000.0],
-                        "practical_minutes": [3600.0, 600.0]})
+    cap = pd.DataFrame(
+        {"department": ["sales", "logistics"], "annual_cost": [36000.0, 6000.0], "practical_minutes": [3600.0, 600.0]}
+    )
     with pytest.raises(CRMDataError, match=r"missing column 'department'"):
         time_driven_abc(activities, rates, cap)
     r = rates.assign(department=["sales", "logistics"])

@@ -1,4 +1,5 @@
 """Tests for crmlab.relationship: the relationship development process as a Markov chain."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +31,7 @@ def history(rows):
 
 # ---------------------------------------------------------------- state model
 
+
 def test_state_model_is_the_five_phases_of_dwyer_schurr_oh():
     assert PHASES == ("awareness", "exploration", "expansion", "commitment", "dissolution")
     assert [PHASE_CHINESE[p] for p in PHASES] == ["注意", "熟悉", "深入", "信赖", "解散"]
@@ -43,12 +45,15 @@ def test_state_model_is_the_five_phases_of_dwyer_schurr_oh():
 
 # ---------------------------------------------------------------- transition matrix
 
+
 def test_transition_matrix_counts_and_probabilities_by_hand():
-    h = history({
-        "a": ["awareness", "exploration", "exploration", "expansion"],
-        "b": ["awareness", "exploration", "dissolution", "dissolution"],
-        "c": ["awareness", "awareness", "exploration", "expansion"],
-    })
+    h = history(
+        {
+            "a": ["awareness", "exploration", "exploration", "expansion"],
+            "b": ["awareness", "exploration", "dissolution", "dissolution"],
+            "c": ["awareness", "awareness", "exploration", "expansion"],
+        }
+    )
     tm = transition_matrix(h)
     # awareness: a->exploration, b->exploration, c->awareness, c->exploration => 1/4 stay, 3/4 explore
     assert tm.counts.loc["awareness", "awareness"] == 1
@@ -107,6 +112,7 @@ def test_bad_phase_history_is_refused_with_table_and_column():
 
 # ---------------------------------------------------------------- projection
 
+
 def test_project_mix_by_hand():
     P = pd.DataFrame([[0.8, 0.2], [0.1, 0.9]], index=["x", "y"], columns=["x", "y"])
     mix = project_mix(P, {"x": 100}, 2)
@@ -116,9 +122,11 @@ def test_project_mix_by_hand():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=25, max_size=25),
-       st.lists(st.floats(0, 1000), min_size=5, max_size=5).filter(lambda v: sum(v) > 0),
-       st.integers(0, 12))
+@given(
+    st.lists(st.floats(0, 1), min_size=25, max_size=25),
+    st.lists(st.floats(0, 1000), min_size=5, max_size=5).filter(lambda v: sum(v) > 0),
+    st.integers(0, 12),
+)
 def test_projection_preserves_mass(raw, start, periods):
     M = np.array(raw).reshape(5, 5) + 1e-3
     M = M / M.sum(axis=1, keepdims=True)
@@ -135,6 +143,7 @@ def test_project_mix_refuses_a_matrix_whose_rows_do_not_sum_to_one():
 
 
 # ---------------------------------------------------------------- absorption
+
 
 def test_expected_time_to_absorption_two_state_hand_example():
     # Stay with probability q = 0.75 each period: time until leaving is geometric, mean 1/(1-q) = 4.
@@ -158,6 +167,7 @@ def test_expected_time_needs_a_reachable_absorbing_state():
 
 
 # ---------------------------------------------------------------- Markov-chain CLV
+
 
 def recency_chain(p, nc, m):
     """The recency-state structure of Pfeifer & Carraway (2000, J. Interactive Marketing 14(2), 43-55):
@@ -223,6 +233,7 @@ def test_markov_clv_validation():
 
 # ---------------------------------------------------------------- simulation
 
+
 def test_simulate_cohort_is_seeded_and_follows_the_matrix():
     a = simulate_cohort(500, periods=12, seed=7)
     b = simulate_cohort(500, periods=12, seed=7)
@@ -252,6 +263,7 @@ def test_simulate_cohort_validation():
 
 # ---------------------------------------------------------------- plots
 
+
 def test_relationship_plots_return_axes():
     import matplotlib
 
@@ -262,8 +274,12 @@ def test_relationship_plots_return_axes():
 
     sim = simulate_cohort(50, periods=10, seed=2)
     tm = transition_matrix(sim, period="period")
-    for ax in (plots.transition_heatmap(tm), plots.phase_mix_area(project_mix(tm, "awareness", 10)),
-               plots.phase_mix_area(phase_mix(sim, period="period")), plots.cohort_paths(sim)):
+    for ax in (
+        plots.transition_heatmap(tm),
+        plots.phase_mix_area(project_mix(tm, "awareness", 10)),
+        plots.phase_mix_area(phase_mix(sim, period="period")),
+        plots.cohort_paths(sim),
+    ):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close("all")
 
@@ -271,8 +287,11 @@ def test_relationship_plots_return_axes():
 # --------------------------------------------------------------------------------------
 # What-if transition matrices
 # --------------------------------------------------------------------------------------
-P3 = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
-                  index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
+P3 = pd.DataFrame(
+    [[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
+    index=["new", "loyal", "gone"],
+    columns=["new", "loyal", "gone"],
+)
 
 
 def test_adjusted_transitions_moves_the_slack_to_staying():
@@ -298,8 +317,14 @@ def test_adjusted_transitions_refusals():
 @given(st.floats(0, 0.6), st.floats(0, 0.4), st.floats(0, 0.2))
 def test_adjusted_rows_still_sum_to_one(expand, d_expl, d_comm):
     base = pd.DataFrame(DEFAULT_TRANSITIONS, index=PHASES, columns=PHASES)
-    M = adjusted_transitions(base, {("exploration", "expansion"): expand, ("exploration", "dissolution"): d_expl,
-                                    ("commitment", "dissolution"): d_comm})
+    M = adjusted_transitions(
+        base,
+        {
+            ("exploration", "expansion"): expand,
+            ("exploration", "dissolution"): d_expl,
+            ("commitment", "dissolution"): d_comm,
+        },
+    )
     assert np.allclose(M.sum(axis=1), 1.0) and (M.to_numpy() >= 0).all()
 
 

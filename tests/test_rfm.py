@@ -1,4 +1,5 @@
 """RFM (客户贡献价值的RFM测算): hand-computed tables, scores, segments and the two weaknesses."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -31,8 +32,16 @@ def tiny_orders() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": ["a", "a", "a", "b", "b", "c", "c", "d"],
-            "order_date": ["2024-01-10", "2024-03-01", "2024-03-01", "2024-02-15", "2024-01-31",
-                           "2024-03-31", "2024-04-05", "2024-02-01"],
+            "order_date": [
+                "2024-01-10",
+                "2024-03-01",
+                "2024-03-01",
+                "2024-02-15",
+                "2024-01-31",
+                "2024-03-31",
+                "2024-04-05",
+                "2024-02-01",
+            ],
             "amount": [100.0, 50.0, 0.0, 200.0, 80.0, 40.0, 500.0, 70.0],
             "returned": [False, False, False, True, False, False, False, True],
         }
@@ -66,8 +75,14 @@ def test_rfm_mean_monetary_and_returns_kept(tiny_orders):
 
 
 def test_rfm_counts_distinct_order_ids_for_line_tables():
-    lines = pd.DataFrame({"customer_id": ["a", "a", "a"], "order_id": ["o1", "o1", "o2"],
-                          "order_date": ["2024-01-01"] * 3, "amount": [5.0, 5.0, 5.0]})
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "order_id": ["o1", "o1", "o2"],
+            "order_date": ["2024-01-01"] * 3,
+            "amount": [5.0, 5.0, 5.0],
+        }
+    )
     t = rfm_table(lines, as_of="2024-01-31", order="order_id")
     assert t.loc["a", "frequency"] == 2  # two orders, three lines
     assert t.loc["a", "monetary"] == 15.0
@@ -88,8 +103,9 @@ def test_rfm_errors_name_table_column_and_fix(tiny_orders):
 
 
 def _rfm(recency, frequency, monetary, ids):
-    return pd.DataFrame({"recency_days": recency, "frequency": frequency, "monetary": monetary},
-                        index=pd.Index(ids, name="customer_id"))
+    return pd.DataFrame(
+        {"recency_days": recency, "frequency": frequency, "monetary": monetary}, index=pd.Index(ids, name="customer_id")
+    )
 
 
 def test_score_ties_split_by_id_and_deterministic():
@@ -175,8 +191,7 @@ def test_segment_names_and_custom_map():
 def _two_quarter_orders():
     # q1: a buys often and recently, e rarely; q2: a stops, e comes back often.
     rows = [("a", d, 100.0) for d in ["2024-01-05", "2024-02-10", "2024-03-20", "2024-03-25"]]
-    rows += [("b", "2024-01-20", 30.0), ("c", "2024-02-05", 20.0), ("d", "2024-03-01", 10.0),
-             ("e", "2024-01-02", 5.0)]
+    rows += [("b", "2024-01-20", 30.0), ("c", "2024-02-05", 20.0), ("d", "2024-03-01", 10.0), ("e", "2024-01-02", 5.0)]
     rows += [("e", d, 300.0) for d in ["2024-04-10", "2024-05-10", "2024-06-10", "2024-06-25", "2024-06-28"]]
     return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
 
@@ -217,8 +232,14 @@ def test_rfm_with_cost_keeps_the_units_of_the_scores():
     import pandas as pd
     from crmlab import rfm
 
-    orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-15"]),
-                           "amount": [10.0, 20.0, 5.0], "returned": [False, False, False]})
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-15"]),
+            "amount": [10.0, 20.0, 5.0],
+            "returned": [False, False, False],
+        }
+    )
     scores = rfm.score(rfm.rfm_table(orders, as_of="2024-03-01"), bins=2)
     out = rfm.rfm_with_cost(scores, pd.Series({"a": 40.0, "b": 1.0}))
     assert out.attrs["units"]["recency_days"] == "days"

@@ -1,4 +1,5 @@
 """Tests for crmlab.satisfaction: disconfirmation, CSAT, NPS, IPA, SERVQUAL, expectations, complaints."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,14 +23,16 @@ from crmlab.satisfaction import (
     servqual_gaps,
 )
 
-ITEMS = pd.DataFrame({
-    "response_id": ["r1", "r1", "r1", "r2", "r2", "r2"],
-    "attribute": ["on time", "friendly", "clean", "on time", "friendly", "clean"],
-    "dimension": ["reliability", "empathy", "tangibles", "reliability", "empathy", "tangibles"],
-    "expectation": [7, 5, 4, 6, 5, 6],
-    "perception": [4, 6, 5, 5, 6, 6],
-    "importance": [7, 3, 2, 6, 4, 3],
-})
+ITEMS = pd.DataFrame(
+    {
+        "response_id": ["r1", "r1", "r1", "r2", "r2", "r2"],
+        "attribute": ["on time", "friendly", "clean", "on time", "friendly", "clean"],
+        "dimension": ["reliability", "empathy", "tangibles", "reliability", "empathy", "tangibles"],
+        "expectation": [7, 5, 4, 6, 5, 6],
+        "perception": [4, 6, 5, 5, 6, 6],
+        "importance": [7, 3, 2, 6, 4, 3],
+    }
+)
 
 
 def test_disconfirmation_per_attribute():
@@ -77,8 +80,11 @@ def test_importance_performance_quadrants_mean_and_midpoint():
     # mean crosshairs: importance (6.5+3.5+2.5)/3 = 4.167, performance (4.5+6+5.5)/3 = 5.333
     ipa = importance_performance(ITEMS)
     assert ipa.attrs["importance_line"] == pytest.approx(12.5 / 3)
-    assert ipa["quadrant"].to_dict() == {"on time": "Concentrate here", "friendly": "Possible overkill",
-                                         "clean": "Possible overkill"}
+    assert ipa["quadrant"].to_dict() == {
+        "on time": "Concentrate here",
+        "friendly": "Possible overkill",
+        "clean": "Possible overkill",
+    }
     mid = importance_performance(ITEMS, crosshair="midpoint")  # crosshairs at 4 on a 1-7 scale
     assert mid.loc["on time", "quadrant"] == "Keep up the good work"  # performance 4.5 >= 4
     assert mid.loc["clean", "quadrant"] == "Possible overkill"
@@ -119,21 +125,32 @@ def test_expectation_simulation_is_seeded():
         expectation_simulation([0.5])
 
 
-INTER = pd.DataFrame({
-    "interaction_id": ["i1", "i2", "i3", "i4", "i5"],
-    "customer_id": ["a", "a", "b", "c", "d"],
-    "date": ["2024-01-05", "2024-02-01", "2024-01-08", "2024-01-10", "2024-11-30"],
-    "kind": ["complaint", "complaint", "complaint", "inquiry", "complaint"],
-    "topic": ["delivery", "billing", "delivery", "delivery", "billing"],
-    "resolution_hours": [2.0, 10.0, 30.0, 1.0, 6.0],
-    "resolved": [True, True, False, True, True],
-    "satisfaction_after": [6.0, 5.0, 2.0, 7.0, np.nan],
-})
-ORDERS = pd.DataFrame({
-    "customer_id": ["a", "b", "c", "d", "e", "e", "f"],
-    "order_date": ["2024-12-01", "2024-01-10", "2024-12-20", "2024-02-01", "2024-01-01", "2024-10-01",
-                   "2024-01-01"],
-})
+INTER = pd.DataFrame(
+    {
+        "interaction_id": ["i1", "i2", "i3", "i4", "i5"],
+        "customer_id": ["a", "a", "b", "c", "d"],
+        "date": ["2024-01-05", "2024-02-01", "2024-01-08", "2024-01-10", "2024-11-30"],
+        "kind": ["complaint", "complaint", "complaint", "inquiry", "complaint"],
+        "topic": ["delivery", "billing", "delivery", "delivery", "billing"],
+        "resolution_hours": [2.0, 10.0, 30.0, 1.0, 6.0],
+        "resolved": [True, True, False, True, True],
+        "satisfaction_after": [6.0, 5.0, 2.0, 7.0, np.nan],
+    }
+)
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "b", "c", "d", "e", "e", "f"],
+        "order_date": [
+            "2024-12-01",
+            "2024-01-10",
+            "2024-12-20",
+            "2024-02-01",
+            "2024-01-01",
+            "2024-10-01",
+            "2024-01-01",
+        ],
+    }
+)
 
 
 def test_complaint_summary_hand_values():
@@ -176,10 +193,13 @@ def test_complainer_churn_groups():
 def test_satisfaction_plots_return_axes():
     import matplotlib.pyplot as plt
 
-    axes = [plots.plot_nps(nps([10, 9, 3])), plots.plot_importance_performance(importance_performance(ITEMS)),
-            plots.plot_servqual_gaps(servqual_gaps(ITEMS)),
-            plots.plot_expectation_simulation(expectation_simulation([2, 4, 6], n=200)),
-            plots.plot_complainer_churn(complainer_churn(INTER, ORDERS, as_of="2024-12-31"))]
+    axes = [
+        plots.plot_nps(nps([10, 9, 3])),
+        plots.plot_importance_performance(importance_performance(ITEMS)),
+        plots.plot_servqual_gaps(servqual_gaps(ITEMS)),
+        plots.plot_expectation_simulation(expectation_simulation([2, 4, 6], n=200)),
+        plots.plot_complainer_churn(complainer_churn(INTER, ORDERS, as_of="2024-12-31")),
+    ]
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel()
     plt.close("all")

@@ -1,4 +1,5 @@
 """Customer segmentation (客户细分): concentration, ABC, pyramid and k-means."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -160,16 +161,19 @@ def test_compare_segmentations_crosstab():
 
 
 def test_customer_features_by_hand():
-    orders = pd.DataFrame({
-        "customer_id": ["a", "a", "a", "b"],
-        "order_date": ["2024-01-01", "2024-03-01", "2024-05-01", "2024-06-01"],
-        "amount": [30.0, 10.0, 99.0, 50.0],
-        "category": ["home", "garden", "home", "home"],
-        "channel": ["web", "store", "web", "store"],
-        "returned": [False, False, True, False],
-    })
-    surveys = pd.DataFrame({"customer_id": ["a", "a"], "overall_satisfaction": [6, 4], "attitude": [5, 3],
-                            "recommend": [9, 7]})
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b"],
+            "order_date": ["2024-01-01", "2024-03-01", "2024-05-01", "2024-06-01"],
+            "amount": [30.0, 10.0, 99.0, 50.0],
+            "category": ["home", "garden", "home", "home"],
+            "channel": ["web", "store", "web", "store"],
+            "returned": [False, False, True, False],
+        }
+    )
+    surveys = pd.DataFrame(
+        {"customer_id": ["a", "a"], "overall_satisfaction": [6, 4], "attitude": [5, 3], "recommend": [9, 7]}
+    )
     f = customer_features(orders, surveys=surveys, as_of="2024-12-31")
     # a: kept orders 30 (home, web) and 10 (garden, store); returned 99 excluded
     assert f.loc["a", "mean_order_value"] == 20.0
@@ -186,9 +190,14 @@ def test_segmentation_plots():
     f, _ = _blobs()
     v = pd.Series(np.arange(1, 101, dtype=float), index=[f"c{i}" for i in range(100)])
     r = kmeans_segments(f, 3, seed=0)
-    axes = [plot_pareto(pareto_table(v)), plot_lorenz(lorenz_curve(v)), plot_pyramid(tier_summary(customer_pyramid(v))),
-            plot_elbow(elbow(f, ks=[2, 3]), silhouette(f, ks=[2, 3])), plot_segment_profile(r),
-            plot_segment_profile(r.profile)]
+    axes = [
+        plot_pareto(pareto_table(v)),
+        plot_lorenz(lorenz_curve(v)),
+        plot_pyramid(tier_summary(customer_pyramid(v))),
+        plot_elbow(elbow(f, ks=[2, 3]), silhouette(f, ks=[2, 3])),
+        plot_segment_profile(r),
+        plot_segment_profile(r.profile),
+    ]
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         plt.close(ax.figure)

@@ -1,4 +1,5 @@
 """The shared validation layer: every refusal names the table, the column and the fix."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,8 +11,12 @@ SPEC = {"customer_id": "id", "order_date": "datetime", "amount": "nonneg", "retu
 
 
 def orders(**overrides):
-    base = {"customer_id": ["a", "b"], "order_date": ["2024-01-02", "2024-02-03"],
-            "amount": [10.0, 20.0], "returned": [False, True]}
+    base = {
+        "customer_id": ["a", "b"],
+        "order_date": ["2024-01-02", "2024-02-03"],
+        "amount": [10.0, 20.0],
+        "returned": [False, True],
+    }
     base.update(overrides)
     return pd.DataFrame(base)
 
@@ -30,7 +35,10 @@ def test_a_good_table_passes_and_string_dates_are_parsed_without_touching_the_in
         (orders().drop(columns="amount"), r"table 'orders': missing column\(s\) 'amount'.*rename"),
         (orders(amount=["10", "x"]), r"table 'orders', column 'amount': expected numbers.*pd.to_numeric"),
         (orders().iloc[:0], r"table 'orders': the table has 0 row\(s\)"),
-        (orders(order_date=["2024-01-02", "31/31/2024"]), r"column 'order_date': 1 value\(s\) are not ISO dates.*'31/31/2024'"),
+        (
+            orders(order_date=["2024-01-02", "31/31/2024"]),
+            r"column 'order_date': 1 value\(s\) are not ISO dates.*'31/31/2024'",
+        ),
         (orders(amount=[10.0, -3.0]), r"column 'amount': 1 negative value\(s\).*-3.0.*returned"),
         (orders(customer_id=["a", None]), r"column 'customer_id': 1 missing value\(s\)"),
         (orders(returned=["yes", "no"]), r"column 'returned': expected True/False"),
@@ -43,8 +51,12 @@ def test_bad_tables_are_refused_with_table_column_and_fix(df, pattern):
 
 
 def test_duplicate_ids_are_named():
-    with pytest.raises(CRMDataError, match=r"table 'customers', column 'customer_id': 1 duplicate id\(s\) \(first: 'a'\)"):
-        check_table(pd.DataFrame({"customer_id": ["a", "a", "b"]}), "customers", {"customer_id": "id"}, unique="customer_id")
+    with pytest.raises(
+        CRMDataError, match=r"table 'customers', column 'customer_id': 1 duplicate id\(s\) \(first: 'a'\)"
+    ):
+        check_table(
+            pd.DataFrame({"customer_id": ["a", "a", "b"]}), "customers", {"customer_id": "id"}, unique="customer_id"
+        )
 
 
 def test_allowed_missing_values_pass():
@@ -145,10 +157,17 @@ def test_counts_refuse_what_is_not_a_number(bad):
         check_count("n", bad)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (None, "is required"), (pd.NaT, "is NaT"), ("soon", "is not a date"), (20240101, "is a number"),
-    (pd.Timestamp("2024-01-01", tz="Europe/Berlin"), "carries a time zone"), ("2999-12-31", "1900-2200"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (None, "is required"),
+        (pd.NaT, "is NaT"),
+        ("soon", "is not a date"),
+        (20240101, "is a number"),
+        (pd.Timestamp("2024-01-01", tz="Europe/Berlin"), "carries a time zone"),
+        ("2999-12-31", "1900-2200"),
+    ],
+)
 def test_date_parameters_refuse_with_the_parameter_name(bad, message):
     with pytest.raises(CRMDataError, match=f"parameter 'as_of'.*{message}"):
         check_date("as_of", bad)
@@ -166,8 +185,9 @@ def test_as_of_bounds_relative_to_the_data():
 
 
 def test_id_kinds_must_match_across_tables():
-    check_same_ids(pd.Series(["a"]), "orders", "customer_id", pd.Series(["b"], dtype="category"), "customers",
-                   "customer_id")
+    check_same_ids(
+        pd.Series(["a"]), "orders", "customer_id", pd.Series(["b"], dtype="category"), "customers", "customer_id"
+    )
     check_same_ids(pd.Series([1]), "orders", "customer_id", pd.Series([2.0]), "customers", "customer_id")
     with pytest.raises(CRMDataError, match="holds text ids but table 'customers', column 'customer_id' holds number"):
         check_same_ids(pd.Series(["R001"]), "orders", "customer_id", pd.Series([1]), "customers", "customer_id")
@@ -180,5 +200,7 @@ def test_scales_and_sizes():
     with pytest.raises(CRMDataError, match="outside the 0-10 scale"):
         check_scale(pd.Series([11]), "surveys", "recommend", 0, 10)
     check_size(999_999, what="x", input_rows=1)  # below a million rows is always fine
-    with pytest.raises(CRMDataError, match=r"x would have 2,000,001 rows \(from 10,000 input rows; the limit is 2,000,000\)"):
+    with pytest.raises(
+        CRMDataError, match=r"x would have 2,000,001 rows \(from 10,000 input rows; the limit is 2,000,000\)"
+    ):
         check_size(2_000_001, what="x", input_rows=10_000)

@@ -1,4 +1,5 @@
 """Customer value (客户价值): Kotler's delivered value and perceived benefits vs sacrifices."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -15,8 +16,7 @@ from crmlab.value import compare_offers, delivered_value, perceived_value  # noq
 
 
 def test_delivered_value_by_hand():
-    d = delivered_value(product=800, service=120, personnel=50, image=30,
-                        monetary=600, time=80, energy=20, psychic=100)
+    d = delivered_value(product=800, service=120, personnel=50, image=30, monetary=600, time=80, energy=20, psychic=100)
     # TCV = 800 + 120 + 50 + 30 = 1000; TCC = 600 + 80 + 20 + 100 = 800
     assert d.total_value == 1000 and d.total_cost == 800
     assert d.delivered_value == 200  # 1000 - 800
@@ -31,11 +31,19 @@ def test_delivered_value_refuses_bad_components():
 
 
 def _offers():
-    return pd.DataFrame({
-        "offer": ["premium", "budget", "online"],
-        "product": [700, 400, 450], "service": [200, 50, 60], "personnel": [100, 30, 0], "image": [100, 20, 40],
-        "monetary": [800, 350, 380], "time": [50, 60, 10], "energy": [30, 40, 10], "psychic": [20, 10, 40],
-    })
+    return pd.DataFrame(
+        {
+            "offer": ["premium", "budget", "online"],
+            "product": [700, 400, 450],
+            "service": [200, 50, 60],
+            "personnel": [100, 30, 0],
+            "image": [100, 20, 40],
+            "monetary": [800, 350, 380],
+            "time": [50, 60, 10],
+            "energy": [30, 40, 10],
+            "psychic": [20, 10, 40],
+        }
+    )
 
 
 def test_compare_offers_ranks_by_difference_and_ratio():
@@ -59,9 +67,12 @@ def test_compare_offers_errors():
 
 
 def test_perceived_value_by_hand():
-    pv = perceived_value({"quality": 6, "support": 3}, {"price": 4, "risk": 2, "effort": 6},
-                         benefits_weights={"quality": 2, "support": 1},
-                         sacrifices_weights={"price": 2, "risk": 1, "effort": 1})
+    pv = perceived_value(
+        {"quality": 6, "support": 3},
+        {"price": 4, "risk": 2, "effort": 6},
+        benefits_weights={"quality": 2, "support": 1},
+        sacrifices_weights={"price": 2, "risk": 1, "effort": 1},
+    )
     # benefits: (2*6 + 1*3) / 3 = 5; sacrifices: (2*4 + 1*2 + 1*6) / 4 = 4
     assert pv.benefits == pytest.approx(5.0) and pv.sacrifices == pytest.approx(4.0)
     assert pv.net_value == pytest.approx(1.0) and pv.ratio == pytest.approx(1.25)
