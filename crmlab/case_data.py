@@ -80,7 +80,7 @@ def load_case(
 
     Raises
     ------
-    crmlab.casestudy.CaseStudyParameterError naming the parameter and the fix.
+    crmlab.case_parameters.CaseStudyParameterError naming the parameter and the fix.
 
     Examples
     --------
