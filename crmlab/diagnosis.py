@@ -125,7 +125,9 @@ def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, 
 
 
 def _fit_gamma_gamma(summary: "pd.DataFrame") -> Any:
-    """Gamma-Gamma, refit on amounts in units of their median when the optimiser stops early.
+    """Gamma-Gamma, refit on amounts in units of their median when the optimiser stops early
+    (and with the small L2 penalty :data:`BGNBD_PENALIZER` if that fails too, as when all
+    customers spend alike and ``p`` runs off to infinity).
 
     The model is scale-equivariant: spend divided by ``s`` gives the same ``p`` and ``q`` and
     ``gamma / s``, so multiplying ``gamma`` back by ``s`` gives the fit on the original amounts;
@@ -142,7 +144,14 @@ def _fit_gamma_gamma(summary: "pd.DataFrame") -> Any:
             raise
     repeat = summary.loc[summary["frequency"] > 0, "monetary_value"]
     scale = float(repeat.median()) if len(repeat) and repeat.median() > 0 else 1.0
-    fit = clv.fit_gamma_gamma(summary.assign(monetary_value=summary["monetary_value"] / scale))
+    scaled = summary.assign(monetary_value=summary["monetary_value"] / scale)
+    try:
+        fit = clv.fit_gamma_gamma(scaled)
+    except CRMDataError as exc:
+        if "did not converge" not in str(exc):
+            raise
+        # customers who all spend alike send p to infinity: the small L2 penalty keeps it finite
+        fit = clv.fit_gamma_gamma(scaled, penalizer=BGNBD_PENALIZER)
     return dataclasses.replace(fit, gamma=fit.gamma * scale)
 
 
