@@ -104,11 +104,18 @@ def data_root() -> tuple[Traversable, str]:
         packaged = resources.files(DATA_PACKAGE)
     except ModuleNotFoundError:  # a clone of the workbook: datasets/ is not a package there
         return CHECKOUT_DATA, "the workbook's datasets/ folder"
-    return packaged, PACKAGED
+    # The wheel's crmlab/_data has no __init__.py: a namespace package, whose files() is a
+    # MultiplexedPath that is no folder path; its README.md (a plain Path then) names the folder.
+    readme = packaged.joinpath("README.md")
+    return (readme.parent if isinstance(readme, Path) else packaged), PACKAGED
 
 
 def data_dir() -> Path:
     """Folder of the shipped CSV files as a file-system path (for tools that need one).
+
+    Returns
+    -------
+    Path : the folder; ``load`` itself also reads from a zipped install, this needs a folder.
 
     Examples
     --------
@@ -116,12 +123,12 @@ def data_dir() -> Path:
     True
     """
     root, where = data_root()
-    if isinstance(root, Path):
-        return root
-    with resources.as_file(root) as path:  # a real folder for a normal install
-        if not Path(path).is_dir():
-            raise CRMDataError(f"the shipped datasets ({where}) are not a folder on disk: {root}")
-        return Path(path)
+    if not isinstance(root, Path):
+        raise CRMDataError(
+            f"the shipped datasets ({where}) are inside an archive, not a folder on disk: {root}. "
+            "Install crmlab unzipped (pip does), or set CRMLAB_DATA_DIR to a copy of the datasets folder."
+        )
+    return root
 
 
 @dataclass

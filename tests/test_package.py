@@ -151,6 +151,20 @@ def test_core_install_loads_the_shipped_datasets_from_package_data(env):
         )
     )
     rows = json.loads(out)
+    # the installed files are a folder on disk (what the grading sandbox hands to a kernel),
+    # byte for byte what `crmlab datasets build` makes
+    out = _ok(
+        _python(
+            env,
+            """
+        from crmlab import datasets
+        print(datasets.data_dir())
+        print(datasets.build(check=True))
+    """,
+        )
+    )
+    folder, changed = out.splitlines()
+    assert folder.endswith("site-packages/crmlab/_data") and changed == "[]", out
     for name, (source, location, sizes) in rows.items():
         assert source == "shipped" and location.startswith("crmlab's package data"), (name, location)
         assert str(ROOT) not in location and all(n > 0 for n in sizes.values()), (name, sizes)
