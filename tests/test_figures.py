@@ -150,6 +150,19 @@ def test_overlapping_tick_labels_are_found():
     plt.close(fig)
 
 
+def test_slanted_tick_labels_are_measured_as_slanted():
+    """Long labels at 30 degrees that do not touch are accepted; squeezed together they are found."""
+    fig, ax = _fresh()
+    ax.bar(["current customers", "cohort 1", "cohort 2", "customer equity"], [5, 1, 1, 7])
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    assert not any("tick labels overlap" in p for p in figure_problems(fig))
+    ax.clear()
+    ax.bar([f"cohort number {i}" for i in range(40)], range(40))
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    assert any("tick labels overlap" in p for p in figure_problems(fig))
+    plt.close(fig)
+
+
 def test_raw_column_names_and_offsets_are_found():
     fig, ax = _fresh()
     ax.plot([1e6, 2e6, 3e6], label="share_cat_kitchen")

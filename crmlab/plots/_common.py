@@ -211,6 +211,26 @@ def _boxes_overlap(a: Any, b: Any, pad: float = 0.0) -> bool:
     return a.x0 < b.x1 - pad and b.x0 < a.x1 - pad and a.y0 < b.y1 - pad and b.y0 < a.y1 - pad
 
 
+def _tick_labels_overlap(ticks: list, renderer: Any, dpi: float) -> bool:
+    """Whether any two tick labels overlap; rotated labels are compared as the slanted lines they are.
+
+    A label rotated by an angle t (not 0 or 90 degrees) is a slanted strip: two of them, anchored d
+    pixels apart, are d * |sin t| apart across the strips and overlap when that is less than the
+    text height. Their upright bounding boxes would overlap long before the letters do.
+    """
+    import math
+
+    angles = {round(t.get_rotation()) % 180 for t in ticks}
+    if len(angles) == 1 and angles.pop() not in (0, 90):
+        theta = math.radians(ticks[0].get_rotation())
+        boxes = [t.get_window_extent(renderer) for t in ticks]
+        anchors = sorted((box.x1, box.y1) for box in boxes)
+        height = max(t.get_fontsize() for t in ticks) * dpi / 72
+        return any(math.dist(a, b) * abs(math.sin(theta)) < 0.9 * height for a, b in zip(anchors, anchors[1:]))
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    return any(_boxes_overlap(a, b, pad=1.0) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
 def _data_points(ax: Any) -> Any:
     """Display coordinates of what an Axes plots: line vertices, scatter points, bar corners."""
     import numpy as np
@@ -313,8 +333,7 @@ def figure_problems(fig: Any) -> list[str]:
             raw = [t.get_text() for t in ticks if _SNAKE.match(t.get_text())]
             if raw:
                 problems.append(f"{where}: {axis_name} tick labels are column names, not words ({raw[0]!r} ...)")
-            boxes = [t.get_window_extent(renderer) for t in ticks]
-            if any(_boxes_overlap(a, b, pad=1.0) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+            if _tick_labels_overlap(ticks, renderer, fig.dpi):
                 problems.append(f"{where}: {axis_name} tick labels overlap each other")
             offset = axis.get_offset_text().get_text()
             if offset and axis.get_offset_text().get_visible():
