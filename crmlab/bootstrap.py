@@ -42,8 +42,9 @@ EVERYTHING = "all"
 MIN_PYTHON = (3, 11)
 #: Where constraints.txt installs the same versions: these platforms (uv's target names)
 #: with these Python versions. tests/test_setup.py resolves the lock for every pair.
+#: Linux with glibc 2.28 or newer (Debian 10+, Ubuntu 20.04+, RHEL 8+); Apple-silicon macOS.
 #: Not Intel macOS: argon2-cffi-bindings (under JupyterLab) has no wheel for it.
-PLATFORMS = ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin")
+PLATFORMS = ("x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin")
 PYTHONS = ("3.11", "3.12", "3.13")
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "constraints.txt"
