@@ -222,6 +222,12 @@ def cases_03(d, ctx) -> list[Case]:
     plots.plot_pareto(segmentation.pareto_table(rev), ax=ax)
     pareto = describe_figure(ax)
     plt.close(fig)
+    fig, ax = plt.subplots()
+    lorenz = rev.sort_values().cumsum() / rev.sum()
+    ax.plot(np.arange(1, len(rev) + 1) / len(rev), lorenz.to_numpy())
+    ax.set(title="Revenue curve", xlabel="share of customers", ylabel="share of revenue")
+    ascending = describe_figure(ax)
+    plt.close(fig)
     classes = segmentation.abc_classes(rev, thresholds=(0.8, 0.95))["class"].astype(str)
     counts = classes.value_counts().reindex(["A", "B", "C"])
     n = int(counts.sum())
@@ -241,6 +247,7 @@ def cases_03(d, ctx) -> list[Case]:
         wrong("top20_share", 0.2, "share of customers"),
         right("pareto_figure", pareto),
         wrong("pareto_figure", {**pareto, "title": ""}, "no title"),
+        wrong("pareto_figure", ascending, "Lorenz curve"),
         right("abc_counts", counts),
         wrong("abc_counts", counts + pd.Series([-1, 1, 0], index=counts.index), "crosses the 80 % line"),
         wrong("abc_counts", by_customers, "share of customers", counts),

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -84,6 +85,20 @@ def test_pareto_figure(small):
     ax = plots.plot_pareto(segmentation.pareto_table(pd.Series(REVENUE, dtype=float)))
     assert run(small, "pareto_figure", ax).passed
     assert "matplotlib Axes" in run(small, "pareto_figure", segmentation.pareto_table(pd.Series(REVENUE))).message
+    # the curve is compared: at 20 % of the customers it must reach 0.70 (exercise 1)
+    fig, ax2 = plt.subplots()
+    ax2.plot([0, 0.1, 0.2, 1.0], [0, 0.5, 0.60, 1.0])
+    ax2.set(title="Pareto", xlabel="customers", ylabel="revenue")
+    assert "does not show the cumulative share" in run(small, "pareto_figure", ax2).message
+    fig, ax3 = plt.subplots()
+    ax3.plot([0, 10, 20, 100], [0, 50, 70, 100])                 # in percent: fine
+    ax3.set(title="Pareto", xlabel="customers (%)", ylabel="revenue (%)")
+    assert run(small, "pareto_figure", ax3).passed
+    fig, ax4 = plt.subplots()
+    ax4.plot([0, 0.1, 0.2, 1.0], [0, 0.004, 0.01, 1.0])          # ranked from the smallest: a Lorenz curve
+    ax4.set(title="Lorenz", xlabel="customers", ylabel="revenue")
+    assert "Lorenz curve" in run(small, "pareto_figure", ax4).message
+    plt.close("all")
 
 
 def test_kmeans_answers_on_the_shipped_data(shipped):

@@ -78,9 +78,44 @@ def _(answer, ctx):
                               "first 20 % of customers' revenue divided by total revenue.")
 
 
+def _curve_at(line: dict, x0: float) -> float | None:
+    """The value of a drawn line at the share ``x0`` of customers (shares or percentages), or None."""
+    import numpy as np
+
+    try:
+        xs = np.array([np.nan if v is None else float(v) for v in line.get("x", [])])
+        ys = np.array([np.nan if v is None else float(v) for v in line.get("y", [])])
+    except (TypeError, ValueError):  # a line over text categories
+        return None
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[ok], ys[ok]
+    if len(xs) < 3 or np.any(np.diff(xs) < 0):
+        return None
+    x_scale = 100.0 if xs.max() > 1.5 else 1.0
+    y_scale = 100.0 if ys.max() > 1.5 else 1.0
+    return float(np.interp(x0 * x_scale, xs, ys)) / y_scale
+
+
 @register(EXERCISE, "pareto_figure", points=1)
 def _(answer, ctx):
-    return expect_axes(answer, hint="plots.plot_pareto(segmentation.pareto_table(revenue)) returns the Axes.")
+    from crmlab.checks._answers import describe_figure
+    from crmlab.segmentation import top_share
+
+    expect_axes(answer, hint="plots.plot_pareto(segmentation.pareto_table(revenue)) returns the Axes.")
+    d = describe_figure(answer)
+    if d.get("kind") == "figure":
+        d = d["axes"][0]
+    rev = once(ctx, "revenue", lambda: revenue(ctx.data("retail")))
+    top, bottom = top_share(rev, 0.2), 1 - top_share(rev, 0.8)
+    at = [v for v in (_curve_at(line, 0.2) for line in d.get("lines", [])) if v is not None]
+    if any(abs(v - top) <= 0.01 for v in at):
+        return None
+    if any(abs(v - bottom) <= 0.01 for v in at):
+        raise Fail("Your curve starts with the smallest customers (a Lorenz curve): the Pareto curve ranks customers "
+                   "from the most valuable down.", "Sort by revenue in descending order, or use plots.plot_pareto.")
+    raise Fail("Your figure does not show the cumulative share of revenue by customers ranked from the most "
+               "valuable: at 20 % of the customers the curve should reach the top 20 %'s share of exercise 1.",
+               "plots.plot_pareto(segmentation.pareto_table(revenue)) draws it.")
 
 
 # --------------------------------------------------------------------------------------
