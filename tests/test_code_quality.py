@@ -49,7 +49,7 @@ def _unformatted() -> set[str]:
 def test_ruff_format_holds_except_for_the_files_waiting_for_it():
     unformatted = _unformatted()
     new = sorted(unformatted - PENDING_FORMAT)
-    assert not new, f"not formatted (run `.venv/bin/ruff format {' '.join(new)}`): {new}"
+    assert not new, f"{len(new)} file(s) not formatted; run `.venv/bin/ruff format FILE` on: {', '.join(new[:30])}"
     done = sorted(f for f in PENDING_FORMAT if f not in unformatted)
     assert not done, f"formatted now: remove them from {PENDING_FILE.name} so they stay formatted: {done}"
 
