@@ -165,7 +165,7 @@ def test_the_lock_installs_the_same_versions_on_every_stated_platform(tmp_path):
     # there at its pinned version, and nothing that platform needs is left unpinned.
     pins = _pins()
     pairs = [(p, v) for p in bootstrap.PLATFORMS for v in bootstrap.PYTHONS]
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=len(pairs)) as pool:
         results = list(pool.map(lambda pair: _resolve(tmp_path, *pair), pairs))
     for platform, python, out in results:
         assert out.returncode == 0, f"{platform}, Python {python}: the lock does not install:\n{out.stderr}"
