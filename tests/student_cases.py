@@ -548,10 +548,11 @@ def cases_10(d, ctx) -> list[Case]:
     total_wallet = float(wallet.sum())
     wallet_before = b2b.wallets[b2b.wallets["year"] == 2023].set_index("account_id")["category_spend"]
     k = kept(ds.orders)
-    bought = pd.crosstab(k["customer_id"], k["category"].astype(str)) > 0
+    bought = k.groupby([k["customer_id"], k["category"].astype(str)]).size().unstack(fill_value=0) > 0
     both = (bought["beauty"] & bought["household"])
     lift = float(both.mean() / (bought["beauty"].mean() * bought["household"].mean()))
-    allb = pd.crosstab(ds.orders["customer_id"], ds.orders["category"].astype(str)) > 0
+    o = ds.orders
+    allb = o.groupby([o["customer_id"], o["category"].astype(str)]).size().unstack(fill_value=0) > 0
     lift_r = float((allb["beauty"] & allb["household"]).mean() / (allb["beauty"].mean() * allb["household"].mean()))
     q = acquisition.acquisition_quality(cu, ds.orders, as_of=ds.as_of).drop(index="all")
     q.index = q.index.astype(str)

@@ -184,16 +184,22 @@ def lost_share_by_topic(ds, risk=None):
     return share.rename("share_lost"), c, lost, risk
 
 
-@register(EXERCISE, "lost_share_by_topic", points=2)
-def _(answer, ctx):
-    ds = ctx.data("retail")
-    risk, _ = once(ctx, "risk", lambda: early_warning(ds.orders, ds.as_of))
-    expected, c, lost, risk = once(ctx, "lost", lambda: lost_share_by_topic(ds, risk))
+def _lost_case(ds, risk):
+    """The shares of exercise 6 and what typical mistakes give: per complaint, everyone at risk, counts."""
+    expected, c, lost, risk = lost_share_by_topic(ds, risk)
     per_complaint = c["customer_id"].astype(str).isin(lost).groupby(c["topic"].astype(str)).mean()
     everyone = set(risk.index.astype(str))
     pairs = c[["topic", "customer_id"]].astype(str).drop_duplicates()
     all_risk = pairs["customer_id"].isin(everyone).groupby(pairs["topic"]).mean()
     counts = pairs["customer_id"].isin(lost).groupby(pairs["topic"]).sum().astype(float)
+    return expected, per_complaint, all_risk, counts
+
+
+@register(EXERCISE, "lost_share_by_topic", points=2)
+def _(answer, ctx):
+    ds = ctx.data("retail")
+    risk, _ = once(ctx, "risk", lambda: early_warning(ds.orders, ds.as_of))
+    expected, per_complaint, all_risk, counts = once(ctx, "lost", lambda: _lost_case(ds, risk))
 
     def diagnose(got, exp):
         import numpy as np
