@@ -19,6 +19,7 @@ Run from the repository root:
 Figures are printed with the load average, since other work on the machine slows every
 run alike. Not run by the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,12 @@ def scenarios(n: int, n_customers: int) -> list[dict]:
     out = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
-        run = {"name": f"s{i:03d}-{kind or 'shipped'}", "n_customers": n_customers, "seed": 100 + i // len(kinds),
-               "company": f"Firm {i}"}
+        run = {
+            "name": f"s{i:03d}-{kind or 'shipped'}",
+            "n_customers": n_customers,
+            "seed": 100 + i // len(kinds),
+            "company": f"Firm {i}",
+        }
         if kind:
             run["archetype"] = kind
         out.append(run)
@@ -76,8 +81,10 @@ def bench_batch(n: int, n_customers: int, baseline: int) -> None:
     seconds, summary = timed_batch(sets, jobs=2)
     ok = summary["status"] == "ok"
     per_run = summary.loc[ok, "duration_s"]
-    print(f"  {ok.sum()} ok, {(~ok).sum()} failed; wall {seconds:.0f} s = {seconds / n:.2f} s per scenario; "
-          f"in-run mean {per_run.mean():.1f} s, slowest {per_run.max():.1f} s  [target: one run <= 30 s]")
+    print(
+        f"  {ok.sum()} ok, {(~ok).sum()} failed; wall {seconds:.0f} s = {seconds / n:.2f} s per scenario; "
+        f"in-run mean {per_run.mean():.1f} s, slowest {per_run.max():.1f} s  [target: one run <= 30 s]"
+    )
     for err in summary.loc[~ok, "error"].head(3):
         print(f"  failed: {err[:160]}")
     print(f"  peak memory of a kernel or worker: {_children_peak_mb():.0f} MB; {_load()}", flush=True)
@@ -91,8 +98,11 @@ def bench_batch(n: int, n_customers: int, baseline: int) -> None:
                 print(f"  jobs {jobs}: failed runs: {summary.loc[summary['status'] != 'ok', 'error'].tolist()}")
             results[jobs].append(seconds)
     one, two = min(results[1]), min(results[2])
-    print(f"  first {baseline} scenarios: jobs 1 {one:.1f} s, jobs 2 {two:.1f} s (all: "
-          f"{results[1]} / {results[2]}); speed-up {one / two:.2f}x  [target >= 1.5x]; {_load()}", flush=True)
+    print(
+        f"  first {baseline} scenarios: jobs 1 {one:.1f} s, jobs 2 {two:.1f} s (all: "
+        f"{results[1]} / {results[2]}); speed-up {one / two:.2f}x  [target >= 1.5x]; {_load()}",
+        flush=True,
+    )
 
 
 def bench_firm(orders: int) -> None:
@@ -105,33 +115,50 @@ def bench_firm(orders: int) -> None:
     try:
         start = time.perf_counter()
         ds = datasets.generate("retail", n_customers=n_customers, seed=11)
-        export = ds.orders.rename(columns={"customer_id": "CustNo", "order_date": "Date", "amount": "Value",
-                                           "order_id": "OrderNo", "gross_margin": "Margin"})
+        export = ds.orders.rename(
+            columns={
+                "customer_id": "CustNo",
+                "order_date": "Date",
+                "amount": "Value",
+                "order_id": "OrderNo",
+                "gross_margin": "Margin",
+            }
+        )
         export = export[["OrderNo", "CustNo", "Date", "Value", "Margin"]].head(orders)
         export.to_csv(work / "orders.csv", index=False, date_format="%Y-%m-%d")
         (work / "mapping.yaml").write_text(
             "scenario: retail\nfirm: Export test\ntables:\n  orders:\n    file: orders.csv\n    columns:\n"
             "      order_id: OrderNo\n      customer_id: CustNo\n      order_date: Date\n      amount: Value\n"
-            "      gross_margin: Margin\n")
+            "      gross_margin: Margin\n"
+        )
         made = time.perf_counter() - start
-        print(f"firm export: {len(export):,} orders of {export['CustNo'].nunique():,} customers written in "
-              f"{made:.0f} s; {_load()}", flush=True)
+        print(
+            f"firm export: {len(export):,} orders of {export['CustNo'].nunique():,} customers written in "
+            f"{made:.0f} s; {_load()}",
+            flush=True,
+        )
         start = time.perf_counter()
         firm = firmdata.check_firm_data(work / "mapping.yaml")
         checked = time.perf_counter() - start
         assert firm.ok, firm.report_markdown()
-        print(f"  load and check the export alone: {checked:.1f} s, this process peak "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+        print(
+            f"  load and check the export alone: {checked:.1f} s, this process peak "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+            flush=True,
+        )
         del firm, ds, export
         before = _children_peak_mb()
         start = time.perf_counter()
-        summary = run_batch(RETAIL, [{"name": "export", "data": str(work / "mapping.yaml")}], work / "out",
-                            progress=False)
+        summary = run_batch(
+            RETAIL, [{"name": "export", "data": str(work / "mapping.yaml")}], work / "out", progress=False
+        )
         wall = time.perf_counter() - start
         row = summary.iloc[0]
-        print(f"  case study on the export: {row['status']} {row['error'][:200]} in {wall:.0f} s wall; "
-              f"peak memory of the kernel {_children_peak_mb():.0f} MB (before: {before:.0f} MB); {_load()}",
-              flush=True)
+        print(
+            f"  case study on the export: {row['status']} {row['error'][:200]} in {wall:.0f} s wall; "
+            f"peak memory of the kernel {_children_peak_mb():.0f} MB (before: {before:.0f} MB); {_load()}",
+            flush=True,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -121,6 +121,7 @@ average yearly use over the window is 80%, 85% and 88% of it. Small demanding
 accounts lose money under activity-based costing, giving the whale curve of
 Kaplan & Narayanan (2001).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -206,8 +207,9 @@ class Levers:
         unknown = sorted(set(profile) - known)
         if unknown:
             raise ValueError(f"unknown firm-profile lever(s) {', '.join(unknown)}; use {', '.join(sorted(known))}.")
-        values: dict[str, Any] = {k: (tuple(sorted(dict(v).items())) if isinstance(v, dict) else v)
-                                  for k, v in profile.items()}
+        values: dict[str, Any] = {
+            k: (tuple(sorted(dict(v).items())) if isinstance(v, dict) else v) for k, v in profile.items()
+        }
         return cls(**values)
 
     def per_name(self, field: str, names: Sequence[str], default: Any) -> np.ndarray:
@@ -215,8 +217,10 @@ class Levers:
         given = dict(getattr(self, field))
         unknown = sorted(set(given) - set(names))
         if unknown:
-            raise ValueError(f"firm-profile lever '{field}': unknown name(s) {', '.join(map(repr, unknown))}; "
-                             f"use {', '.join(map(repr, names))}.")
+            raise ValueError(
+                f"firm-profile lever '{field}': unknown name(s) {', '.join(map(repr, unknown))}; "
+                f"use {', '.join(map(repr, names))}."
+            )
         out = np.array(default, dtype=float)
         for i, name in enumerate(names):
             if name in given:
@@ -327,30 +331,33 @@ class _Life:
 def _lifecycle(rng, win: _Window, signup, t0, lam_s, h, a, lam_e_max) -> _Life:
     n = len(signup)
     u = rng.random((n, 3))
-    leave = np.where(u[:, 0] < _sigmoid(a[0] + h), 0,
-                     np.where(u[:, 1] < _sigmoid(a[1] + h), 1,
-                              np.where(u[:, 2] < _sigmoid(a[2] + h), 2, 3)))
+    leave = np.where(
+        u[:, 0] < _sigmoid(a[0] + h),
+        0,
+        np.where(u[:, 1] < _sigmoid(a[1] + h), 1, np.where(u[:, 2] < _sigmoid(a[2] + h), 2, 3)),
+    )
     dE = rng.uniform(1, 3, n) * MONTH
     dF = rng.uniform(3, 8, n) * MONTH
     plateau = np.where(leave == 2, rng.uniform(1, 6, n), 12 + rng.exponential(14, n)) * MONTH
-    dD = np.choose(leave, [rng.uniform(0.75, 1.5, n), rng.uniform(2, 4, n),
-                           rng.uniform(2, 5, n), rng.uniform(2, 5, n)]) * MONTH
+    dD = (
+        np.choose(leave, [rng.uniform(0.75, 1.5, n), rng.uniform(2, 4, n), rng.uniform(2, 5, n), rng.uniform(2, 5, n)])
+        * MONTH
+    )
     frac = rng.random(n)
     tE = t0 + dE
     tF = tE + dF
-    tD = np.choose(leave, [t0 + (0.4 + 0.6 * frac) * dE, tE + (0.25 + 0.5 * frac) * dF,
-                           tF + plateau, tF + plateau])
+    tD = np.choose(leave, [t0 + (0.4 + 0.6 * frac) * dE, tE + (0.25 + 0.5 * frac) * dF, tF + plateau, tF + plateau])
     churn_day = np.floor(tD + dD).astype(int)
     ended = churn_day <= win.n_days - 1
     last = np.minimum(churn_day, win.n_days - 1)
     lam_e = np.minimum(np.clip(0.3 * lam_s, 0.15, lam_e_max), lam_s)
-    return _Life(signup, t0, tE, tF, tD, dD, churn_day, last, ended,
-                 np.where(ended, leave, 4), lam_e, lam_s)
+    return _Life(signup, t0, tE, tF, tD, dD, churn_day, last, ended, np.where(ended, leave, 4), lam_e, lam_s)
 
 
 def _first_order_days(rng, win: _Window, signup, p_same_day: float, mean_delay: float):
-    delay = np.where(rng.random(len(signup)) < p_same_day, 0,
-                     np.ceil(rng.exponential(mean_delay, len(signup))).astype(int))
+    delay = np.where(
+        rng.random(len(signup)) < p_same_day, 0, np.ceil(rng.exponential(mean_delay, len(signup))).astype(int)
+    )
     return np.minimum(signup + delay, win.n_days - 1)
 
 
@@ -374,8 +381,12 @@ def _order_days(rng, win: _Window, life: _Life, season: np.ndarray):
     ci, bi = _ranges(first_bin, last_bin - first_bin + 1)
     lo = np.maximum(win.bin_first[bi], life.t0[ci])
     width = np.minimum(win.bin_last[bi], life.last[ci]) - lo + 1
-    mu = (life.level(ci, lo + width / 2.0) * (width / MONTH) * season[win.calmonth_of_day[lo]]
-          * rng.gamma(16.0, 1 / 16.0, len(ci)))
+    mu = (
+        life.level(ci, lo + width / 2.0)
+        * (width / MONTH)
+        * season[win.calmonth_of_day[lo]]
+        * rng.gamma(16.0, 1 / 16.0, len(ci))
+    )
     reps = rng.poisson(mu)
     cust = np.repeat(ci, reps)
     days = np.repeat(lo, reps) + np.floor(rng.random(len(cust)) * np.repeat(width, reps)).astype(int)
@@ -449,19 +460,23 @@ def _truth_tables(win: _Window, life: _Life, key: str, ids, segment_codes, segme
 
     churn = win.dates(np.where(life.ended, life.churn_day, 0))
     churn = np.where(life.ended, churn, np.datetime64("NaT"))
-    truth = pd.DataFrame({
-        key: ids,
-        "true_segment": _cat(segment_codes, segments),
-        "true_pattern": _cat(life.pattern, PATTERNS),
-        "churn_date": pd.Series(churn, dtype="datetime64[ns]"),
-        "purchase_rate": _money(life.lamS * 12),
-    })
+    truth = pd.DataFrame(
+        {
+            key: ids,
+            "true_segment": _cat(segment_codes, segments),
+            "true_pattern": _cat(life.pattern, PATTERNS),
+            "churn_date": pd.Series(churn, dtype="datetime64[ns]"),
+            "purchase_rate": _money(life.lamS * 12),
+        }
+    )
     idx, month, phase = _phase_grid(win, life)
-    phases = pd.DataFrame({
-        key: ids[idx],
-        "month": win.month_end[month].astype("datetime64[ns]"),
-        "phase": _cat(phase, PHASES),
-    })
+    phases = pd.DataFrame(
+        {
+            key: ids[idx],
+            "month": win.month_end[month].astype("datetime64[ns]"),
+            "phase": _cat(phase, PHASES),
+        }
+    )
     return truth, phases.reset_index(drop=True)
 
 
@@ -504,8 +519,9 @@ def _recovery_effect(c: _Complaints, n: int, impact: float = 1.6) -> np.ndarray:
     return np.where(unrecovered, impact, np.where(complained, -0.3, 0.0))
 
 
-def _interactions(rng, win: _Window, life: _Life, z, c: _Complaints, inquiry_rate: float,
-                  key: str, ids, prefix: str) -> "pd.DataFrame":
+def _interactions(
+    rng, win: _Window, life: _Life, z, c: _Complaints, inquiry_rate: float, key: str, ids, prefix: str
+) -> "pd.DataFrame":
     import pandas as pd
 
     n = len(z)
@@ -534,16 +550,18 @@ def _interactions(rng, win: _Window, life: _Life, z, c: _Complaints, inquiry_rat
     day = np.concatenate([c_day, q_day])
     order = _sorted_events(cust, day)
     kind = np.concatenate([np.ones(len(c.cust), int), np.zeros(k, int)])
-    df = pd.DataFrame({
-        "interaction_id": _ids(prefix, len(cust), 6),
-        key: ids[cust[order]],
-        "date": win.dates(day[order]),
-        "kind": _cat(kind[order], KINDS),
-        "topic": _cat(np.concatenate([c_topic, q_topic])[order], TOPICS),
-        "resolution_hours": np.concatenate([c.hours, q_hours])[order],
-        "resolved": np.concatenate([c.resolved, q_resolved])[order],
-        "satisfaction_after": np.concatenate([c.satisfaction, q_sat])[order],
-    })
+    df = pd.DataFrame(
+        {
+            "interaction_id": _ids(prefix, len(cust), 6),
+            key: ids[cust[order]],
+            "date": win.dates(day[order]),
+            "kind": _cat(kind[order], KINDS),
+            "topic": _cat(np.concatenate([c_topic, q_topic])[order], TOPICS),
+            "resolution_hours": np.concatenate([c.hours, q_hours])[order],
+            "resolved": np.concatenate([c.resolved, q_resolved])[order],
+            "satisfaction_after": np.concatenate([c.satisfaction, q_sat])[order],
+        }
+    )
     return df
 
 
@@ -560,21 +578,25 @@ R_CATEGORIES = ["household", "kitchen", "beauty", "apparel", "electronics", "toy
 R_CAT_MARGIN = np.array([0.28, 0.34, 0.45, 0.42, 0.20, 0.36])
 R_CAT_RETURN = np.array([0.02, 0.03, 0.02, 0.10, 0.06, 0.03])
 R_CAT_VALUE = np.array([0.8, 1.1, 0.6, 1.1, 2.0, 0.9])
-R_SEG_CATMIX = np.array([
-    [0.35, 0.15, 0.15, 0.20, 0.05, 0.10],
-    [0.25, 0.10, 0.35, 0.15, 0.10, 0.05],
-    [0.05, 0.20, 0.10, 0.25, 0.38, 0.02],
-    [0.30, 0.25, 0.08, 0.10, 0.05, 0.22],
-])
+R_SEG_CATMIX = np.array(
+    [
+        [0.35, 0.15, 0.15, 0.20, 0.05, 0.10],
+        [0.25, 0.10, 0.35, 0.15, 0.10, 0.05],
+        [0.05, 0.20, 0.10, 0.25, 0.38, 0.02],
+        [0.30, 0.25, 0.08, 0.10, 0.05, 0.22],
+    ]
+)
 R_CHANNELS = ["store", "web", "app"]
 R_SEG_CHANMIX = np.array([[0.30, 0.50, 0.20], [0.10, 0.30, 0.60], [0.60, 0.30, 0.10], [0.45, 0.40, 0.15]])
 R_AGE = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
-R_SEG_AGE = np.array([
-    [0.18, 0.26, 0.20, 0.16, 0.12, 0.08],
-    [0.16, 0.34, 0.26, 0.14, 0.07, 0.03],
-    [0.04, 0.14, 0.22, 0.26, 0.20, 0.14],
-    [0.03, 0.25, 0.38, 0.22, 0.08, 0.04],
-])
+R_SEG_AGE = np.array(
+    [
+        [0.18, 0.26, 0.20, 0.16, 0.12, 0.08],
+        [0.16, 0.34, 0.26, 0.14, 0.07, 0.03],
+        [0.04, 0.14, 0.22, 0.26, 0.20, 0.14],
+        [0.03, 0.25, 0.38, 0.22, 0.08, 0.04],
+    ]
+)
 R_INCOME = ["low", "middle", "high"]
 R_SEG_INCOME = np.array([[0.45, 0.45, 0.10], [0.20, 0.55, 0.25], [0.12, 0.48, 0.40], [0.25, 0.58, 0.17]])
 R_SEG_FEMALE = np.array([0.55, 0.50, 0.45, 0.62])
@@ -602,12 +624,14 @@ R_ATTRIBUTES = [
 ]
 DIMENSIONS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
 # how much more (or less) each segment cares about each attribute
-R_SEG_IMPORTANCE = np.array([
-    [0.0, 0.2, 0.0, 0.0, 0.0, 0.4, 0.0, -0.3, 1.5, 0.0],
-    [-0.6, 1.0, 0.0, 0.5, 0.6, 0.0, -0.3, -0.3, 0.0, 0.5],
-    [0.0, 0.0, 0.6, 0.0, 0.0, 0.0, 0.6, 1.2, -0.6, 0.0],
-    [0.5, 0.0, 0.0, 0.0, 0.0, 0.6, 0.0, 0.0, 0.3, 0.8],
-])
+R_SEG_IMPORTANCE = np.array(
+    [
+        [0.0, 0.2, 0.0, 0.0, 0.0, 0.4, 0.0, -0.3, 1.5, 0.0],
+        [-0.6, 1.0, 0.0, 0.5, 0.6, 0.0, -0.3, -0.3, 0.0, 0.5],
+        [0.0, 0.0, 0.6, 0.0, 0.0, 0.0, 0.6, 1.2, -0.6, 0.0],
+        [0.5, 0.0, 0.0, 0.0, 0.0, 0.6, 0.0, 0.0, 0.3, 0.8],
+    ]
+)
 
 
 def _shares(weights: np.ndarray) -> np.ndarray:
@@ -618,8 +642,9 @@ def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
-    seg = rng.choice(4, n, p=R_SEG_SHARE if not lev.segment_mix
-                     else _shares(lev.per_name("segment_mix", R_SEGMENTS, R_SEG_SHARE)))
+    seg = rng.choice(
+        4, n, p=R_SEG_SHARE if not lev.segment_mix else _shares(lev.per_name("segment_mix", R_SEGMENTS, R_SEG_SHARE))
+    )
     signup = win.signup_days(rng, n, decay=12.0, floor=0.5, growth=lev.growth)
     region = rng.choice(5, n, p=[0.20, 0.22, 0.20, 0.18, 0.20])
     age = _pick(rng, R_SEG_AGE, seg)
@@ -627,70 +652,104 @@ def _retail(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     income = _pick(rng, R_SEG_INCOME, seg)
     mix = lev.per_name("channel_mix", R_ACQ, R_ACQ_SHARE)
     acq = rng.choice(5, n, p=R_ACQ_SHARE if not lev.channel_mix else _shares(mix))
-    acq_cost = _money(R_ACQ_COST[acq] * lev.per_name("channel_cost", R_ACQ, np.ones(5))[acq]
-                      * rng.lognormal(0, 0.25, n))
+    acq_cost = _money(
+        R_ACQ_COST[acq] * lev.per_name("channel_cost", R_ACQ, np.ones(5))[acq] * rng.lognormal(0, 0.25, n)
+    )
     business = rng.random(n) < 0.08
     z = rng.normal(0, 1, n) + lev.satisfaction
 
     c = lev.concentration
     seg_rate, seg_spend = R_SEG_RATE, R_SEG_SPEND
     if c != 1.0:  # segments also differ less (c < 1) or more (c > 1), around their geometric mean
-        seg_rate, seg_spend = (np.exp(np.log(x).mean()) * (x / np.exp(np.log(x).mean())) ** c
-                               for x in (R_SEG_RATE, R_SEG_SPEND))
+        seg_rate, seg_spend = (
+            np.exp(np.log(x).mean()) * (x / np.exp(np.log(x).mean())) ** c for x in (R_SEG_RATE, R_SEG_SPEND)
+        )
     shape = 2.5 / min(c, 1.0)  # purchase rates within a segment: less spread for c < 1, as shipped above
-    rate = (seg_rate[seg] * rng.gamma(shape, 1 / shape, n) * R_ACQ_RATE[acq]
-            * np.where(business, 1.4, 1.0) * np.exp(0.1 * z))
+    rate = (
+        seg_rate[seg]
+        * rng.gamma(shape, 1 / shape, n)
+        * R_ACQ_RATE[acq]
+        * np.where(business, 1.4, 1.0)
+        * np.exp(0.1 * z)
+    )
     sigma = 0.5 * c
-    spend = (seg_spend[seg] * rng.lognormal(-sigma ** 2 / 2, sigma, n) * R_ACQ_SPEND[acq]
-             * np.where(business, 1.8, 1.0) * lev.price_level)
+    spend = (
+        seg_spend[seg]
+        * rng.lognormal(-(sigma**2) / 2, sigma, n)
+        * R_ACQ_SPEND[acq]
+        * np.where(business, 1.8, 1.0)
+        * lev.price_level
+    )
 
     comp = _complaints(rng_for("complaints"), z, base=-2.0, lev=lev)
-    h = (R_SEG_HAZARD[seg] + R_ACQ_HAZARD[acq] - 0.6 * z - 0.2 * business
-         + _recovery_effect(comp, n, lev.complaint_impact) + lev.churn)
+    h = (
+        R_SEG_HAZARD[seg]
+        + R_ACQ_HAZARD[acq]
+        - 0.6 * z
+        - 0.2 * business
+        + _recovery_effect(comp, n, lev.complaint_impact)
+        + lev.churn
+    )
     rng = rng_for("lifecycle")
     t0 = _first_order_days(rng, win, signup, p_same_day=0.55, mean_delay=20.0)
     life = _lifecycle(rng, win, signup, t0, rate / 12.0, h, R_HAZARD_INTERCEPTS, lam_e_max=0.8)
 
     ids = _ids("R", n, 5)
-    customers = pd.DataFrame({
-        "customer_id": ids,
-        "signup_date": win.dates(signup),
-        "region": _cat(region, REGIONS),
-        "age_band": _cat(age, R_AGE),
-        "gender": _cat(gender, ["female", "male"]),
-        "income_band": _cat(income, R_INCOME),
-        "acquisition_channel": _cat(acq, R_ACQ),
-        "acquisition_cost": acq_cost,
-        "customer_type": _cat(business.astype(int), ["consumer", "business"]),
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "signup_date": win.dates(signup),
+            "region": _cat(region, REGIONS),
+            "age_band": _cat(age, R_AGE),
+            "gender": _cat(gender, ["female", "male"]),
+            "income_band": _cat(income, R_INCOME),
+            "acquisition_channel": _cat(acq, R_ACQ),
+            "acquisition_cost": acq_cost,
+            "customer_type": _cat(business.astype(int), ["consumer", "business"]),
+        }
+    )
 
     # orders
     rng = rng_for("orders")
-    cust, day, category, channel = _orders(rng, win, life, R_SEASON, R_SEG_CATMIX[seg], R_SEG_CHANMIX[seg],
-                                           own=(0.25, 0.25))
+    cust, day, category, channel = _orders(
+        rng, win, life, R_SEASON, R_SEG_CATMIX[seg], R_SEG_CHANMIX[seg], own=(0.25, 0.25)
+    )
     k = len(cust)
     december = win.calmonth_of_day[day] == 11
-    mu, sd = (-0.08, 0.4) if lev.concentration >= 1 else (-(0.4 * lev.concentration) ** 2 / 2, 0.4 * lev.concentration)
-    amount = _money(np.maximum(spend[cust] * R_CAT_VALUE[category] * rng.lognormal(mu, sd, k)
-                               * np.where(december, 1.1, 1.0), 2.0))
+    mu, sd = (
+        (-0.08, 0.4) if lev.concentration >= 1 else (-((0.4 * lev.concentration) ** 2) / 2, 0.4 * lev.concentration)
+    )
+    amount = _money(
+        np.maximum(spend[cust] * R_CAT_VALUE[category] * rng.lognormal(mu, sd, k) * np.where(december, 1.1, 1.0), 2.0)
+    )
     margin = _money(amount * R_CAT_MARGIN[category] * rng.normal(1.0, 0.12, k))
-    orders = pd.DataFrame({
-        "order_id": _ids("RO", k, 6),
-        "customer_id": ids[cust],
-        "order_date": win.dates(day),
-        "amount": amount,
-        "gross_margin": margin,
-        "category": _cat(category, R_CATEGORIES),
-        "channel": _cat(channel, R_CHANNELS),
-        "returned": rng.random(k) < R_CAT_RETURN[category],
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": _ids("RO", k, 6),
+            "customer_id": ids[cust],
+            "order_date": win.dates(day),
+            "amount": amount,
+            "gross_margin": margin,
+            "category": _cat(category, R_CATEGORIES),
+            "channel": _cat(channel, R_CHANNELS),
+            "returned": rng.random(k) < R_CAT_RETURN[category],
+        }
+    )
 
-    interactions = _interactions(rng_for("interactions"), win, life, z, comp, inquiry_rate=0.05,
-                                 key="customer_id", ids=ids, prefix="RI")
+    interactions = _interactions(
+        rng_for("interactions"), win, life, z, comp, inquiry_rate=0.05, key="customer_id", ids=ids, prefix="RI"
+    )
     surveys, items = _retail_surveys(rng_for("surveys"), win, life, z, seg, rate, ids, lev)
     truth, phases = _truth_tables(win, life, "customer_id", ids, seg, R_SEGMENTS)
-    return {"customers": customers, "orders": orders, "interactions": interactions,
-            "surveys": surveys, "survey_items": items, "truth": truth, "truth_phases": phases}
+    return {
+        "customers": customers,
+        "orders": orders,
+        "interactions": interactions,
+        "surveys": surveys,
+        "survey_items": items,
+        "truth": truth,
+        "truth_phases": phases,
+    }
 
 
 def _retail_surveys(rng, win: _Window, life: _Life, z, seg, rate, ids, lev: Levers | None = None):
@@ -709,33 +768,38 @@ def _retail_surveys(rng, win: _Window, life: _Life, z, seg, rate, ids, lev: Leve
     log_rate = np.log(rate)
     rate_std = ((log_rate - log_rate.mean()) / log_rate.std())[cust] if n > 1 else np.zeros(k)
     resp_ids = _ids("RS", k, 6)
-    surveys = pd.DataFrame({
-        "response_id": resp_ids,
-        "customer_id": ids[cust],
-        "survey_date": win.dates(day),
-        "overall_satisfaction": _scale(rng, 4.9 + 1.1 * zc, 0.7, 1, 7),
-        "recommend": _scale(rng, 7.9 + 1.7 * zc, 1.1, 0, 10),
-        "attitude": _scale(rng, 4.3 + 0.7 * zc + 0.5 * rate_std + R_SEG_ATTITUDE[seg[cust]], 0.7, 1, 7),
-    })
+    surveys = pd.DataFrame(
+        {
+            "response_id": resp_ids,
+            "customer_id": ids[cust],
+            "survey_date": win.dates(day),
+            "overall_satisfaction": _scale(rng, 4.9 + 1.1 * zc, 0.7, 1, 7),
+            "recommend": _scale(rng, 7.9 + 1.7 * zc, 1.1, 0, 10),
+            "attitude": _scale(rng, 4.3 + 0.7 * zc + 0.5 * rate_std + R_SEG_ATTITUDE[seg[cust]], 0.7, 1, 7),
+        }
+    )
 
     n_attr = len(R_ATTRIBUTES)
     exp_mean = np.array([a[2] for a in R_ATTRIBUTES])
-    gap_mean = (lev or Levers()).per_name("attribute_gaps", [a[0] for a in R_ATTRIBUTES],
-                                          np.zeros(len(R_ATTRIBUTES))) + np.array([a[3] for a in R_ATTRIBUTES])
+    gap_mean = (lev or Levers()).per_name(
+        "attribute_gaps", [a[0] for a in R_ATTRIBUTES], np.zeros(len(R_ATTRIBUTES))
+    ) + np.array([a[3] for a in R_ATTRIBUTES])
     imp_mean = np.array([a[4] for a in R_ATTRIBUTES])
     latent = exp_mean[None, :] + rng.normal(0, 0.5, (k, 1))
     expectation = _scale(rng, latent, 0.5, 1, 7)
     perception = _scale(rng, latent + gap_mean[None, :] + 0.45 * zc[:, None], 0.8, 1, 7)
     importance = _scale(rng, imp_mean[None, :] + R_SEG_IMPORTANCE[seg[cust]], 0.7, 1, 7)
     dim = np.array([DIMENSIONS.index(a[1]) for a in R_ATTRIBUTES])
-    items = pd.DataFrame({
-        "response_id": resp_ids[np.repeat(np.arange(k), n_attr)],
-        "attribute": _cat(np.tile(np.arange(n_attr), k), [a[0] for a in R_ATTRIBUTES]),
-        "dimension": _cat(np.tile(dim, k), DIMENSIONS),
-        "expectation": expectation.ravel(),
-        "perception": perception.ravel(),
-        "importance": importance.ravel(),
-    })
+    items = pd.DataFrame(
+        {
+            "response_id": resp_ids[np.repeat(np.arange(k), n_attr)],
+            "attribute": _cat(np.tile(np.arange(n_attr), k), [a[0] for a in R_ATTRIBUTES]),
+            "dimension": _cat(np.tile(dim, k), DIMENSIONS),
+            "expectation": expectation.ravel(),
+            "perception": perception.ravel(),
+            "importance": importance.ravel(),
+        }
+    )
     return surveys, items
 
 
@@ -753,12 +817,54 @@ B_IND_NOUNS = [
     ["Logistics", "Freight", "Transport", "Warehousing"],
 ]
 B_NAME_WORDS = [
-    "Alder", "Apex", "Aster", "Beacon", "Birch", "Bluewater", "Brightline", "Cedar", "Cobalt",
-    "Copperfield", "Crestview", "Delta", "Eastgate", "Elmstead", "Emberly", "Fairhaven", "Falcon",
-    "Fernhill", "Granite", "Greystone", "Harbor", "Hawthorn", "Highland", "Ironbridge", "Juniper",
-    "Keystone", "Lakeside", "Larkspur", "Meridian", "Millbrook", "Northwind", "Oakridge", "Orion",
-    "Pinecrest", "Quarry", "Redwood", "Riverbend", "Rockford", "Sablewood", "Silverline",
-    "Southport", "Stonebridge", "Summit", "Thornbury", "Trident", "Valley", "Westbrook", "Willow",
+    "Alder",
+    "Apex",
+    "Aster",
+    "Beacon",
+    "Birch",
+    "Bluewater",
+    "Brightline",
+    "Cedar",
+    "Cobalt",
+    "Copperfield",
+    "Crestview",
+    "Delta",
+    "Eastgate",
+    "Elmstead",
+    "Emberly",
+    "Fairhaven",
+    "Falcon",
+    "Fernhill",
+    "Granite",
+    "Greystone",
+    "Harbor",
+    "Hawthorn",
+    "Highland",
+    "Ironbridge",
+    "Juniper",
+    "Keystone",
+    "Lakeside",
+    "Larkspur",
+    "Meridian",
+    "Millbrook",
+    "Northwind",
+    "Oakridge",
+    "Orion",
+    "Pinecrest",
+    "Quarry",
+    "Redwood",
+    "Riverbend",
+    "Rockford",
+    "Sablewood",
+    "Silverline",
+    "Southport",
+    "Stonebridge",
+    "Summit",
+    "Thornbury",
+    "Trident",
+    "Valley",
+    "Westbrook",
+    "Willow",
 ]
 B_NAME_FORMS = ["Ltd", "Group", "Co.", "Partners"]
 B_SIZES = ["small", "medium", "large"]
@@ -768,8 +874,16 @@ EARLY_VISITS = 2.0  # sales visits are more frequent while an account is being w
 WALLET_SIGMA = 0.4  # spread of wallets within a size band (lognormal)
 B_SIZE_RATE = np.array([22.0, 48.0, 100.0])  # orders per year at the plateau
 B_SIZE_VISITS = np.array([0.3, 1.0, 1.5])
-B_MANAGERS = ["Alex Moreau", "Bea Lindqvist", "Chen Hao", "Dana Okafor", "Eli Novak",
-              "Farah Haddad", "Gabe Santos", "Hana Kim"]
+B_MANAGERS = [
+    "Alex Moreau",
+    "Bea Lindqvist",
+    "Chen Hao",
+    "Dana Okafor",
+    "Eli Novak",
+    "Farah Haddad",
+    "Gabe Santos",
+    "Hana Kim",
+]
 B_MANAGER_VISITS = np.array([0.8, 1.3, 1.0, 0.9, 1.4, 0.7, 1.1, 1.0])
 B_ACQ = ["field_sales", "trade_fair", "referral", "inbound"]
 B_ACQ_SHARE = [0.35, 0.20, 0.20, 0.25]
@@ -787,14 +901,16 @@ B_CHANNELS = ["field_sales", "phone", "web_portal"]
 B_SEG_CHANMIX = np.array([[0.15, 0.35, 0.50], [0.45, 0.45, 0.10], [0.50, 0.30, 0.20], [0.05, 0.15, 0.80]])
 B_CATEGORIES = ["fasteners", "tools", "safety", "electrical", "cleaning", "packaging"]
 B_CAT_MARGIN = np.array([0.32, 0.26, 0.28, 0.20, 0.24, 0.19])
-B_IND_CATMIX = np.array([
-    [0.35, 0.25, 0.15, 0.15, 0.05, 0.05],
-    [0.30, 0.30, 0.25, 0.10, 0.03, 0.02],
-    [0.05, 0.05, 0.30, 0.10, 0.40, 0.10],
-    [0.05, 0.05, 0.10, 0.10, 0.45, 0.25],
-    [0.10, 0.10, 0.15, 0.30, 0.30, 0.05],
-    [0.10, 0.10, 0.25, 0.05, 0.10, 0.40],
-])
+B_IND_CATMIX = np.array(
+    [
+        [0.35, 0.25, 0.15, 0.15, 0.05, 0.05],
+        [0.30, 0.30, 0.25, 0.10, 0.03, 0.02],
+        [0.05, 0.05, 0.30, 0.10, 0.40, 0.10],
+        [0.05, 0.05, 0.10, 0.10, 0.45, 0.25],
+        [0.10, 0.10, 0.15, 0.30, 0.30, 0.05],
+        [0.10, 0.10, 0.25, 0.05, 0.10, 0.40],
+    ]
+)
 B_SEASON = np.array([0.95, 1.00, 1.05, 1.05, 1.05, 1.00, 0.90, 0.80, 1.05, 1.10, 1.05, 0.85])
 B_HAZARD_INTERCEPTS = (-1.6, -1.4, -1.0)
 # activity: (driver, department, minutes per driver unit)
@@ -830,8 +946,9 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     import pandas as pd
 
     rng = rng_for("customers")
-    seg = rng.choice(4, n, p=B_SEG_SHARE if not lev.segment_mix
-                     else _shares(lev.per_name("segment_mix", B_SEGMENTS, B_SEG_SHARE)))
+    seg = rng.choice(
+        4, n, p=B_SEG_SHARE if not lev.segment_mix else _shares(lev.per_name("segment_mix", B_SEGMENTS, B_SEG_SHARE))
+    )
     industry = rng.choice(6, n, p=B_IND_SHARE)
     size = rng.choice(3, n, p=B_SIZE_SHARE)
     signup = win.signup_days(rng, n, decay=9.0, floor=0.4, growth=lev.growth)
@@ -839,8 +956,12 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     manager = rng.integers(0, len(B_MANAGERS), n)
     mix = lev.per_name("channel_mix", B_ACQ, B_ACQ_SHARE)
     acq = rng.choice(4, n, p=B_ACQ_SHARE if not lev.channel_mix else _shares(mix))
-    acq_cost = _money(B_ACQ_COST[acq] * lev.per_name("channel_cost", B_ACQ, np.ones(4))[acq]
-                      * np.array([1.0, 1.3, 2.0])[size] * rng.lognormal(0, 0.3, n))
+    acq_cost = _money(
+        B_ACQ_COST[acq]
+        * lev.per_name("channel_cost", B_ACQ, np.ones(4))[acq]
+        * np.array([1.0, 1.3, 2.0])[size]
+        * rng.lognormal(0, 0.3, n)
+    )
     names = _account_names(rng, industry)
     z = rng.normal(0, 1, n) + lev.satisfaction
     rate = B_SIZE_RATE[size] * rng.gamma(4.0, 0.25, n)
@@ -856,17 +977,19 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     life = _lifecycle(rng, win, signup, t0, rate / 12.0, h, B_HAZARD_INTERCEPTS, lam_e_max=1.0)
 
     ids = _ids("B", n, 4)
-    accounts = pd.DataFrame({
-        "account_id": ids,
-        "account_name": pd.array(names, dtype="string"),
-        "signup_date": win.dates(signup),
-        "industry": _cat(industry, B_INDUSTRIES),
-        "size_band": _cat(size, B_SIZES),
-        "region": _cat(region, REGIONS),
-        "account_manager": _cat(manager, B_MANAGERS),
-        "acquisition_channel": _cat(acq, B_ACQ),
-        "acquisition_cost": acq_cost,
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": ids,
+            "account_name": pd.array(names, dtype="string"),
+            "signup_date": win.dates(signup),
+            "industry": _cat(industry, B_INDUSTRIES),
+            "size_band": _cat(size, B_SIZES),
+            "region": _cat(region, REGIONS),
+            "account_manager": _cat(manager, B_MANAGERS),
+            "acquisition_channel": _cat(acq, B_ACQ),
+            "acquisition_cost": acq_cost,
+        }
+    )
 
     # the account's own business: a yearly category spend drifting a few percent a year
     rng = rng_for("wallets")
@@ -876,8 +999,9 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
 
     # orders: count follows the lifecycle; value = share of this year's wallet per plateau order
     rng = rng_for("orders")
-    cust, day, category, channel = _orders(rng, win, life, B_SEASON, B_IND_CATMIX[industry], B_SEG_CHANMIX[seg],
-                                           own=(0.3, 0.2))
+    cust, day, category, channel = _orders(
+        rng, win, life, B_SEASON, B_IND_CATMIX[industry], B_SEG_CHANMIX[seg], own=(0.3, 0.2)
+    )
     k = len(cust)
     rush_mean = np.clip(B_SEG_RUSH * lev.cost_to_serve, 0.005, 0.9)[seg]
     p_rush = rng.beta(2.0, 2.0 * (1 - rush_mean) / rush_mean)
@@ -888,43 +1012,58 @@ def _b2b(rng_for, win: _Window, n: int, lev: Levers) -> dict:
     margin = _money(amount * B_CAT_MARGIN[category] * B_SEG_MARGIN[seg[cust]] * rng.normal(1.0, 0.08, k))
     rush = rng.random(k) < p_rush[cust]
     returned = rng.random(k) < p_return[cust]
-    orders = pd.DataFrame({
-        "order_id": _ids("BO", k, 6),
-        "account_id": ids[cust],
-        "order_date": win.dates(day),
-        "amount": amount,
-        "gross_margin": margin,
-        "category": _cat(category, B_CATEGORIES),
-        "channel": _cat(channel, B_CHANNELS),
-        "rush": rush,
-        "returned": returned,
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": _ids("BO", k, 6),
+            "account_id": ids[cust],
+            "order_date": win.dates(day),
+            "amount": amount,
+            "gross_margin": margin,
+            "category": _cat(category, B_CATEGORIES),
+            "channel": _cat(channel, B_CHANNELS),
+            "rush": rush,
+            "returned": returned,
+        }
+    )
 
     # wallets: from the sign-up year on; an estimate never below our own sales (share <= 90%)
     ours = np.bincount(cust * len(years) + year, weights=amount, minlength=n * len(years)).reshape(n, -1)
     first_year = win.year_of_day[signup] - years[0]
     w_cust, w_year = np.nonzero(np.arange(len(years))[None, :] >= first_year[:, None])
     wallet = np.maximum(spend_by_year, ours / 0.9)[w_cust, w_year]
-    wallets = pd.DataFrame({
-        "account_id": ids[w_cust],
-        "year": years[w_year].astype("int64"),
-        "category_spend": _money(np.ceil(wallet * 100) / 100),
-    })
+    wallets = pd.DataFrame(
+        {
+            "account_id": ids[w_cust],
+            "year": years[w_year].astype("int64"),
+            "category_spend": _money(np.ceil(wallet * 100) / 100),
+        }
+    )
 
-    activities, used = _b2b_activities(rng_for("activities"), win, life, seg, size, manager,
-                                       cust, day, rush, returned, ids, lev.cost_to_serve)
+    activities, used = _b2b_activities(
+        rng_for("activities"), win, life, seg, size, manager, cust, day, rush, returned, ids, lev.cost_to_serve
+    )
     utilisation = lev.per_name("capacity", list(B_DEPARTMENTS), [u for _, u in B_DEPARTMENTS.values()])
     rates, capacity = _abc_rates(used, years_in_window=win.n_days / 365.25, utilisation=utilisation)
-    interactions = _interactions(rng_for("interactions"), win, life, z, comp, inquiry_rate=0.06,
-                                 key="account_id", ids=ids, prefix="BI")
+    interactions = _interactions(
+        rng_for("interactions"), win, life, z, comp, inquiry_rate=0.06, key="account_id", ids=ids, prefix="BI"
+    )
     truth, phases = _truth_tables(win, life, "account_id", ids, seg, B_SEGMENTS)
-    return {"accounts": accounts, "orders": orders, "wallets": wallets, "activities": activities,
-            "activity_rates": rates, "capacity": capacity, "interactions": interactions,
-            "truth": truth, "truth_phases": phases}
+    return {
+        "accounts": accounts,
+        "orders": orders,
+        "wallets": wallets,
+        "activities": activities,
+        "activity_rates": rates,
+        "capacity": capacity,
+        "interactions": interactions,
+        "truth": truth,
+        "truth_phases": phases,
+    }
 
 
-def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, o_day, rush, returned, ids,
-                    cost_to_serve: float = 1.0):
+def _b2b_activities(
+    rng, win: _Window, life: _Life, seg, size, manager, o_cust, o_day, rush, returned, ids, cost_to_serve: float = 1.0
+):
     """Monthly activity batches per account; also the total driver units of each activity."""
     import pandas as pd
 
@@ -945,19 +1084,22 @@ def _b2b_activities(rng, win: _Window, life: _Life, seg, size, manager, o_cust, 
     def per_month(mask):
         return np.bincount(cell[mask], minlength=n * n_m).reshape(n, n_m)
 
-    counts = np.stack([visits, calls, per_month(rush), per_month(returned),
-                       per_month(np.ones(len(cell), bool))], axis=2)  # (n, months, activity)
+    counts = np.stack(
+        [visits, calls, per_month(rush), per_month(returned), per_month(np.ones(len(cell), bool))], axis=2
+    )  # (n, months, activity)
     a_cust, a_month, a_act = np.nonzero(counts)
     a_day = np.minimum(win.month_last[a_month], life.last[a_cust])
     order = np.lexsort((a_act, a_cust, a_day))
     a_cust, a_month, a_act, a_day = a_cust[order], a_month[order], a_act[order], a_day[order]
-    activities = pd.DataFrame({
-        "activity_id": _ids("BA", len(a_cust), 6),
-        "account_id": ids[a_cust],
-        "date": win.dates(a_day),
-        "activity": _cat(a_act, [a[0] for a in B_ACTIVITIES]),
-        "quantity": counts[a_cust, a_month, a_act].astype("int64"),
-    })
+    activities = pd.DataFrame(
+        {
+            "activity_id": _ids("BA", len(a_cust), 6),
+            "account_id": ids[a_cust],
+            "date": win.dates(a_day),
+            "activity": _cat(a_act, [a[0] for a in B_ACTIVITIES]),
+            "quantity": counts[a_cust, a_month, a_act].astype("int64"),
+        }
+    )
     return activities, counts.sum(axis=(0, 1))
 
 
@@ -977,13 +1119,15 @@ def _abc_rates(used: np.ndarray, years_in_window: float, utilisation=None):
     capacity = pd.DataFrame(rows, columns=["department", "annual_cost", "practical_minutes"])
     capacity["department"] = capacity["department"].astype("string")
     unit_cost = [_money(B_DEPARTMENTS[d][0] * m / use[d]).item() for d, m in zip(dept_of, minutes)]
-    rates = pd.DataFrame({
-        "activity": pd.array([a[0] for a in B_ACTIVITIES], dtype="string"),
-        "driver": pd.array([a[1] for a in B_ACTIVITIES], dtype="string"),
-        "department": pd.array(dept_of, dtype="string"),
-        "unit_cost": np.array(unit_cost, dtype=float),
-        "unit_minutes": minutes,
-    })
+    rates = pd.DataFrame(
+        {
+            "activity": pd.array([a[0] for a in B_ACTIVITIES], dtype="string"),
+            "driver": pd.array([a[1] for a in B_ACTIVITIES], dtype="string"),
+            "department": pd.array(dept_of, dtype="string"),
+            "unit_cost": np.array(unit_cost, dtype=float),
+            "unit_minutes": minutes,
+        }
+    )
     return rates, capacity
 
 
@@ -1029,10 +1173,12 @@ def generate_tables(
         raise ValueError(f"no generated dataset {name!r}; choose 'retail' or 'b2b'.")
     win = _Window.of(start, end)
     root = np.random.SeedSequence([int(seed), 0 if name == "retail" else 1])
-    streams = dict(zip(
-        ["customers", "complaints", "lifecycle", "orders", "wallets", "activities", "interactions", "surveys"],
-        root.spawn(8),
-    ))
+    streams = dict(
+        zip(
+            ["customers", "complaints", "lifecycle", "orders", "wallets", "activities", "interactions", "surveys"],
+            root.spawn(8),
+        )
+    )
 
     def rng_for(part: str) -> np.random.Generator:
         return np.random.default_rng(streams[part])

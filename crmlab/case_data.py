@@ -5,6 +5,7 @@ seed and a firm profile (:mod:`crmlab.firm_profiles`), or a student's personal
 data; :func:`cut_at` leaves out what happened after the analysis date, so a
 diagnosis can be made as of any day the data allow (:func:`date_limits`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
@@ -28,7 +29,6 @@ _EVENT_DATES = {
     "activities": "date",
     "truth_phases": "month",
 }
-
 
 
 def date_limits(name: str) -> tuple["pd.Timestamp", "pd.Timestamp"]:
@@ -111,8 +111,14 @@ def load_case(
         window = {k: shipped[k] for k in ("start", "end")}
         raw = generate_tables(name, n_customers=n_customers, seed=seed, profile=levers, **window)
         tables = {t: _coerce(name, t, raw[t]) for t in raw}
-        ds = Dataset(name, tables, pd.Timestamp(shipped["end"]), student_id, seed,
-                     "personal" if student_id is not None else "generated")
+        ds = Dataset(
+            name,
+            tables,
+            pd.Timestamp(shipped["end"]),
+            student_id,
+            seed,
+            "personal" if student_id is not None else "generated",
+        )
     elif student_id is not None:
         ds = datasets.load(name, student_id=student_id)
     elif as_shipped:
@@ -123,8 +129,9 @@ def load_case(
         from crmlab.currency import scale_money
         from crmlab.datasets import Dataset
 
-        ds = Dataset(ds.name, scale_money(name, dict(ds.items()), money_scale), ds.as_of, ds.student_id,
-                     ds.seed, ds.source)
+        ds = Dataset(
+            ds.name, scale_money(name, dict(ds.items()), money_scale), ds.as_of, ds.student_id, ds.seed, ds.source
+        )
     if analysis_date is None:
         return ds
     date = pd.Timestamp(analysis_date)
@@ -167,12 +174,15 @@ def cut_at(ds: "Dataset", date: Any) -> "Dataset":
         tables[name] = table.reset_index(drop=True)
     if "survey_items" in tables and "surveys" in tables:
         items = tables["survey_items"]
-        tables["survey_items"] = items.loc[items["response_id"].isin(tables["surveys"]["response_id"])].reset_index(drop=True)
+        tables["survey_items"] = items.loc[items["response_id"].isin(tables["surveys"]["response_id"])].reset_index(
+            drop=True
+        )
     return Dataset(ds.name, tables, date, ds.student_id, ds.seed, ds.source)
 
 
-def firm_case(firm: Any, *, analysis_date: Any = None, margin_rate: float | None = None,
-              money_scale: float = 1.0) -> "Dataset":
+def firm_case(
+    firm: Any, *, analysis_date: Any = None, margin_rate: float | None = None, money_scale: float = 1.0
+) -> "Dataset":
     """The data of a case-study run on a firm's own data, cut at the analysis date.
 
     ``firm`` is :func:`crmlab.firmdata.check_firm_data`'s result; a report with
@@ -199,7 +209,8 @@ def firm_case(firm: Any, *, analysis_date: Any = None, margin_rate: float | None
         if margin_rate is None:
             raise CaseStudyParameterError(
                 "parameter 'margin_rate' = None, and the orders of the firm's data have no 'gross_margin': "
-                "give a share of revenue such as 0.3, or map the firm's margin column.")
+                "give a share of revenue such as 0.3, or map the firm's margin column."
+            )
         tables["orders"] = orders.assign(gross_margin=(orders["amount"] * margin_rate).round(2))
     if money_scale != 1:
         tables = scale_money(ds.name, tables, money_scale)
@@ -211,5 +222,6 @@ def firm_case(firm: Any, *, analysis_date: Any = None, margin_rate: float | None
     if not lo <= date <= ds.as_of:
         raise CaseStudyParameterError(
             f"parameter 'analysis_date' = {str(analysis_date)!r} is outside {lo.date()} to {ds.as_of.date()}: "
-            "the firm's orders must cover the year before the date (retention compares two years).")
+            "the firm's orders must cover the year before the date (retention compares two years)."
+        )
     return cut_at(ds, date)

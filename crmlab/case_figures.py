@@ -22,6 +22,7 @@ cell order; a name recorded twice keeps its last value.
 
 This module runs inside the notebook's kernel; it never starts a kernel.
 """
+
 from __future__ import annotations
 
 import json
@@ -144,7 +145,6 @@ def read_figures(notebook: str | os.PathLike | Any, *, details: bool = False) ->
     return found
 
 
-
 @dataclass(frozen=True)
 class Figure:
     """Unit and label of one recorded figure; ``{currency}`` in the unit is filled in."""
@@ -246,4 +246,3 @@ class FigureBook:
             spec = self.catalogue[name]
             record(name, value, unit=spec.unit.format(currency=self.currency), label=spec.label)
             self.figures[name] = value
-

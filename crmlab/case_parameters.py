@@ -11,6 +11,7 @@ its :class:`Param` (type, range, choices, date) and raises
 This module runs inside the notebook's kernel; the batch runner that starts
 kernels is :mod:`crmlab.casestudy`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -24,7 +25,6 @@ __all__ = ["CaseStudyParameterError", "Param", "validate_params", "parameter_tab
 
 class CaseStudyParameterError(CRMDataError):
     """A case-study parameter cannot be used; the message names it and the fix."""
-
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,6 @@ def validate_params(params: Mapping[str, Any], spec: Mapping[str, Param]) -> dic
     if problems:
         raise CaseStudyParameterError(f"{len(problems)} parameters cannot be used: " + " | ".join(problems))
     return out
-
 
 
 def _cell(value: Any) -> str:

@@ -4,6 +4,7 @@ Facts are sentences built from the recorded figures (:mod:`crmlab.case_figures`)
 recommendations come from :mod:`crmlab.recommendations`; the summary is
 Markdown (shown formatted in Jupyter and in the HTML report) or plain text.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -45,8 +46,10 @@ def retail_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[s
     if f.get("nps") is not None:
         facts.append(f"NPS {f['nps']:+.0f} over the year.")
     if f.get("complaint_recovery") is not None:
-        facts.append(f"{f['complaint_rate']:.2f} complaints per active customer, "
-                     f"{f['complaint_recovery']:.0%} of them recovered.")
+        facts.append(
+            f"{f['complaint_rate']:.2f} complaints per active customer, "
+            f"{f['complaint_recovery']:.0%} of them recovered."
+        )
     if f.get("best_channel") is not None:
         facts.append(f"Best acquisition channel: {f['best_channel']}; weakest: {f['worst_channel']}.")
     return facts
@@ -78,8 +81,7 @@ def b2b_facts(figures: Mapping[str, Any], *, currency: str = "EUR") -> list[str]
     ]
 
 
-def executive_summary(title: str, facts: Sequence[str], recommendations: Sequence[str], *,
-                      width: int = 96) -> str:
+def executive_summary(title: str, facts: Sequence[str], recommendations: Sequence[str], *, width: int = 96) -> str:
     """A plain-text executive summary: a title, the key facts, numbered recommendations.
 
     Examples
@@ -108,8 +110,9 @@ def _md(text: str) -> str:
     return text
 
 
-def executive_summary_markdown(title: str, facts: Sequence[str], recommendations: Sequence[str], *,
-                               notes: Sequence[str] = ()) -> str:
+def executive_summary_markdown(
+    title: str, facts: Sequence[str], recommendations: Sequence[str], *, notes: Sequence[str] = ()
+) -> str:
     """The executive summary as Markdown: a heading, the key facts, numbered recommendations, notes.
 
     Show it formatted with ``display(Markdown(...))``. The area and rule of each

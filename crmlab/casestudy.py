@@ -28,6 +28,7 @@ with the same parameters is skipped (resume), keeping its figures, unless
 saved by Jupyter. Exit status of the command: 0 all runs ok (or skipped), 1 at
 least one failed, 2 usage error.
 """
+
 from __future__ import annotations
 
 import csv
@@ -73,7 +74,6 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 class ParamFileError(CRMDataError):
     """A parameter file (or parameter set) cannot be used; the message says where and why."""
-
 
 
 # ---------------------------------------------------------------- parameter files
@@ -122,8 +122,7 @@ def _load_with_places(path: Path) -> tuple[list[dict], list[str]]:
         for i, row in enumerate(rows[1:], start=1):
             if len(row) > len(header):
                 raise ParamFileError(
-                    f"{where}, row {i}: {len(row)} values for {len(header)} columns; "
-                    f"quote values that contain commas."
+                    f"{where}, row {i}: {len(row)} values for {len(header)} columns; quote values that contain commas."
                 )
             # an empty cell keeps the notebook's default for that parameter
             sets.append({h: _scalar(v) for h, v in zip(header, row) if v.strip() != ""})
@@ -178,8 +177,7 @@ def _load_with_places(path: Path) -> tuple[list[dict], list[str]]:
                 entry = {}
             if not isinstance(entry, dict):
                 raise ParamFileError(
-                    f"{where}, {place}: expected a mapping of parameter: value, found "
-                    f"{type(entry).__name__} {entry!r}."
+                    f"{where}, {place}: expected a mapping of parameter: value, found {type(entry).__name__} {entry!r}."
                 )
             bad_keys = [k for k in entry if not isinstance(k, str)]
             if bad_keys:
@@ -441,7 +439,10 @@ def _execute(task: dict) -> dict:
                 _export_html(nb_path, html_path, task["show_code"])
                 result["html"] = html_path.name
         except Exception as exc:
-            result.update(status="failed", error=(result["error"] + " | " if result["error"] else "") + f"HTML report: {_error_text(exc)}")
+            result.update(
+                status="failed",
+                error=(result["error"] + " | " if result["error"] else "") + f"HTML report: {_error_text(exc)}",
+            )
     result["duration_s"] = round(time.perf_counter() - start, 2)
     return result
 
@@ -494,8 +495,10 @@ def _figure_column(name: str) -> str:
 def _figure_order(rows: Sequence[dict]) -> list[str]:
     """Figure names in a stable order: that of the successful run recording the most (ties: first by
     run name), then any others alphabetically; so the columns do not depend on which run ran first."""
-    ok = sorted((r for r in rows if r.get("status") in ("ok", "skipped-existing") and r["figures"]),
-                key=lambda r: (-len(r["figures"]), str(r["run"])))
+    ok = sorted(
+        (r for r in rows if r.get("status") in ("ok", "skipped-existing") and r["figures"]),
+        key=lambda r: (-len(r["figures"]), str(r["run"])),
+    )
     order = list(ok[0]["figures"]) if ok else []
     rest = sorted({k for r in rows for k in r["figures"]} - set(order))
     return order + rest
@@ -533,12 +536,17 @@ def _summary_frame(rows: Sequence[dict], defaults: Mapping[str, Any] | None = No
     return frame
 
 
-def _write_summary(out_dir: Path, notebook: Path, rows: Sequence[dict],
-                   defaults: Mapping[str, Any] | None = None) -> "pd.DataFrame":
+def _write_summary(
+    out_dir: Path, notebook: Path, rows: Sequence[dict], defaults: Mapping[str, Any] | None = None
+) -> "pd.DataFrame":
     frame = _summary_frame(rows, defaults)
     _atomic_write(out_dir / "summary.csv", frame.to_csv(index=False))
-    doc = {"notebook": notebook.name, "defaults": dict(defaults or {}), "columns_units": frame.attrs["units"],
-           "runs": list(rows)}
+    doc = {
+        "notebook": notebook.name,
+        "defaults": dict(defaults or {}),
+        "columns_units": frame.attrs["units"],
+        "runs": list(rows),
+    }
     _atomic_write(out_dir / "summary.json", json.dumps(doc, indent=1, ensure_ascii=False, default=str) + "\n")
     return frame
 
@@ -622,8 +630,7 @@ def run_batch(
     if timeout is not None and timeout <= 0:
         raise ParamFileError(f"timeout = {timeout!r}: give a positive number of seconds per cell, or none.")
     defaults = _parameter_defaults(notebook)
-    runs = _plan(param_sets, list(defaults),
-                 notebook, [f"parameter set {i}" for i in range(1, len(param_sets) + 1)])
+    runs = _plan(param_sets, list(defaults), notebook, [f"parameter set {i}" for i in range(1, len(param_sets) + 1)])
     if out_dir.exists() and not out_dir.is_dir():
         raise ParamFileError(f"out '{out_dir}' exists and is not a folder.")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -633,42 +640,79 @@ def run_batch(
     todo: list[dict] = []
     for name, params in runs:
         nb_path, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
-        row = {"run": name, "status": "", "error": "", "duration_s": None, "notebook": nb_path.name,
-               "html": "", "parameters": params, "figures": {}}
+        row = {
+            "run": name,
+            "status": "",
+            "error": "",
+            "duration_s": None,
+            "notebook": nb_path.name,
+            "html": "",
+            "parameters": params,
+            "figures": {},
+        }
         state, nb = ("absent", None) if force else _existing(nb_path, params)
         if state == "ok" and nb is not None:
             old = previous.get(name, {})
             meta_duration = nb.metadata["papermill"].get("duration")
-            row.update(status="skipped-existing", figures=read_figures(nb, details=True),
-                       duration_s=old.get("duration_s", None if meta_duration is None else round(meta_duration, 2)))
+            row.update(
+                status="skipped-existing",
+                figures=read_figures(nb, details=True),
+                duration_s=old.get("duration_s", None if meta_duration is None else round(meta_duration, 2)),
+            )
             if html and not html_path.exists():
                 _export_html(nb_path, html_path, show_code)
             row["html"] = html_path.name if html_path.exists() else ""
         elif state in ("other-params", "foreign"):
-            why = ("was run with other parameters" if state == "other-params"
-                   else "was not written by a case-study run")
-            row.update(status="failed", error=(
-                f"{nb_path.name} exists and {why}; it is kept. Rerun with --force (force=True) "
-                f"to replace it, or give this run another name."))
+            why = "was run with other parameters" if state == "other-params" else "was not written by a case-study run"
+            row.update(
+                status="failed",
+                error=(
+                    f"{nb_path.name} exists and {why}; it is kept. Rerun with --force (force=True) "
+                    f"to replace it, or give this run another name."
+                ),
+            )
             if nb is not None:  # the kept notebook's own parameters and figures stay in the summary
-                row.update(parameters=_plain_param(dict(nb.metadata["papermill"]["parameters"])),
-                           figures=read_figures(nb, details=True))
+                row.update(
+                    parameters=_plain_param(dict(nb.metadata["papermill"]["parameters"])),
+                    figures=read_figures(nb, details=True),
+                )
         else:
-            todo.append({"name": name, "notebook": str(notebook), "out_nb": str(nb_path),
-                         "out_html": str(html_path) if html else "", "params": params,
-                         "cwd": str(notebook.parent), "timeout": timeout, "show_code": show_code})
+            todo.append(
+                {
+                    "name": name,
+                    "notebook": str(notebook),
+                    "out_nb": str(nb_path),
+                    "out_html": str(html_path) if html else "",
+                    "params": params,
+                    "cwd": str(notebook.parent),
+                    "timeout": timeout,
+                    "show_code": show_code,
+                }
+            )
         rows[name] = row
 
     from tqdm.auto import tqdm
 
     done_before = len(runs) - len(todo)
-    bar = tqdm(total=len(runs), initial=done_before, desc=notebook.stem, unit="run",
-               file=sys.stderr, disable=not progress, leave=True)
+    bar = tqdm(
+        total=len(runs),
+        initial=done_before,
+        desc=notebook.stem,
+        unit="run",
+        file=sys.stderr,
+        disable=not progress,
+        leave=True,
+    )
 
     def finish(task: dict, result: dict) -> None:
         row = rows[task["name"]]
-        row.update(status=result["status"], error=result["error"], duration_s=result["duration_s"],
-                   figures=result["figures"], html=result["html"])
+        row.update(
+            status=result["status"],
+            error=result["error"],
+            duration_s=result["duration_s"],
+            figures=result["figures"],
+            html=result["html"],
+        )
         _write_summary(out_dir, notebook, list(rows.values()), defaults)
         bar.update(1)
         bar.set_postfix(failed=sum(rows[n]["status"] == "failed" for n, _ in runs))
@@ -698,8 +742,13 @@ def run_batch(
                     try:
                         result = future.result()
                     except BrokenProcessPool as exc:
-                        result = {"status": "failed", "error": f"worker process died: {exc}",
-                                  "figures": {}, "html": "", "duration_s": None}
+                        result = {
+                            "status": "failed",
+                            "error": f"worker process died: {exc}",
+                            "figures": {},
+                            "html": "",
+                            "duration_s": None,
+                        }
                     finish(task, result)
     finally:
         bar.close()
@@ -717,14 +766,25 @@ def _cmd_run(args) -> int:
             raise ParamFileError(f"notebook '{notebook}': no such file.")
         sets, places = _load_with_places(Path(args.params))
         _plan(sets, _declared_parameters(notebook), notebook, places)  # messages name file and entry
-        summary = run_batch(notebook, sets, args.out, jobs=args.jobs, html=args.html,
-                            show_code=args.show_code, force=args.force, timeout=args.timeout)
+        summary = run_batch(
+            notebook,
+            sets,
+            args.out,
+            jobs=args.jobs,
+            html=args.html,
+            show_code=args.show_code,
+            force=args.force,
+            timeout=args.timeout,
+        )
     except ParamFileError as exc:
         print(f"crmlab casestudy run: error: {exc}", file=sys.stderr)
         return 2
     counts = summary["status"].value_counts()
-    print(f"{len(summary)} run(s): " + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-          + f". Summary: {Path(args.out) / 'summary.csv'}")
+    print(
+        f"{len(summary)} run(s): "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+        + f". Summary: {Path(args.out) / 'summary.csv'}"
+    )
     failed = summary[summary["status"] == "failed"]
     for run, error in zip(failed["run"], failed["error"]):
         print(f"  failed {run}: {error}")
@@ -734,25 +794,28 @@ def _cmd_run(args) -> int:
 def register(subparsers) -> None:
     """Add ``crmlab casestudy run`` to the ``crmlab`` command."""
     parser = subparsers.add_parser(
-        "casestudy", help="run a parameterized case-study notebook for many parameter sets",
+        "casestudy",
+        help="run a parameterized case-study notebook for many parameter sets",
         description="Case studies: run one notebook for many companies or scenarios with papermill.",
     )
     actions = parser.add_subparsers(dest="casestudy_action", metavar="ACTION")
     run = actions.add_parser(
-        "run", help="run NOTEBOOK once per parameter set in FILE",
+        "run",
+        help="run NOTEBOOK once per parameter set in FILE",
         description="Run NOTEBOOK once per parameter set in FILE (YAML list / 'runs:' mapping, or CSV with "
-                    "one row per run; key or column 'name' names a run). Writes DIR/<run>.ipynb, "
-                    "DIR/<run>.html with --html, and DIR/summary.csv + summary.json. "
-                    "Runs that already succeeded with the same parameters are skipped unless --force. "
-                    "Exit status: 0 all ok, 1 some run failed, 2 usage error.",
+        "one row per run; key or column 'name' names a run). Writes DIR/<run>.ipynb, "
+        "DIR/<run>.html with --html, and DIR/summary.csv + summary.json. "
+        "Runs that already succeeded with the same parameters are skipped unless --force. "
+        "Exit status: 0 all ok, 1 some run failed, 2 usage error.",
     )
     run.add_argument("notebook", metavar="NOTEBOOK", help="case-study notebook with a cell tagged 'parameters'")
     run.add_argument("--params", required=True, metavar="FILE", help="parameter sets: .yaml/.yml or .csv")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="runs at the same time (default 1)")
     run.add_argument("--html", action="store_true", help="also write an HTML report per run")
-    run.add_argument("--show-code", action="store_true",
-                     help="keep the code cells in the HTML reports (hidden by default)")
+    run.add_argument(
+        "--show-code", action="store_true", help="keep the code cells in the HTML reports (hidden by default)"
+    )
     run.add_argument("--force", action="store_true", help="rerun and overwrite runs that already succeeded")
     run.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds a single cell may take")
     run.set_defaults(func=_cmd_run)

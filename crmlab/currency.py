@@ -21,6 +21,7 @@ Examples
 >>> format_money(465.2 * UNITS_PER_EUR["KRW"], "KRW")
 '688,496 KRW'
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,16 @@ __all__ = ["UNITS_PER_EUR", "CURRENCIES", "currency_scale", "format_money", "mon
 
 #: Units of each currency per euro: 2024 yearly averages of the ECB reference rates, 3 significant digits.
 UNITS_PER_EUR: dict[str, float] = {
-    "EUR": 1.0, "USD": 1.08, "GBP": 0.847, "CHF": 0.953, "CNY": 7.79, "HKD": 8.45,
-    "TWD": 34.9, "JPY": 164.0, "KRW": 1480.0, "SGD": 1.45,
+    "EUR": 1.0,
+    "USD": 1.08,
+    "GBP": 0.847,
+    "CHF": 0.953,
+    "CNY": 7.79,
+    "HKD": 8.45,
+    "TWD": 34.9,
+    "JPY": 164.0,
+    "KRW": 1480.0,
+    "SGD": 1.45,
 }
 
 #: Currency codes a case study accepts.
@@ -61,8 +70,10 @@ def currency_scale(currency: str, scale: float | None = None) -> float:
     if scale is None:
         return UNITS_PER_EUR[currency]
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-        raise CRMDataError(f"currency_scale = {scale!r}: give a positive factor (units of {currency} per data "
-                           "unit), or None for the stated rate.")
+        raise CRMDataError(
+            f"currency_scale = {scale!r}: give a positive factor (units of {currency} per data "
+            "unit), or None for the stated rate."
+        )
     return float(scale)
 
 

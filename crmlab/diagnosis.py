@@ -17,6 +17,7 @@ recommendation rules (:mod:`crmlab.recommendations`), the executive summary
 (:mod:`crmlab.case_report`), currencies (:mod:`crmlab.currency`) and firm
 profiles (:mod:`crmlab.firm_profiles`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
@@ -78,8 +79,15 @@ BGNBD_PENALIZER = 0.001
 CLV_HORIZON_YEARS = 3
 
 
-def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, margin_rate: float,
-                   years: int = CLV_HORIZON_YEARS, customer: str = "customer_id") -> "pd.DataFrame":
+def customer_value(
+    orders: "pd.DataFrame",
+    *,
+    as_of: Any,
+    discount_rate: float,
+    margin_rate: float,
+    years: int = CLV_HORIZON_YEARS,
+    customer: str = "customer_id",
+) -> "pd.DataFrame":
     """Probabilistic CLV per customer: BG/NBD + Gamma-Gamma on the kept orders, weekly.
 
     Fits both models on every order up to ``as_of`` (returned orders left
@@ -117,9 +125,15 @@ def customer_value(orders: "pd.DataFrame", *, as_of: Any, discount_rate: float, 
         penalizer = BGNBD_PENALIZER
         bgnbd = clv.fit_bgnbd(summary, penalizer=penalizer)
     gamma_gamma = _fit_gamma_gamma(summary)
-    value = clv.probabilistic_clv(bgnbd, gamma_gamma, summary, horizon=52 * years,
-                                  discount_rate=(1 + discount_rate) ** (1 / 52) - 1, time_unit="W",
-                                  margin=margin_rate)
+    value = clv.probabilistic_clv(
+        bgnbd,
+        gamma_gamma,
+        summary,
+        horizon=52 * years,
+        discount_rate=(1 + discount_rate) ** (1 / 52) - 1,
+        time_unit="W",
+        margin=margin_rate,
+    )
     value.attrs["bgnbd_penalizer"] = penalizer
     return value
 
@@ -155,8 +169,15 @@ def _fit_gamma_gamma(summary: "pd.DataFrame") -> Any:
     return dataclasses.replace(fit, gamma=fit.gamma * scale)
 
 
-def warning_list(orders: "pd.DataFrame", value: "pd.Series", *, as_of: Any, multiplier: float = 1.0,
-                 within: float = ACTIONABLE_RATIO, customer: str = "customer_id") -> "pd.DataFrame":
+def warning_list(
+    orders: "pd.DataFrame",
+    value: "pd.Series",
+    *,
+    as_of: Any,
+    multiplier: float = 1.0,
+    within: float = ACTIONABLE_RATIO,
+    customer: str = "customer_id",
+) -> "pd.DataFrame":
     """The churn warning list (流失预警名单): who to call first, with the value at stake.
 
     Customers past their own churn warning point
@@ -187,9 +208,15 @@ def warning_list(orders: "pd.DataFrame", value: "pd.Series", *, as_of: Any, mult
     return listed
 
 
-def window_share_of_wallet(orders: "pd.DataFrame", wallets: "pd.DataFrame", *, as_of: Any,
-                           accounts: Sequence[Any] | None = None, customer: str = "account_id",
-                           date: str = "order_date") -> "pd.DataFrame":
+def window_share_of_wallet(
+    orders: "pd.DataFrame",
+    wallets: "pd.DataFrame",
+    *,
+    as_of: Any,
+    accounts: Sequence[Any] | None = None,
+    customer: str = "account_id",
+    date: str = "order_date",
+) -> "pd.DataFrame":
     """Share of wallet over the twelve months up to ``as_of``, against the wallet of ``as_of``'s year.
 
     :func:`crmlab.acquisition.share_of_wallet` works by calendar year; for an
@@ -224,4 +251,3 @@ def window_share_of_wallet(orders: "pd.DataFrame", wallets: "pd.DataFrame", *, a
         window = window.loc[window[customer].isin(accounts)]
         year_wallets = year_wallets.loc[year_wallets[customer].isin(accounts)]
     return share_of_wallet(window, year_wallets, customer=customer, date=date)
-

@@ -33,6 +33,7 @@ need it, with a visible note (:data:`SECTIONS`). Nothing is dropped silently:
 rows are never removed, and a derived table (customers from their first order)
 is announced in the report.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,25 +48,42 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from crmlab.datasets import Dataset
 
-__all__ = ["FirmDataError", "NEEDS", "SECTIONS", "FirmData", "check_firm_data", "load_firm_data",
-           "read_source", "sections_missing"]
+__all__ = [
+    "FirmDataError",
+    "NEEDS",
+    "SECTIONS",
+    "FirmData",
+    "check_firm_data",
+    "load_firm_data",
+    "read_source",
+    "sections_missing",
+]
 
 FILE_TYPES = (".csv", ".xlsx", ".xlsm", ".parquet", ".pq")
 
 #: What a retail or b2b case study needs of each table: required columns (kind) and optional ones.
 NEEDS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
     "retail": {
-        "orders": {"required": {"customer_id": "id", "order_date": "datetime", "amount": "nonneg"},
-                   "optional": {"order_id": "id", "gross_margin": "number", "returned": "bool"}},
-        "customers": {"required": {"customer_id": "id", "signup_date": "datetime"},
-                      "optional": {"acquisition_channel": "category", "acquisition_cost": "nonneg"}},
-        "interactions": {"required": {"customer_id": "id", "date": "datetime", "kind": "category",
-                                      "resolved": "bool"},
-                         "optional": {"satisfaction_after": "number", "interaction_id": "id"}},
-        "surveys": {"required": {"response_id": "id", "customer_id": "id", "survey_date": "datetime",
-                                 "recommend": "number"}, "optional": {}},
-        "survey_items": {"required": {"response_id": "id", "attribute": "category", "perception": "number",
-                                      "importance": "number"}, "optional": {"expectation": "number"}},
+        "orders": {
+            "required": {"customer_id": "id", "order_date": "datetime", "amount": "nonneg"},
+            "optional": {"order_id": "id", "gross_margin": "number", "returned": "bool"},
+        },
+        "customers": {
+            "required": {"customer_id": "id", "signup_date": "datetime"},
+            "optional": {"acquisition_channel": "category", "acquisition_cost": "nonneg"},
+        },
+        "interactions": {
+            "required": {"customer_id": "id", "date": "datetime", "kind": "category", "resolved": "bool"},
+            "optional": {"satisfaction_after": "number", "interaction_id": "id"},
+        },
+        "surveys": {
+            "required": {"response_id": "id", "customer_id": "id", "survey_date": "datetime", "recommend": "number"},
+            "optional": {},
+        },
+        "survey_items": {
+            "required": {"response_id": "id", "attribute": "category", "perception": "number", "importance": "number"},
+            "optional": {"expectation": "number"},
+        },
     },
 }
 
@@ -114,8 +132,9 @@ class FirmData:
         rows = [] if self.report is None else self.report.itertuples(index=False)
         lines = ["| table | column | level | problem | fix |", "|---|---|---|---|---|"]
         for r in rows:
-            cells = [str(x).replace("|", "\\|").replace("\n", " ") for x in (r.table, r.column, r.level,
-                                                                            r.problem, r.fix)]
+            cells = [
+                str(x).replace("|", "\\|").replace("\n", " ") for x in (r.table, r.column, r.level, r.problem, r.fix)
+            ]
             lines.append("| " + " | ".join(cells) + " |")
         if len(lines) == 2:
             return f"The data of {self.firm} meet the data contract: nothing missing or malformed."
@@ -139,8 +158,12 @@ def _report_text(firm: FirmData) -> str:
     assert report is not None, "check_firm_data() fills the report"
     errors = report.loc[report["level"] == "error"]
     lines = [f"the data of {firm.firm} ({firm.source}) cannot be used: {len(errors)} problem(s)."]
-    lines += [f"  table '{r.table}', column '{r.column}': {r.problem} Fix: {r.fix}" if r.column
-              else f"  table '{r.table}': {r.problem} Fix: {r.fix}" for r in errors.itertuples(index=False)]
+    lines += [
+        f"  table '{r.table}', column '{r.column}': {r.problem} Fix: {r.fix}"
+        if r.column
+        else f"  table '{r.table}': {r.problem} Fix: {r.fix}"
+        for r in errors.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 
@@ -168,15 +191,19 @@ def read_source(spec: Mapping[str, Any], *, base: Path, table: str = "table") ->
 
         url = str(spec["sql"])
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            path = Path(url[len("sqlite:///"):])
+            path = Path(url[len("sqlite:///") :])
             path = path if path.is_absolute() else base / path
             if not path.is_file():
-                raise FirmDataError(f"table '{table}': the SQLite database {path} does not exist; "
-                                    "check the 'sql' URL (sqlite:///relative/path.db or sqlite:////absolute/path.db).")
+                raise FirmDataError(
+                    f"table '{table}': the SQLite database {path} does not exist; "
+                    "check the 'sql' URL (sqlite:///relative/path.db or sqlite:////absolute/path.db)."
+                )
             url = f"sqlite:///{path}"
         if ("query" in spec) == ("table" in spec):
-            raise FirmDataError(f"table '{table}': with 'sql' give either 'query' (a SELECT) or 'table' "
-                                "(a table name), not both or neither.")
+            raise FirmDataError(
+                f"table '{table}': with 'sql' give either 'query' (a SELECT) or 'table' "
+                "(a table name), not both or neither."
+            )
         query = spec["query"] if "query" in spec else f'SELECT * FROM "{spec["table"]}"'
         engine = create_engine(url)
         try:
@@ -186,13 +213,17 @@ def read_source(spec: Mapping[str, Any], *, base: Path, table: str = "table") ->
             engine.dispose()
         return frame
     if "file" not in spec:
-        raise FirmDataError(f"table '{table}': say where it is with 'file: path' (CSV, Excel, Parquet) or "
-                            "'sql: URL' with 'query' or 'table'.")
+        raise FirmDataError(
+            f"table '{table}': say where it is with 'file: path' (CSV, Excel, Parquet) or "
+            "'sql: URL' with 'query' or 'table'."
+        )
     path = Path(os.path.expanduser(str(spec["file"])))
     path = path if path.is_absolute() else base / path
     if not path.is_file():
-        raise FirmDataError(f"table '{table}': the file {path} does not exist; check 'file' in the mapping "
-                            "(relative paths start at the mapping file's folder).")
+        raise FirmDataError(
+            f"table '{table}': the file {path} does not exist; check 'file' in the mapping "
+            "(relative paths start at the mapping file's folder)."
+        )
     suffix = path.suffix.lower()
     if suffix == ".csv":
         # ids stay text (leading zeros kept); dates and numbers are checked by the contract
@@ -201,8 +232,10 @@ def read_source(spec: Mapping[str, Any], *, base: Path, table: str = "table") ->
         return pd.read_excel(path, sheet_name=spec.get("sheet", 0), engine="openpyxl", dtype=str)
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(path)
-    raise FirmDataError(f"table '{table}': {path.name} is of a type crmlab does not read; use one of "
-                        f"{', '.join(FILE_TYPES)} or a SQL database.")
+    raise FirmDataError(
+        f"table '{table}': {path.name} is of a type crmlab does not read; use one of "
+        f"{', '.join(FILE_TYPES)} or a SQL database."
+    )
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f"}
@@ -218,15 +251,19 @@ def _typed(s: "pd.Series", kind: str, table: str, col: str) -> "pd.Series":
         converted = pd.to_numeric(s, errors="coerce")
         bad = s.notna() & converted.isna()
         if bad.any():
-            raise CRMDataError(f"table '{table}', column '{col}': {int(bad.sum()):,} value(s) are not numbers "
-                               f"(first at row {int(bad.to_numpy().argmax())}: {s[bad].iloc[0]!r}).")
+            raise CRMDataError(
+                f"table '{table}', column '{col}': {int(bad.sum()):,} value(s) are not numbers "
+                f"(first at row {int(bad.to_numpy().argmax())}: {s[bad].iloc[0]!r})."
+            )
         return converted
     if kind == "bool":
         text = s.astype("string").str.strip().str.lower()
         bad = text.notna() & ~text.isin(_TRUE | _FALSE)
         if bad.any():
-            raise CRMDataError(f"table '{table}', column '{col}': {int(bad.sum()):,} value(s) are not true/false "
-                               f"(first: {s[bad].iloc[0]!r}).")
+            raise CRMDataError(
+                f"table '{table}', column '{col}': {int(bad.sum()):,} value(s) are not true/false "
+                f"(first: {s[bad].iloc[0]!r})."
+            )
         return text.isin(_TRUE).astype(bool).where(text.notna(), None)
     return s
 
@@ -243,13 +280,16 @@ def _load_mapping(path: Path) -> dict:
         at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise FirmDataError(f"mapping file '{path}'{at}: not valid YAML ({exc.problem}).") from None
     if not isinstance(data, dict) or not isinstance(data.get("tables"), dict) or not data["tables"]:
-        raise FirmDataError(f"mapping file '{path}': expected 'scenario:' and 'tables:' with at least one "
-                            "table (e.g. 'orders:' with 'file:' and 'columns:').")
+        raise FirmDataError(
+            f"mapping file '{path}': expected 'scenario:' and 'tables:' with at least one "
+            "table (e.g. 'orders:' with 'file:' and 'columns:')."
+        )
     return data
 
 
-def check_firm_data(mapping: str | os.PathLike | Mapping[str, Any], *, base: str | os.PathLike | None = None
-                    ) -> FirmData:
+def check_firm_data(
+    mapping: str | os.PathLike | Mapping[str, Any], *, base: str | os.PathLike | None = None
+) -> FirmData:
     """Read a firm's tables through a mapping and check them; never raises for data problems.
 
     Parameters
@@ -283,15 +323,23 @@ def check_firm_data(mapping: str | os.PathLike | Mapping[str, Any], *, base: str
         spec, where, base_dir = _load_mapping(path), str(path), path.parent
     scenario = spec.get("scenario", "retail")
     if scenario not in NEEDS:
-        raise FirmDataError(f"{where}: scenario {scenario!r} cannot run on a firm's own data yet; use "
-                            f"{', '.join(NEEDS)}.")
+        raise FirmDataError(
+            f"{where}: scenario {scenario!r} cannot run on a firm's own data yet; use {', '.join(NEEDS)}."
+        )
     needs = NEEDS[scenario]
     firm = FirmData(scenario, str(spec.get("firm") or "the firm"), source=where)
     findings: list[dict] = []
     unknown = sorted(set(spec["tables"]) - set(needs))
     for name in unknown:
-        findings.append(_finding(name, "", "error", "is not a table of the case study.",
-                                 f"use one of {', '.join(needs)} (the names of the data dictionary)."))
+        findings.append(
+            _finding(
+                name,
+                "",
+                "error",
+                "is not a table of the case study.",
+                f"use one of {', '.join(needs)} (the names of the data dictionary).",
+            )
+        )
     for name, need in needs.items():
         entry = spec["tables"].get(name)
         if entry is None:
@@ -302,40 +350,75 @@ def check_firm_data(mapping: str | os.PathLike | Mapping[str, Any], *, base: str
             findings.append(_finding(name, "", "error", str(exc).split(": ", 1)[-1], "fix the source in the mapping."))
             continue
         except Exception as exc:  # a driver's own error (bad SQL, a broken file): reported, not raised
-            findings.append(_finding(name, "", "error", f"could not be read ({type(exc).__name__}: {exc}).",
-                                     "check the file or the query."))
+            findings.append(
+                _finding(
+                    name,
+                    "",
+                    "error",
+                    f"could not be read ({type(exc).__name__}: {exc}).",
+                    "check the file or the query.",
+                )
+            )
             continue
         columns = dict(entry.get("columns") or {})
         values = dict(entry.get("values") or {})
         kinds = {**need["required"], **need["optional"]}
         for ours in sorted(set(columns) | set(values)):
             if ours not in kinds:
-                findings.append(_finding(name, ours, "error", "is not a column the case study uses.",
-                                         f"map one of {', '.join(kinds)}."))
+                findings.append(
+                    _finding(
+                        name, ours, "error", "is not a column the case study uses.", f"map one of {', '.join(kinds)}."
+                    )
+                )
         table = pd.DataFrame(index=raw.index)
         for ours, kind in kinds.items():
             theirs = columns.get(ours, ours if ours in raw.columns and ours not in values else None)
             if ours in values:
                 table[ours] = values[ours]
-                findings.append(_finding(name, ours, "note", f"not in the export; set to {values[ours]!r} for "
-                                         "every row (values: in the mapping).", "map a column if the firm has one."))
+                findings.append(
+                    _finding(
+                        name,
+                        ours,
+                        "note",
+                        f"not in the export; set to {values[ours]!r} for every row (values: in the mapping).",
+                        "map a column if the firm has one.",
+                    )
+                )
             elif theirs is not None and theirs in raw.columns:
                 table[ours] = raw[theirs]
             elif theirs is not None:
                 have = ", ".join(map(str, raw.columns[:12]))
-                findings.append(_finding(name, ours, "error", f"is mapped to '{theirs}', which the export does "
-                                         f"not have (it has: {have}).", "correct the column name in 'columns:'."))
+                findings.append(
+                    _finding(
+                        name,
+                        ours,
+                        "error",
+                        f"is mapped to '{theirs}', which the export does not have (it has: {have}).",
+                        "correct the column name in 'columns:'.",
+                    )
+                )
             elif ours in need["required"]:
-                findings.append(_finding(name, ours, "error", "is required and not mapped.",
-                                         f"add '{ours}: <the firm's column>' under 'columns:' of '{name}'."))
+                findings.append(
+                    _finding(
+                        name,
+                        ours,
+                        "error",
+                        "is required and not mapped.",
+                        f"add '{ours}: <the firm's column>' under 'columns:' of '{name}'.",
+                    )
+                )
         present = {c: k for c, k in kinds.items() if c in table.columns}
         for col, kind in present.items():
             if kind == "id":
                 table[col] = table[col].astype("string").str.strip()
             try:
                 table[col] = _typed(table[col], kind, name, col)
-                checked = check_table(table[[col]], name, {col: kind},
-                                      allow_missing=[col] if col in need["optional"] and kind == "number" else ())
+                checked = check_table(
+                    table[[col]],
+                    name,
+                    {col: kind},
+                    allow_missing=[col] if col in need["optional"] and kind == "number" else (),
+                )
                 table[col] = checked[col]
             except CRMDataError as exc:
                 problem = str(exc).split(f"column '{col}': ", 1)[-1]
@@ -367,42 +450,89 @@ def _derive_and_relate(firm: FirmData, needs: Mapping[str, Any], spec: Mapping[s
     orders = firm.tables.get("orders")
     if orders is None:
         if "orders" not in spec["tables"]:
-            findings.append(_finding("orders", "", "error", "is missing: every case study needs the orders.",
-                                     "add 'orders:' under 'tables:' with its file and columns."))
+            findings.append(
+                _finding(
+                    "orders",
+                    "",
+                    "error",
+                    "is missing: every case study needs the orders.",
+                    "add 'orders:' under 'tables:' with its file and columns.",
+                )
+            )
         return findings
     if "returned" not in orders:
         orders["returned"] = False
-        findings.append(_finding("orders", "returned", "note", "not in the export: no order counts as returned.",
-                                 "map the firm's return flag if it has one."))
+        findings.append(
+            _finding(
+                "orders",
+                "returned",
+                "note",
+                "not in the export: no order counts as returned.",
+                "map the firm's return flag if it has one.",
+            )
+        )
     if "order_id" not in orders:
         width = len(str(len(orders)))
         orders.insert(0, "order_id", [f"O{i:0{width}d}" for i in range(1, len(orders) + 1)])
-        findings.append(_finding("orders", "order_id", "note", "not in the export: rows are numbered O1, O2, ... "
-                                 "(each row is one order).", "map the firm's order number if it has one."))
+        findings.append(
+            _finding(
+                "orders",
+                "order_id",
+                "note",
+                "not in the export: rows are numbered O1, O2, ... (each row is one order).",
+                "map the firm's order number if it has one.",
+            )
+        )
     if "gross_margin" not in orders:
-        findings.append(_finding("orders", "gross_margin", "note", "not in the export: customer value needs a "
-                                 "margin rate.", "set the case parameter margin_rate (e.g. 0.3), or map the column."))
+        findings.append(
+            _finding(
+                "orders",
+                "gross_margin",
+                "note",
+                "not in the export: customer value needs a margin rate.",
+                "set the case parameter margin_rate (e.g. 0.3), or map the column.",
+            )
+        )
     if "customers" not in firm.tables and "customers" not in spec["tables"]:
         first = orders.groupby("customer_id", sort=True)["order_date"].min()
         firm.tables["customers"] = first.rename("signup_date").reset_index()
-        findings.append(_finding("customers", "", "note", f"no customer table: the {len(first):,} customers are "
-                                 "taken from the orders, each signed up on the day of their first order.",
-                                 "add 'customers:' to the mapping to use the firm's own sign-up dates."))
+        findings.append(
+            _finding(
+                "customers",
+                "",
+                "note",
+                f"no customer table: the {len(first):,} customers are "
+                "taken from the orders, each signed up on the day of their first order.",
+                "add 'customers:' to the mapping to use the firm's own sign-up dates.",
+            )
+        )
     customers = firm.tables.get("customers")
     if customers is not None:
         unknown = ~orders["customer_id"].isin(customers["customer_id"])
         if unknown.any():
-            findings.append(_finding("orders", "customer_id", "error",
-                                     f"{int(unknown.sum()):,} order(s) name customers missing from 'customers' "
-                                     f"(first: {orders.loc[unknown, 'customer_id'].iloc[0]!r}).",
-                                     "export the customer table completely, or leave it out to derive it."))
+            findings.append(
+                _finding(
+                    "orders",
+                    "customer_id",
+                    "error",
+                    f"{int(unknown.sum()):,} order(s) name customers missing from 'customers' "
+                    f"(first: {orders.loc[unknown, 'customer_id'].iloc[0]!r}).",
+                    "export the customer table completely, or leave it out to derive it.",
+                )
+            )
     sections = SECTIONS.get(firm.scenario, {})
     for section, wanted in sections.items():
         lacking = [w for w in wanted if not _has(firm.tables, w)]
         if lacking:
-            findings.append(_finding(lacking[0].split(".")[0], lacking[0].partition(".")[2], "note",
-                                     f"no data for '{section}': that section is left out of the report.",
-                                     f"map {', '.join(lacking)} to include it."))
+            findings.append(
+                _finding(
+                    lacking[0].split(".")[0],
+                    lacking[0].partition(".")[2],
+                    "note",
+                    f"no data for '{section}': that section is left out of the report.",
+                    f"map {', '.join(lacking)} to include it.",
+                )
+            )
     return findings
 
 
@@ -429,8 +559,9 @@ def sections_missing(ds: Any, scenario: str = "retail") -> dict[str, list[str]]:
     return out
 
 
-def load_firm_data(mapping: str | os.PathLike | Mapping[str, Any], *, base: str | os.PathLike | None = None
-                   ) -> FirmData:
+def load_firm_data(
+    mapping: str | os.PathLike | Mapping[str, Any], *, base: str | os.PathLike | None = None
+) -> FirmData:
     """:func:`check_firm_data`, then refuse to go on if the report holds an error.
 
     Raises

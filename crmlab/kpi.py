@@ -10,6 +10,7 @@ give the same numbers for the same data and date. Retention follows the
 textbook rate of chapter 09 (:func:`crmlab.loyalty.retention_rates`); NPS is
 Reichheld's (2003) (:func:`crmlab.satisfaction.nps`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,9 @@ def analysis_year(table: "pd.DataFrame", as_of: Any, *, date: str = "order_date"
     return table.loc[(when > as_of - pd.DateOffset(years=1)) & (when <= as_of)]
 
 
-def active_customers(orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id",
-                     date: str = "order_date") -> "pd.Index":
+def active_customers(
+    orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id", date: str = "order_date"
+) -> "pd.Index":
     """The customers active in the analysis year: at least one order in the twelve months up to ``as_of``.
 
     The definition of chapter 09 (:func:`crmlab.loyalty.retention_rates`):
@@ -71,8 +73,7 @@ def active_customers(orders: "pd.DataFrame", as_of: Any, *, customer: str = "cus
     return pd.Index(sorted(ids), name=customer)
 
 
-def yearly_nps(surveys: "pd.DataFrame", as_of: Any, *, date: str = "survey_date",
-               recommend: str = "recommend") -> Any:
+def yearly_nps(surveys: "pd.DataFrame", as_of: Any, *, date: str = "survey_date", recommend: str = "recommend") -> Any:
     """Net Promoter Score of the survey answers given in the twelve months up to ``as_of``.
 
     :func:`crmlab.satisfaction.nps` (Reichheld 2003) over the answers of the
@@ -109,8 +110,9 @@ def yearly_nps(surveys: "pd.DataFrame", as_of: Any, *, date: str = "survey_date"
     return satisfaction.nps(answers)
 
 
-def yearly_retention(orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id",
-                     date: str = "order_date") -> "pd.Series":
+def yearly_retention(
+    orders: "pd.DataFrame", as_of: Any, *, customer: str = "customer_id", date: str = "order_date"
+) -> "pd.Series":
     """Retention and churn over the twelve months up to ``as_of`` (a rolling year).
 
     Same textbook definition as :func:`crmlab.loyalty.retention_rates`, with the
@@ -143,7 +145,15 @@ def yearly_retention(orders: "pd.DataFrame", as_of: Any, *, customer: str = "cus
             "so retention over the analysis year is undefined; choose a later analysis date."
         )
     retention = (len(end) - len(new)) / len(start)
-    return pd.Series({"customers_start": len(start), "new": len(new), "customers_end": len(end),
-                      "retained": len(end & start), "retention": retention, "churn": 1 - retention},
-                     name="rolling year", dtype=float)
-
+    return pd.Series(
+        {
+            "customers_start": len(start),
+            "new": len(new),
+            "customers_end": len(end),
+            "retained": len(end & start),
+            "retention": retention,
+            "churn": 1 - retention,
+        },
+        name="rolling year",
+        dtype=float,
+    )

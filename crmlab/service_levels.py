@@ -7,6 +7,7 @@ serve the valuable, loyal accounts best, grow the valuable ones we share with
 competitors, and make loss makers cheaper to serve (Zeithaml, Rust & Lemon
 2001). :func:`capacity_findings` reads the capacity side of time-driven ABC.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -41,23 +42,47 @@ def capacity_findings(capacity: "pd.DataFrame") -> "pd.DataFrame":
 
 #: Service levels of the B2B plan, best served first: (profit class, share-of-wallet class) and what the level gets.
 SERVICE_LEVELS: dict[str, dict[str, str]] = {
-    "Key account": {"profit": "top", "share": "high",
-                    "service": "named account manager, quarterly business review, priority line, free rush orders"},
-    "Growth account": {"profit": "top", "share": "low",
-                       "service": "account plan to win share: sales visits, category trials, volume pricing"},
-    "Standard": {"profit": "profitable", "share": "high",
-                 "service": "service desk and web ordering, two retention contacts a year"},
-    "Develop": {"profit": "profitable", "share": "low",
-                "service": "inside sales with targeted cross-selling offers, web ordering"},
-    "Cost-to-serve review": {"profit": "loss", "share": "high",
-                             "service": "reprice and redesign service: minimum order, rush fee, fewer visits"},
-    "Self-service": {"profit": "loss", "share": "low",
-                     "service": "web shop and phone desk only, no field visits, minimum order size"},
+    "Key account": {
+        "profit": "top",
+        "share": "high",
+        "service": "named account manager, quarterly business review, priority line, free rush orders",
+    },
+    "Growth account": {
+        "profit": "top",
+        "share": "low",
+        "service": "account plan to win share: sales visits, category trials, volume pricing",
+    },
+    "Standard": {
+        "profit": "profitable",
+        "share": "high",
+        "service": "service desk and web ordering, two retention contacts a year",
+    },
+    "Develop": {
+        "profit": "profitable",
+        "share": "low",
+        "service": "inside sales with targeted cross-selling offers, web ordering",
+    },
+    "Cost-to-serve review": {
+        "profit": "loss",
+        "share": "high",
+        "service": "reprice and redesign service: minimum order, rush fee, fewer visits",
+    },
+    "Self-service": {
+        "profit": "loss",
+        "share": "low",
+        "service": "web shop and phone desk only, no field visits, minimum order size",
+    },
 }
 
 
-def service_level_plan(profit: "pd.DataFrame", share: "pd.Series", *, top: float = 0.2,
-                       share_cut: float | str = "median", customer: str = "account_id") -> "pd.DataFrame":
+def service_level_plan(
+    profit: "pd.DataFrame",
+    share: "pd.Series",
+    *,
+    top: float = 0.2,
+    share_cut: float | str = "median",
+    customer: str = "account_id",
+) -> "pd.DataFrame":
     """Which account gets which service level: profitability x share of wallet.
 
     Profit class: ``top`` = the most profitable ``top`` fraction of accounts
@@ -128,9 +153,8 @@ def plan_summary(plan: "pd.DataFrame") -> "pd.DataFrame":
     """
     money = [c for c in ("revenue", "cost_to_serve", "profit") if c in plan]
     out = plan.groupby("service_level", observed=False).agg(
-        accounts=("profit", "size"), **{c: (c, "sum") for c in money},
-        mean_share_of_wallet=("share_of_wallet", "mean"))
+        accounts=("profit", "size"), **{c: (c, "sum") for c in money}, mean_share_of_wallet=("share_of_wallet", "mean")
+    )
     out["accounts"] = out["accounts"].astype(int)
     out["service"] = [SERVICE_LEVELS[x]["service"] for x in out.index]
     return out
-

@@ -3,6 +3,7 @@
 Each batch runs once per module (papermill costs seconds per run); the tests read
 the recorded figures and recompute them from the same data with crmlab calls.
 """
+
 from __future__ import annotations
 
 import math
@@ -92,11 +93,14 @@ def test_retail_batch_runs_good_sets_and_reports_the_bad_one(retail):
     assert summary.loc["bad-discount", "error"] == f"CaseStudyParameterError: {BAD_DISCOUNT}"
 
 
-@pytest.mark.parametrize("run,data", [
-    ("default", lambda: datasets.load("retail")),
-    ("small", lambda: _in("CNY", "retail", datasets.generate("retail", n_customers=200, seed=5))),
-    ("student", lambda: datasets.load("retail", student_id="s042")),
-])
+@pytest.mark.parametrize(
+    "run,data",
+    [
+        ("default", lambda: datasets.load("retail")),
+        ("small", lambda: _in("CNY", "retail", datasets.generate("retail", n_customers=200, seed=5))),
+        ("student", lambda: datasets.load("retail", student_id="s042")),
+    ],
+)
 def test_retail_figures_match_a_recomputation(retail, run, data):
     _, out = retail
     fig = read_figures(out / f"{run}.ipynb")
@@ -126,16 +130,17 @@ def test_retail_figures_match_a_recomputation(retail, run, data):
     assert fig["nps"] == pytest.approx(100 * ((answers >= 9).mean() - (answers <= 6).mean()), abs=1e-6)
     # retention model m r / (1 + d - r), m = margin rate x revenue per active customer, d = 0.1
     r = 1 - fig["churn_rate"]
-    assert fig["retention_model_clv"] == pytest.approx(
-        fig["margin_rate"] * per_customer.sum() / active * r / (1.1 - r))
+    assert fig["retention_model_clv"] == pytest.approx(fig["margin_rate"] * per_customer.sum() / active * r / (1.1 - r))
     risk = loyalty.at_risk(ds.orders, loyalty.churn_warning_points(ds.orders), as_of=ds.as_of)
     assert fig["at_risk_count"] == int((risk["ratio"] <= 2).sum())
     assert fig["lapsed_count"] == int((risk["ratio"] > 2).sum())
     assert fig["value_at_risk"] >= 0 and fig["mean_clv"] > 0
-    complaints = ds.interactions.loc[(ds.interactions["kind"] == "complaint")
-                                     & (ds.interactions["date"] > ds.as_of - pd.DateOffset(years=1))]
+    complaints = ds.interactions.loc[
+        (ds.interactions["kind"] == "complaint") & (ds.interactions["date"] > ds.as_of - pd.DateOffset(years=1))
+    ]
     assert fig["complaint_rate"] == pytest.approx(
-        len(complaints) / diagnosis.analysis_year(ds.orders, ds.as_of)["customer_id"].nunique())
+        len(complaints) / diagnosis.analysis_year(ds.orders, ds.as_of)["customer_id"].nunique()
+    )
     channels = ds.customers["acquisition_channel"].astype(str).unique()
     assert fig["best_channel"] in channels and fig["worst_channel"] in channels
     assert fig["best_channel_equity"] >= fig["worst_channel_equity"]
@@ -146,9 +151,15 @@ def test_retail_case_and_dashboard_report_the_same_kpis(retail):
     _, out = retail
     fig = read_figures(out / "default.ipynb")
     kpi = dashboard.kpi_dashboard(datasets.load("retail"))["value"]
-    for case, board in [("active_customers", "active_customers"), ("revenue", "revenue"),
-                        ("revenue_per_active", "revenue_per_active"), ("top20_share", "top20_share"),
-                        ("churn_rate", "churn_rate"), ("nps", "nps"), ("retention_model_clv", "mean_clv")]:
+    for case, board in [
+        ("active_customers", "active_customers"),
+        ("revenue", "revenue"),
+        ("revenue_per_active", "revenue_per_active"),
+        ("top20_share", "top20_share"),
+        ("churn_rate", "churn_rate"),
+        ("nps", "nps"),
+        ("retention_model_clv", "mean_clv"),
+    ]:
         assert fig[case] == pytest.approx(kpi[board]), case
 
 
@@ -185,10 +196,13 @@ def test_b2b_batch_runs_good_sets_and_reports_the_bad_one(b2b):
     assert "leave n_customers = 400 and seed = 2025" in error
 
 
-@pytest.mark.parametrize("run,data", [
-    ("default", lambda: datasets.load("b2b")),
-    ("seed7", lambda: datasets.generate("b2b", seed=7)),
-])
+@pytest.mark.parametrize(
+    "run,data",
+    [
+        ("default", lambda: datasets.load("b2b")),
+        ("seed7", lambda: datasets.generate("b2b", seed=7)),
+    ],
+)
 def test_b2b_figures_match_a_recomputation(b2b, run, data):
     _, out = b2b
     fig = read_figures(out / f"{run}.ipynb")

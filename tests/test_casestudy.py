@@ -6,6 +6,7 @@ shared through module-scoped fixtures that build on each other:
 -> ``forced`` (one run replaced with force). Each stage keeps a snapshot of
 what its tests look at.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOK = FIXTURES / "casestudy_demo.ipynb"
 PARAMS_YAML = FIXTURES / "casestudy_params.yaml"
 BAD_DISCOUNT = (
-    "CaseStudyParameterError: parameter 'discount_rate' = 1.5 is outside [0, 1): "
-    "use a yearly rate such as 0.1"
+    "CaseStudyParameterError: parameter 'discount_rate' = 1.5 is outside [0, 1): use a yearly rate such as 0.1"
 )
 
 
@@ -84,8 +84,14 @@ def expected_figures(orders: pd.DataFrame, *, as_of: str, threshold: int, margin
     r = 1 - at_risk / n
     # Gupta & Lehmann (2003): CLV = m * r / (1 + i - r), m = yearly margin per customer
     clv = margin * total / n * r / (1 + discount - r)
-    return {"customers": n, "revenue": total, "top20_share": sum(best) / total,
-            "at_risk": at_risk, "churn_rate": at_risk / n, "mean_clv": clv}
+    return {
+        "customers": n,
+        "revenue": total,
+        "top20_share": sum(best) / total,
+        "at_risk": at_risk,
+        "churn_rate": at_risk / n,
+        "mean_clv": clv,
+    }
 
 
 def assert_figures_match(recorded: dict, expected: dict) -> None:
@@ -104,8 +110,14 @@ SPEC = {
     "export": Param(bool),
     "student_id": Param(str, optional=True),
 }
-GOOD = {"scenario": "b2b", "n_customers": 500, "discount_rate": 0.1, "analysis_date": "2024-12-31",
-        "export": False, "student_id": None}
+GOOD = {
+    "scenario": "b2b",
+    "n_customers": 500,
+    "discount_rate": 0.1,
+    "analysis_date": "2024-12-31",
+    "export": False,
+    "student_id": None,
+}
 
 
 def test_validate_params_converts_and_keeps_spec_order():
@@ -120,19 +132,29 @@ def test_validate_params_converts_and_keeps_spec_order():
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"discount_rate": 1.5},
-         "parameter 'discount_rate' = 1.5 is outside [0, 1): use a yearly rate such as 0.1"),
-        ({"discount_rate": 1},  # the upper end is open
-         "parameter 'discount_rate' = 1 is outside [0, 1): use a yearly rate such as 0.1"),
-        ({"n_customers": 10},
-         "parameter 'n_customers' = 10 is outside [50, 20000]: use a number of customers between 50 and 20000"),
-        ({"n_customers": 120.5},
-         "parameter 'n_customers' = 120.5 must be a whole number: use a number of customers between 50 and 20000"),
-        ({"n_customers": True}, "parameter 'n_customers' = True must be a number, not True/False: "
-                                "use a number of customers between 50 and 20000"),
+        ({"discount_rate": 1.5}, "parameter 'discount_rate' = 1.5 is outside [0, 1): use a yearly rate such as 0.1"),
+        (
+            {"discount_rate": 1},  # the upper end is open
+            "parameter 'discount_rate' = 1 is outside [0, 1): use a yearly rate such as 0.1",
+        ),
+        (
+            {"n_customers": 10},
+            "parameter 'n_customers' = 10 is outside [50, 20000]: use a number of customers between 50 and 20000",
+        ),
+        (
+            {"n_customers": 120.5},
+            "parameter 'n_customers' = 120.5 must be a whole number: use a number of customers between 50 and 20000",
+        ),
+        (
+            {"n_customers": True},
+            "parameter 'n_customers' = True must be a number, not True/False: "
+            "use a number of customers between 50 and 20000",
+        ),
         ({"scenario": "shop"}, "parameter 'scenario' = 'shop' is not one of: 'retail', 'b2b'."),
-        ({"analysis_date": "2024-13-45"},
-         "parameter 'analysis_date' = '2024-13-45' is not a date (use the ISO form, e.g. '2024-12-31')."),
+        (
+            {"analysis_date": "2024-13-45"},
+            "parameter 'analysis_date' = '2024-13-45' is not a date (use the ISO form, e.g. '2024-12-31').",
+        ),
         ({"export": "maybe"}, "parameter 'export' = 'maybe' is not True/False."),
         ({"scenario": None}, "parameter 'scenario' is None (give it a value)."),
     ],
@@ -178,15 +200,20 @@ def test_record_refuses_names_unusable_as_columns(name):
 
 def test_read_figures_details_and_last_value_wins():
     def out(name, value, unit=""):
-        return nbformat.v4.new_output("display_data", data={
-            FIGURE_MIMETYPE: {"name": name, "value": value, "unit": unit, "label": ""}, "text/plain": "x"})
+        return nbformat.v4.new_output(
+            "display_data",
+            data={FIGURE_MIMETYPE: {"name": name, "value": value, "unit": unit, "label": ""}, "text/plain": "x"},
+        )
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("", outputs=[out("customers", 10, "customers"), out("nps", 12.5)]),
-        nbformat.v4.new_markdown_cell("not code"),
-        nbformat.v4.new_code_cell("", outputs=[out("customers", 11, "customers"),
-                                               nbformat.v4.new_output("stream", text="noise")]),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("", outputs=[out("customers", 10, "customers"), out("nps", 12.5)]),
+            nbformat.v4.new_markdown_cell("not code"),
+            nbformat.v4.new_code_cell(
+                "", outputs=[out("customers", 11, "customers"), nbformat.v4.new_output("stream", text="noise")]
+            ),
+        ]
+    )
     assert read_figures(nb) == {"nps": 12.5, "customers": 11}
     assert read_figures(nb, details=True)["customers"] == {"value": 11, "unit": "customers", "label": ""}
 
@@ -201,20 +228,27 @@ def test_load_yaml_list_and_runs_with_defaults(tmp_path):
     # the fixture: defaults merged into every run, the YAML date as an ISO string
     runs = load_param_file(PARAMS_YAML)
     assert [r["name"] for r in runs] == ["demo-retail", "acme-b2b", "bad-discount"]
-    assert runs[1] == {"n_customers": 300, "analysis_date": "2024-12-31", "name": "acme-b2b",
-                       "scenario": "b2b", "company": "ACME Distribution", "seed": 7,
-                       "churn_threshold_days": 120}
+    assert runs[1] == {
+        "n_customers": 300,
+        "analysis_date": "2024-12-31",
+        "name": "acme-b2b",
+        "scenario": "b2b",
+        "company": "ACME Distribution",
+        "seed": 7,
+        "churn_threshold_days": 120,
+    }
 
 
 def test_load_csv_converts_values_that_look_like_numbers_or_bools(tmp_path):
     p = tmp_path / "runs.csv"
-    p.write_text('name,n_customers,discount_rate,export,company,seed\n'
-                 'a,500,0.1,TRUE,"Lee, Kim & Co",\n'
-                 'b,-3,1e-2,false,007 Ltd,12\n')
+    p.write_text(
+        "name,n_customers,discount_rate,export,company,seed\n"
+        'a,500,0.1,TRUE,"Lee, Kim & Co",\n'
+        "b,-3,1e-2,false,007 Ltd,12\n"
+    )
     assert load_param_file(p) == [
         {"name": "a", "n_customers": 500, "discount_rate": 0.1, "export": True, "company": "Lee, Kim & Co"},
-        {"name": "b", "n_customers": -3, "discount_rate": 0.01, "export": False, "company": "007 Ltd",
-         "seed": 12},
+        {"name": "b", "n_customers": -3, "discount_rate": 0.01, "export": False, "company": "007 Ltd", "seed": 12},
     ]
 
 
@@ -241,8 +275,12 @@ def test_bad_param_files_name_file_place_and_problem(tmp_path, filename, text, f
 
 def test_runs_are_named_safely_and_uniquely():
     declared = ["company", "seed"]
-    runs = _plan([{"company": "A/B Co", "seed": 1}, {"company": "A/B Co", "seed": 1}, {"name": "Acme #1"}, {}],
-                 declared, NOTEBOOK, ["e1", "e2", "e3", "e4"])
+    runs = _plan(
+        [{"company": "A/B Co", "seed": 1}, {"company": "A/B Co", "seed": 1}, {"name": "Acme #1"}, {}],
+        declared,
+        NOTEBOOK,
+        ["e1", "e2", "e3", "e4"],
+    )
     assert [n for n, _ in runs] == ["company-A_B_Co_seed-1", "company-A_B_Co_seed-1-2", "Acme_1", "defaults"]
     assert runs[2][1] == {}  # the name is not passed to the notebook
     with pytest.raises(ParamFileError, match="e2: run name 'acme' is used twice \\(also e1\\)"):
@@ -252,8 +290,13 @@ def test_runs_are_named_safely_and_uniquely():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=12), st.one_of(st.text(max_size=30), st.integers(),
-                                                                   st.floats(allow_nan=False)), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=12),
+        st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=False)),
+        max_size=6,
+    )
+)
 def test_derived_names_are_filesystem_safe(params):
     name = _derived_name(params)
     assert 0 < len(name) <= 60
@@ -261,7 +304,7 @@ def test_derived_names_are_filesystem_safe(params):
     assert name not in (".", "..")
 
 
-@given(st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False))
+@given(st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False))
 def test_csv_values_round_trip(i, f):
     assert _scalar(str(i)) == i and type(_scalar(str(i))) is int
     assert _scalar(repr(f)) == f
@@ -274,10 +317,31 @@ def test_csv_values_round_trip(i, f):
 def single_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("single") / "acme.ipynb"
     proc = subprocess.run(
-        [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out), "--no-progress-bar",
-         "-p", "scenario", "b2b", "-p", "seed", "7", "-p", "n_customers", "250", "-p", "margin", "0.25",
-         "-k", "python3"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOK),
+            str(out),
+            "--no-progress-bar",
+            "-p",
+            "scenario",
+            "b2b",
+            "-p",
+            "seed",
+            "7",
+            "-p",
+            "n_customers",
+            "250",
+            "-p",
+            "margin",
+            "0.25",
+            "-k",
+            "python3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
@@ -289,18 +353,29 @@ def test_papermill_run_with_p_records_the_figures(single_run):
     assert expected["customers"] == 250  # every generated customer orders at least once
     assert_figures_match(read_figures(single_run), expected)
     units = {k: v["unit"] for k, v in read_figures(single_run, details=True).items()}
-    assert units == {"customers": "customers", "revenue": "EUR", "top20_share": "share",
-                     "at_risk": "customers", "churn_rate": "share per year", "mean_clv": "EUR"}
+    assert units == {
+        "customers": "customers",
+        "revenue": "EUR",
+        "top20_share": "share",
+        "at_risk": "customers",
+        "churn_rate": "share per year",
+        "mean_clv": "EUR",
+    }
 
 
 def test_recorded_figure_is_a_json_and_text_bundle_in_the_notebook(single_run):
     nb = nbformat.read(single_run, as_version=4)
-    bundles = [o["data"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if FIGURE_MIMETYPE in o.get("data", {})]
+    bundles = [
+        o["data"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if FIGURE_MIMETYPE in o.get("data", {})
+    ]
     assert len(bundles) == 6
     first = bundles[0]
-    assert first[FIGURE_MIMETYPE] == {"name": "customers", "value": 250, "unit": "customers",
-                                      "label": "Customers who ordered"}
+    assert first[FIGURE_MIMETYPE] == {
+        "name": "customers",
+        "value": 250,
+        "unit": "customers",
+        "label": "Customers who ordered",
+    }
     assert first["text/plain"] == "Customers who ordered: 250 customers  [customers]"
     summary = nb.cells[-1].outputs[0]["data"]["text/markdown"]
     assert summary.startswith("**Demo Shop** (b2b), year to 2024-12-31: 250 customers")
@@ -317,9 +392,14 @@ def mtimes(folder: Path) -> dict:
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
     summary = run_batch(NOTEBOOK, load_param_file(PARAMS_YAML), out, jobs=2, html=True, progress=False)
-    return {"out": out, "summary": summary, "csv": pd.read_csv(out / "summary.csv"),
-            "json": json.loads((out / "summary.json").read_text()), "mtimes": mtimes(out),
-            "html": {p.stem: p.read_text() for p in out.glob("*.html")}}
+    return {
+        "out": out,
+        "summary": summary,
+        "csv": pd.read_csv(out / "summary.csv"),
+        "json": json.loads((out / "summary.json").read_text()),
+        "mtimes": mtimes(out),
+        "html": {p.stem: p.read_text() for p in out.glob("*.html")},
+    }
 
 
 def test_batch_marks_the_bad_set_failed_and_runs_the_others(batch):
@@ -338,11 +418,14 @@ def test_batch_summary_holds_parameters_and_figures(batch):
     assert csv.loc["acme-b2b", "param_company"] == "ACME Distribution"
     assert csv.loc["bad-discount", "param_discount_rate"] == 1.5
     assert csv.loc["demo-retail", "notebook"] == "demo-retail.ipynb"
-    for run, params in [("demo-retail", {"scenario": "retail", "n_customers": 300}),
-                        ("acme-b2b", {"scenario": "b2b", "n_customers": 300, "seed": 7})]:
+    for run, params in [
+        ("demo-retail", {"scenario": "retail", "n_customers": 300}),
+        ("acme-b2b", {"scenario": "b2b", "n_customers": 300, "seed": 7}),
+    ]:
         threshold = 120 if run == "acme-b2b" else 90
-        expected = expected_figures(fixture_orders(**params), as_of="2024-12-31", threshold=threshold,
-                                    margin=0.3, discount=0.1)
+        expected = expected_figures(
+            fixture_orders(**params), as_of="2024-12-31", threshold=threshold, margin=0.3, discount=0.1
+        )
         assert_figures_match(csv.loc[run, list(expected)].to_dict(), expected)
     # the scenario changes the data, not just a label: b2b customers spend far more
     assert csv.loc["acme-b2b", "revenue"] > 10 * csv.loc["demo-retail", "revenue"]
@@ -387,8 +470,11 @@ def resumed(batch):
 
 def test_resume_skips_ok_runs_and_reruns_the_failed_one(batch, resumed):
     s = resumed["summary"].set_index("run")
-    assert s["status"].to_dict() == {"demo-retail": "skipped-existing", "acme-b2b": "skipped-existing",
-                                     "bad-discount": "failed"}
+    assert s["status"].to_dict() == {
+        "demo-retail": "skipped-existing",
+        "acme-b2b": "skipped-existing",
+        "bad-discount": "failed",
+    }
     before, after = batch["mtimes"], resumed["mtimes"]
     assert after["demo-retail.ipynb"] == before["demo-retail.ipynb"]
     assert after["acme-b2b.ipynb"] == before["acme-b2b.ipynb"]
@@ -407,8 +493,13 @@ def forced(resumed, batch):
     refused = run_batch(NOTEBOOK, changed, out, progress=False)
     after_refusal = mtimes(out)
     replaced = run_batch(NOTEBOOK, changed, out, force=True, progress=False)
-    return {"refused": refused, "after_refusal": after_refusal, "replaced": replaced,
-            "mtimes": mtimes(out), "csv": pd.read_csv(out / "summary.csv")}
+    return {
+        "refused": refused,
+        "after_refusal": after_refusal,
+        "replaced": replaced,
+        "mtimes": mtimes(out),
+        "csv": pd.read_csv(out / "summary.csv"),
+    }
 
 
 def test_other_parameters_do_not_overwrite_without_force(resumed, forced):
@@ -428,8 +519,9 @@ def test_force_reruns_and_the_summary_keeps_the_other_runs(resumed, forced):
     csv = forced["csv"].set_index("run")
     assert list(csv.index) == ["demo-retail", "acme-b2b", "bad-discount"]
     assert csv.loc["demo-retail", "param_seed"] == 99
-    expected = expected_figures(fixture_orders(n_customers=300, seed=99), as_of="2024-12-31",
-                                threshold=90, margin=0.3, discount=0.1)
+    expected = expected_figures(
+        fixture_orders(n_customers=300, seed=99), as_of="2024-12-31", threshold=90, margin=0.3, discount=0.1
+    )
     assert csv.loc["demo-retail", "revenue"] == pytest.approx(expected["revenue"])
     assert csv.loc["acme-b2b", "status"] == "skipped-existing"
 
@@ -448,18 +540,21 @@ def test_a_foreign_notebook_with_a_run_name_is_kept(tmp_path):
 
 def test_cli_csv_batch_exit_code_html_and_typed_parameters(tmp_path, capsys, monkeypatch):
     params = tmp_path / "runs.csv"
-    params.write_text('name,scenario,n_customers,discount_rate,company\n'
-                      'lee,b2b,120,0.05,"Lee, Kim & Co"\n'
-                      'tiny,retail,10,,\n')
+    params.write_text(
+        'name,scenario,n_customers,discount_rate,company\nlee,b2b,120,0.05,"Lee, Kim & Co"\ntiny,retail,10,,\n'
+    )
     monkeypatch.chdir(tmp_path)  # a relative --out is relative to where the command runs
     out = tmp_path / "out"
-    code = cli.main(["casestudy", "run", str(NOTEBOOK), "--params", "runs.csv", "--out", "out", "--html",
-                     "--timeout", "60"])
+    code = cli.main(
+        ["casestudy", "run", str(NOTEBOOK), "--params", "runs.csv", "--out", "out", "--html", "--timeout", "60"]
+    )
     printed = capsys.readouterr().out
     assert code == 1  # one run failed
     assert "2 run(s): 1 ok, 1 failed, 0 skipped-existing" in printed
-    assert ("failed tiny: CaseStudyParameterError: parameter 'n_customers' = 10 is outside [50, 20000]: "
-            "use a number of customers between 50 and 20000") in printed
+    assert (
+        "failed tiny: CaseStudyParameterError: parameter 'n_customers' = 10 is outside [50, 20000]: "
+        "use a number of customers between 50 and 20000"
+    ) in printed
     meta = nbformat.read(out / "lee.ipynb", as_version=4).metadata.papermill["parameters"]
     assert meta == {"scenario": "b2b", "n_customers": 120, "discount_rate": 0.05, "company": "Lee, Kim & Co"}
     assert read_figures(out / "lee.ipynb")["customers"] == 120
@@ -481,11 +576,16 @@ def test_cli_csv_batch_exit_code_html_and_typed_parameters(tmp_path, capsys, mon
 @pytest.mark.parametrize(
     "text, fragment",
     [
-        ("- seed: 1\n- discont_rate: 0.2\n",
-         "entry 2 (line 2): unknown parameter 'discont_rate' (did you mean 'discount_rate'?)"),
+        (
+            "- seed: 1\n- discont_rate: 0.2\n",
+            "entry 2 (line 2): unknown parameter 'discont_rate' (did you mean 'discount_rate'?)",
+        ),
         ("- name: a\n- name: a\n", "entry 2 (line 2): run name 'a' is used twice (also params file"),
         ("runs: 3\n", "expected a list of parameter sets"),
-        ("- name: a\n  seed: [1, 2\n- name: b\n", "line 3, column 7: not valid YAML (while parsing a flow sequence; expected ',' or ']', but got ':'; what is unfinished starts on line 2)"),
+        (
+            "- name: a\n  seed: [1, 2\n- name: b\n",
+            "line 3, column 7: not valid YAML (while parsing a flow sequence; expected ',' or ']', but got ':'; what is unfinished starts on line 2)",
+        ),
         ("- name: a\n   seed: 1\n", "line 2, column 8: not valid YAML (mapping values are not allowed here)"),
         ("", "holds no parameter sets (it is empty or only comments)"),
         ("# only a comment\n", "holds no parameter sets (it is empty or only comments)"),
@@ -505,8 +605,22 @@ def test_cli_bad_param_file_is_a_usage_error(tmp_path, capsys, text, fragment):
 def test_cli_show_code_keeps_the_code_and_one_parameters_cell(tmp_path):
     params = tmp_path / "runs.yaml"
     params.write_text("- name: lin\n  company: 林氏商店\n  n_customers: 120\n")
-    assert cli.main(["casestudy", "run", str(NOTEBOOK), "--params", str(params), "--out", str(tmp_path / "o"),
-                     "--html", "--show-code"]) == 0
+    assert (
+        cli.main(
+            [
+                "casestudy",
+                "run",
+                str(NOTEBOOK),
+                "--params",
+                str(params),
+                "--out",
+                str(tmp_path / "o"),
+                "--html",
+                "--show-code",
+            ]
+        )
+        == 0
+    )
     html = (tmp_path / "o" / "lin.html").read_text(encoding="utf-8")
     assert "default_rng" in html
     assert "林氏商店" in html and "\\u6797" not in html  # the injected cell (escaped text) is left out
@@ -514,11 +628,16 @@ def test_cli_show_code_keeps_the_code_and_one_parameters_cell(tmp_path):
 
 
 def test_cli_missing_notebook_and_missing_params_file(tmp_path, capsys):
-    assert cli.main(["casestudy", "run", str(tmp_path / "none.ipynb"), "--params", str(PARAMS_YAML),
-                     "--out", str(tmp_path)]) == 2
+    assert (
+        cli.main(
+            ["casestudy", "run", str(tmp_path / "none.ipynb"), "--params", str(PARAMS_YAML), "--out", str(tmp_path)]
+        )
+        == 2
+    )
     assert "none.ipynb': no such file" in capsys.readouterr().err
-    assert cli.main(["casestudy", "run", str(NOTEBOOK), "--params", str(tmp_path / "x.yaml"),
-                     "--out", str(tmp_path)]) == 2
+    assert (
+        cli.main(["casestudy", "run", str(NOTEBOOK), "--params", str(tmp_path / "x.yaml"), "--out", str(tmp_path)]) == 2
+    )
     assert "x.yaml': no such file" in capsys.readouterr().err
 
 
@@ -537,8 +656,16 @@ def test_summary_columns_do_not_depend_on_which_run_finished_first():
     from crmlab.casestudy import _summary_frame
 
     def row(run, status, figures):
-        return {"run": run, "status": status, "error": "", "duration_s": 1.0, "notebook": "", "html": "",
-                "parameters": {}, "figures": {k: {"value": v, "unit": ""} for k, v in figures}}
+        return {
+            "run": run,
+            "status": status,
+            "error": "",
+            "duration_s": 1.0,
+            "notebook": "",
+            "html": "",
+            "parameters": {},
+            "figures": {k: {"value": v, "unit": ""} for k, v in figures},
+        }
 
     failed = row("a-failed", "failed", [("customers", 10)])  # stopped after its first figure
     full = row("b-full", "ok", [("customers", 10), ("revenue", 5.0), ("nps", 3.0)])
@@ -550,11 +677,16 @@ def test_summary_columns_do_not_depend_on_which_run_finished_first():
 
 
 def test_every_kernel_runs_numerical_libraries_on_one_thread(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import os\nfrom crmlab.case_figures import record\n"
-                                  "for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):\n"
-                                  "    record(k.lower(), os.environ.get(k))")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                "import os\nfrom crmlab.case_figures import record\n"
+                "for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):\n"
+                "    record(k.lower(), os.environ.get(k))"
+            ),
+        ]
+    )
     nbformat.write(nb, tmp_path / "env.ipynb")
     summary = run_batch(tmp_path / "env.ipynb", [{"x": 1}, {"x": 2}], tmp_path / "out", jobs=2, progress=False)
     assert summary["status"].eq("ok").all(), summary["error"].tolist()
@@ -565,16 +697,21 @@ def test_every_kernel_runs_numerical_libraries_on_one_thread(tmp_path):
 def test_reports_drop_relative_links_and_the_injected_cell_but_keep_web_links():
     from crmlab.casestudy import _report_notebook
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("See [the guide](CASESTUDIES.md), [papermill](https://papermill.readthedocs.io) "
-                                      "and [below](#summary)."),
-        nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell('company = "\\u6797"', metadata={"tags": ["injected-parameters"]})])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "See [the guide](CASESTUDIES.md), [papermill](https://papermill.readthedocs.io) and [below](#summary)."
+            ),
+            nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell('company = "\\u6797"', metadata={"tags": ["injected-parameters"]}),
+        ]
+    )
     nb.cells[1].source = 'company = "Acme"   # name in the report\nseed = 1   # the seed'
     nb.metadata["papermill"] = {"parameters": {"company": "林氏商店"}}
     shown = _report_notebook(nb, show_code=True)
-    assert shown.cells[0].source == ("See the guide, [papermill](https://papermill.readthedocs.io) "
-                                     "and [below](#summary).")
+    assert shown.cells[0].source == (
+        "See the guide, [papermill](https://papermill.readthedocs.io) and [below](#summary)."
+    )
     assert [c.metadata.get("tags") for c in shown.cells[1:]] == [["parameters"]]  # one parameters cell
     assert shown.cells[1].source == "company = '林氏商店'   # name in the report\nseed = 1   # the seed"
     assert len(nb.cells) == 3  # the executed notebook itself is not changed

@@ -1,4 +1,5 @@
 """crmlab.diagnosis: case data, rolling-year figures, the service-level plan and the recommendation rules."""
+
 from __future__ import annotations
 
 import math
@@ -13,16 +14,40 @@ from crmlab._validate import CRMDataError
 from crmlab.casestudy import CaseStudyParameterError
 
 RETAIL_FIGURES = dict(
-    churn_rate=0.42, at_risk_count=198, value_at_risk=33500.0, lapsed_count=1750, top20_share=0.63,
-    champions=419, nps=27.8, concentrate_here="on-time delivery; quick answers", complaint_recovery=0.54,
-    unrecovered_churn_ratio=1.8, best_channel="referral", best_channel_equity=155.0, worst_channel="social",
-    worst_channel_equity=66.0, acquisition_cost=22.3, mean_clv=160.0)
+    churn_rate=0.42,
+    at_risk_count=198,
+    value_at_risk=33500.0,
+    lapsed_count=1750,
+    top20_share=0.63,
+    champions=419,
+    nps=27.8,
+    concentrate_here="on-time delivery; quick answers",
+    complaint_recovery=0.54,
+    unrecovered_churn_ratio=1.8,
+    best_channel="referral",
+    best_channel_equity=155.0,
+    worst_channel="social",
+    worst_channel_equity=66.0,
+    acquisition_cost=22.3,
+    mean_clv=160.0,
+)
 B2B_FIGURES = dict(
-    unprofitable_share=0.37, profit_destroyed=149000.0, whale_peak=1.2, self_service_accounts=60,
-    key_accounts=30, unused_capacity_cost=60000.0, cost_to_serve=500000.0,
-    overloaded_departments="order desk and warehouse", mean_share_of_wallet=0.2, wallet_not_won=9e6,
-    churn_rate=0.34, accounts_in_decline=2, accounts_in_exploration=20, complaint_recovery=0.48,
-    unrecovered_churn_ratio=2.2)
+    unprofitable_share=0.37,
+    profit_destroyed=149000.0,
+    whale_peak=1.2,
+    self_service_accounts=60,
+    key_accounts=30,
+    unused_capacity_cost=60000.0,
+    cost_to_serve=500000.0,
+    overloaded_departments="order desk and warehouse",
+    mean_share_of_wallet=0.2,
+    wallet_not_won=9e6,
+    churn_rate=0.34,
+    accounts_in_decline=2,
+    accounts_in_exploration=20,
+    complaint_recovery=0.48,
+    unrecovered_churn_ratio=2.2,
+)
 
 
 def tags(recommendations):
@@ -33,14 +58,20 @@ def tags(recommendations):
 
 
 def test_load_case_refuses_student_id_with_another_seed():
-    with pytest.raises(CaseStudyParameterError, match=r"parameter 'student_id' = 's1'.*leave n_customers = 3000 "
-                                                      r"and seed = 2024"):
+    with pytest.raises(
+        CaseStudyParameterError,
+        match=r"parameter 'student_id' = 's1'.*leave n_customers = 3000 "
+        r"and seed = 2024",
+    ):
         diagnosis.load_case("retail", seed=7, student_id="s1")
 
 
 def test_load_case_refuses_an_analysis_date_outside_the_data():
-    with pytest.raises(CaseStudyParameterError, match=r"'analysis_date' = '2023-06-30' is outside 2023-12-31 to "
-                                                      r"2024-12-31"):
+    with pytest.raises(
+        CaseStudyParameterError,
+        match=r"'analysis_date' = '2023-06-30' is outside 2023-12-31 to "
+        r"2024-12-31",
+    ):
         diagnosis.load_case("b2b", analysis_date="2023-06-30")
 
 
@@ -65,7 +96,9 @@ def test_cut_at_leaves_out_everything_after_the_date():
 def test_analysis_year_is_the_twelve_months_up_to_the_date():
     t = pd.DataFrame({"date": pd.to_datetime(["2023-06-30", "2023-07-01", "2024-06-30", "2024-07-01"])})
     assert diagnosis.analysis_year(t, "2024-06-30", date="date")["date"].dt.strftime("%m-%d").tolist() == [
-        "07-01", "06-30"]
+        "07-01",
+        "06-30",
+    ]
 
 
 def test_yearly_retention_matches_calendar_retention_at_a_year_end():
@@ -86,8 +119,13 @@ def test_yearly_retention_without_an_earlier_year_says_so():
 def test_active_customers_count_a_returned_order_as_a_visit():
     # window 2023-07-01 .. 2024-06-30: a (2024-01-10), c (2024-06-30, returned); b's order is a day too early,
     # d's a day too late
-    o = pd.DataFrame({"customer_id": ["b", "a", "c", "d"], "returned": [False, False, True, False],
-                      "order_date": pd.to_datetime(["2023-06-30", "2024-01-10", "2024-06-30", "2024-07-01"])})
+    o = pd.DataFrame(
+        {
+            "customer_id": ["b", "a", "c", "d"],
+            "returned": [False, False, True, False],
+            "order_date": pd.to_datetime(["2023-06-30", "2024-01-10", "2024-06-30", "2024-07-01"]),
+        }
+    )
     active = diagnosis.active_customers(o, "2024-06-30")
     assert active.tolist() == ["a", "c"] and active.name == "customer_id"
 
@@ -101,17 +139,25 @@ def test_active_customers_are_the_end_of_the_yearly_retention():
 def test_yearly_nps_uses_only_the_answers_of_the_year():
     # 2024-03-31 window is 2023-04-01 .. 2024-03-31: answers 10, 10, 6, 8 -> 50% promoters - 25% detractors;
     # the 0 of 2023-03-31 and the 0 of 2024-04-01 fall outside
-    s = pd.DataFrame({"recommend": [0, 10, 10, 6, 8, 0],
-                      "survey_date": pd.to_datetime(["2023-03-31", "2023-04-01", "2023-12-01", "2024-02-01",
-                                                     "2024-03-31", "2024-04-01"])})
+    s = pd.DataFrame(
+        {
+            "recommend": [0, 10, 10, 6, 8, 0],
+            "survey_date": pd.to_datetime(
+                ["2023-03-31", "2023-04-01", "2023-12-01", "2024-02-01", "2024-03-31", "2024-04-01"]
+            ),
+        }
+    )
     r = diagnosis.yearly_nps(s, "2024-03-31")
     assert r.n == 4 and r.nps == pytest.approx(25.0)
 
 
 def test_yearly_nps_without_answers_in_the_year_says_so():
     s = pd.DataFrame({"recommend": [9], "survey_date": pd.to_datetime(["2022-05-01"])})
-    with pytest.raises(CRMDataError, match=r"table 'surveys', column 'survey_date': no survey answer in the twelve "
-                                           r"months up to 2024-12-31"):
+    with pytest.raises(
+        CRMDataError,
+        match=r"table 'surveys', column 'survey_date': no survey answer in the twelve "
+        r"months up to 2024-12-31",
+    ):
         diagnosis.yearly_nps(s, "2024-12-31")
 
 
@@ -135,8 +181,9 @@ def test_warning_list_keeps_the_actionable_customers_most_valuable_first():
 
 
 def test_capacity_findings_do_not_count_overload_as_idle():
-    cap = pd.DataFrame({"unused_cost": [500.0, -80.0, 0.0], "utilisation": [0.7, 1.05, 1.0]},
-                       index=["sales", "desk", "service"])
+    cap = pd.DataFrame(
+        {"unused_cost": [500.0, -80.0, 0.0], "utilisation": [0.7, 1.05, 1.0]}, index=["sales", "desk", "service"]
+    )
     found = diagnosis.capacity_findings(cap)
     assert found["unused_cost_positive"].sum() == 500.0
     assert found["overloaded"].tolist() == [False, True, False]
@@ -147,8 +194,10 @@ def test_capacity_findings_do_not_count_overload_as_idle():
 
 def test_service_level_plan_by_hand():
     # 10 accounts, top 20% = the 2 most profitable (j, i); cut at share 0.5
-    profit = pd.DataFrame({"profit": [-50.0, -20.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 500.0, 900.0],
-                           "revenue": [100.0] * 10}, index=list("abcdefghij"))
+    profit = pd.DataFrame(
+        {"profit": [-50.0, -20.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 500.0, 900.0], "revenue": [100.0] * 10},
+        index=list("abcdefghij"),
+    )
     share = pd.Series([0.9, 0.1, 0.6, 0.2, 0.7, 0.3, 0.8, 0.4, 0.2, 0.9], index=list("abcdefghij"))
     plan = diagnosis.service_level_plan(profit, share, share_cut=0.5)
     level = plan["service_level"].astype(str)
@@ -162,8 +211,7 @@ def test_service_level_plan_by_hand():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(0, 1)), min_size=1, max_size=40),
-       st.floats(0.05, 0.5))
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(0, 1)), min_size=1, max_size=40), st.floats(0.05, 0.5))
 def test_service_level_plan_invariants(rows, top):
     ids = [f"A{i:03d}" for i in range(len(rows))]
     profit = pd.DataFrame({"profit": [p for p, _ in rows]}, index=ids)
@@ -192,8 +240,12 @@ def test_retail_rules_switch_with_the_figures():
     assert base[0] == "Retention [churn >= 35%]"  # urgent first
     calm = dict(RETAIL_FIGURES, churn_rate=0.15, top20_share=0.40, nps=45.0, complaint_recovery=0.8)
     assert sorted(tags(diagnosis.retail_recommendations(calm))) == [
-        "Acquisition [all channels pay back]", "Complaints [recovery >= 60%]",
-        "Customer value [top 20% <= 45%]", "Retention [churn <= 20%]", "Satisfaction [NPS >= 30]"]
+        "Acquisition [all channels pay back]",
+        "Complaints [recovery >= 60%]",
+        "Customer value [top 20% <= 45%]",
+        "Retention [churn <= 20%]",
+        "Satisfaction [NPS >= 30]",
+    ]
     losing = dict(RETAIL_FIGURES, worst_channel_equity=-12.0, nps=-5.0)
     text = diagnosis.retail_recommendations(losing, currency="KRW")
     assert "Acquisition [a channel loses money]" in tags(text) and "Satisfaction [NPS < 0]" in tags(text)
@@ -217,12 +269,24 @@ def test_recommendations_name_missing_figures():
 def test_b2b_rules_switch_with_the_figures():
     base = tags(diagnosis.b2b_recommendations(B2B_FIGURES))
     assert base[:2] == ["Profitability [loss makers >= 25%]", "Capacity [a department over capacity]"]
-    healthy = dict(B2B_FIGURES, unprofitable_share=0.1, whale_peak=1.8, overloaded_departments="",
-                   mean_share_of_wallet=0.6, churn_rate=0.1, accounts_in_decline=0, complaint_recovery=0.9)
+    healthy = dict(
+        B2B_FIGURES,
+        unprofitable_share=0.1,
+        whale_peak=1.8,
+        overloaded_departments="",
+        mean_share_of_wallet=0.6,
+        churn_rate=0.1,
+        accounts_in_decline=0,
+        complaint_recovery=0.9,
+    )
     text = diagnosis.b2b_recommendations(healthy)
     assert sorted(tags(text)) == [
-        "Capacity [idle >= 10% of cost to serve]", "Complaints [handling adequate]",
-        "Profitability [whale peak >= 150%]", "Relationships [churn < 25%]", "Share of wallet [mean >= 50%]"]
+        "Capacity [idle >= 10% of cost to serve]",
+        "Complaints [handling adequate]",
+        "Profitability [whale peak >= 150%]",
+        "Relationships [churn < 25%]",
+        "Share of wallet [mean >= 50%]",
+    ]
     assert any("no account is in decline" in t for t in text)
     one = diagnosis.b2b_recommendations(dict(B2B_FIGURES, accounts_in_decline=1))
     assert any("call the 1 account in decline" in t for t in one)
@@ -252,14 +316,21 @@ def test_whale_peak_comes_before_the_share_of_loss_makers():
 
 
 def test_areas_without_data_are_left_out_with_a_note():
-    f = dict(RETAIL_FIGURES, nps=None, concentrate_here=None, complaint_recovery=None,
-             unrecovered_churn_ratio=None, best_channel=None)
+    f = dict(
+        RETAIL_FIGURES,
+        nps=None,
+        concentrate_here=None,
+        complaint_recovery=None,
+        unrecovered_churn_ratio=None,
+        best_channel=None,
+    )
     advice = diagnosis.retail_recommendations(f)
     assert sorted(t.split(" [")[0] for t in tags(advice)) == ["Customer value", "Retention"]
     assert diagnosis.missing_areas(f, "retail") == [
         "Satisfaction: left out, the data have no survey answers (tables surveys and survey_items).",
         "Complaints: left out, the data have no complaint records (table interactions).",
-        "Acquisition: left out, the data have no acquisition channel and cost per customer (table customers)."]
+        "Acquisition: left out, the data have no acquisition channel and cost per customer (table customers).",
+    ]
     assert diagnosis.missing_areas(RETAIL_FIGURES, "retail") == []
 
 

@@ -1,5 +1,6 @@
 """A firm's own data: exports (CSV, Excel, Parquet, SQLite) mapped onto the data contract, the validation
 report, and the retail case study on the real CDNOW orders."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,21 +18,30 @@ from crmlab.casestudy import load_param_file, read_figures, run_batch
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "notebooks" / "case_retailer.ipynb"
 
-EXPORT = pd.DataFrame({
-    "Order No": ["A1", "A2", "A3", "A4"],
-    "Client": ["007", "007", "012", "031"],          # leading zeros must survive
-    "Day": ["2024-01-05", "2024-02-10", "2024-03-01", "2024-12-30"],
-    "Net": [120.0, 35.5, 60.0, 0.0],
-    "Refunded": ["no", "yes", "no", "no"],
-})
-COLUMNS = {"order_id": "Order No", "customer_id": "Client", "order_date": "Day", "amount": "Net",
-           "returned": "Refunded"}
+EXPORT = pd.DataFrame(
+    {
+        "Order No": ["A1", "A2", "A3", "A4"],
+        "Client": ["007", "007", "012", "031"],  # leading zeros must survive
+        "Day": ["2024-01-05", "2024-02-10", "2024-03-01", "2024-12-30"],
+        "Net": [120.0, 35.5, 60.0, 0.0],
+        "Refunded": ["no", "yes", "no", "no"],
+    }
+)
+COLUMNS = {
+    "order_id": "Order No",
+    "customer_id": "Client",
+    "order_date": "Day",
+    "amount": "Net",
+    "returned": "Refunded",
+}
 
 
 def write_mapping(folder: Path, orders: dict, **more) -> Path:
     path = folder / "mapping.yaml"
-    path.write_text(yaml.safe_dump({"scenario": "retail", "firm": "Test firm",
-                                    "tables": {"orders": orders, **more}}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"scenario": "retail", "firm": "Test firm", "tables": {"orders": orders, **more}}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -55,8 +65,11 @@ def test_a_csv_export_is_mapped_onto_the_contract(tmp_path):
     assert firm.as_of == pd.Timestamp("2024-12-30")  # the last order day when the mapping gives none
     # no customer table: derived from the orders, and the report says so
     customers = firm.tables["customers"].set_index("customer_id")["signup_date"]
-    assert customers.to_dict() == {"007": pd.Timestamp("2024-01-05"), "012": pd.Timestamp("2024-03-01"),
-                                   "031": pd.Timestamp("2024-12-30")}
+    assert customers.to_dict() == {
+        "007": pd.Timestamp("2024-01-05"),
+        "012": pd.Timestamp("2024-03-01"),
+        "031": pd.Timestamp("2024-12-30"),
+    }
     notes = firm.report.loc[firm.report["level"] == "note"]
     assert "customers are taken from the orders" in " ".join(notes["problem"])
     assert "satisfaction drivers" in " ".join(notes["problem"])
@@ -81,20 +94,38 @@ def test_a_sqlite_database_through_a_sqlalchemy_url(tmp_path):
     db = tmp_path / "crm.db"
     with sqlite3.connect(db) as conn:  # a real database file, as a firm would have it
         EXPORT.rename(columns={"Order No": "order_no"}).to_sql("sales", conn, index=False)
-        pd.DataFrame({"cust": ["007", "012", "031"], "since": ["2023-11-01", "2024-02-20", "2024-12-01"],
-                      "how": ["search", "store", "store"], "cac": [40.0, 10.0, 12.5]}).to_sql("clients", conn,
-                                                                                              index=False)
+        pd.DataFrame(
+            {
+                "cust": ["007", "012", "031"],
+                "since": ["2023-11-01", "2024-02-20", "2024-12-01"],
+                "how": ["search", "store", "store"],
+                "cac": [40.0, 10.0, 12.5],
+            }
+        ).to_sql("clients", conn, index=False)
     columns = {**COLUMNS, "order_id": "order_no"}
-    firm = firmdata.check_firm_data(write_mapping(
-        tmp_path, {"sql": "sqlite:///crm.db", "query": "SELECT * FROM sales WHERE Net >= 0", "columns": columns},
-        customers={"sql": "sqlite:///crm.db", "table": "clients",
-                   "columns": {"customer_id": "cust", "signup_date": "since", "acquisition_channel": "how",
-                               "acquisition_cost": "cac"}}))
+    firm = firmdata.check_firm_data(
+        write_mapping(
+            tmp_path,
+            {"sql": "sqlite:///crm.db", "query": "SELECT * FROM sales WHERE Net >= 0", "columns": columns},
+            customers={
+                "sql": "sqlite:///crm.db",
+                "table": "clients",
+                "columns": {
+                    "customer_id": "cust",
+                    "signup_date": "since",
+                    "acquisition_channel": "how",
+                    "acquisition_cost": "cac",
+                },
+            },
+        )
+    )
     assert firm.ok, firm.report_markdown()
     assert firm.tables["orders"]["amount"].tolist() == EXPORT["Net"].tolist()
     assert firm.tables["customers"]["acquisition_cost"].sum() == 62.5
     assert firmdata.sections_missing(firm.dataset()) == {
-        "satisfaction drivers": ["surveys", "survey_items"], "complaint handling": ["interactions"]}
+        "satisfaction drivers": ["surveys", "survey_items"],
+        "complaint handling": ["interactions"],
+    }
 
 
 # ---------------------------------------------------------------- the validation report
@@ -104,11 +135,11 @@ def test_the_report_lists_every_problem_by_table_and_column_with_the_fix(tmp_pat
     bad = EXPORT.assign(Day=["2024-01-05", "5 Jan", "2024-03-01", ""], Net=[120.0, -3.0, 60.0, 1.0])
     bad.to_csv(tmp_path / "orders.csv", index=False)
     columns = {**COLUMNS, "returned": "Returned?"}
-    firm = firmdata.check_firm_data(write_mapping(tmp_path, {"file": "orders.csv", "columns": columns},
-                                                  survey={"file": "s.csv"}))
+    firm = firmdata.check_firm_data(
+        write_mapping(tmp_path, {"file": "orders.csv", "columns": columns}, survey={"file": "s.csv"})
+    )
     assert not firm.ok
-    assert set(errors(firm)) == {("orders", "order_date"), ("orders", "amount"), ("orders", "returned"),
-                                 ("survey", "")}
+    assert set(errors(firm)) == {("orders", "order_date"), ("orders", "amount"), ("orders", "returned"), ("survey", "")}
     report = firm.report.set_index(["table", "column"])
     assert "'Returned?', which the export does not have" in report.loc[("orders", "returned"), "problem"]
     assert "negative" in report.loc[("orders", "amount"), "problem"]
@@ -125,14 +156,20 @@ def test_the_report_lists_every_problem_by_table_and_column_with_the_fix(tmp_pat
 def test_unmapped_required_columns_missing_files_and_foreign_customers(tmp_path):
     EXPORT.to_csv(tmp_path / "orders.csv", index=False)
     pd.DataFrame({"customer_id": ["007"], "signup_date": ["2023-01-01"]}).to_csv(tmp_path / "c.csv", index=False)
-    firm = firmdata.check_firm_data(write_mapping(
-        tmp_path, {"file": "orders.csv", "columns": {**COLUMNS, "amount": None}},
-        customers={"file": "c.csv"}, interactions={"file": "missing.csv"}))
+    firm = firmdata.check_firm_data(
+        write_mapping(
+            tmp_path,
+            {"file": "orders.csv", "columns": {**COLUMNS, "amount": None}},
+            customers={"file": "c.csv"},
+            interactions={"file": "missing.csv"},
+        )
+    )
     report = firm.report.set_index(["table", "column"])
     assert "is required and not mapped" in report.loc[("orders", "amount"), "problem"]
     assert "does not exist" in report.loc[("interactions", ""), "problem"]
-    firm = firmdata.check_firm_data(write_mapping(tmp_path, {"file": "orders.csv", "columns": COLUMNS},
-                                                  customers={"file": "c.csv"}))
+    firm = firmdata.check_firm_data(
+        write_mapping(tmp_path, {"file": "orders.csv", "columns": COLUMNS}, customers={"file": "c.csv"})
+    )
     problem = firm.report.set_index(["table", "column"]).loc[("orders", "customer_id"), "problem"]
     assert "2 order(s) name customers missing from 'customers' (first: '012')" in problem  # 012 and 031
 
@@ -184,8 +221,9 @@ def test_the_retail_case_runs_on_the_cdnow_orders(cdnow_run):
     import nbformat
 
     nb = nbformat.read(out / "cdnow.ipynb", as_version=4)
-    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
-                    for o in c.outputs)
+    shown = "".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert shown.count("*Left out: the data have no") == 3
     assert "no customer table: the 2,357 customers are taken from the orders" in shown
     summary_md = [o["data"]["text/markdown"] for o in nb.cells[-1].outputs if "text/markdown" in o.get("data", {})][0]

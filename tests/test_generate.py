@@ -1,4 +1,5 @@
 """The synthetic customer information base: determinism, schema, and the realism chapters rely on."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,15 @@ def test_money_is_rounded_to_cents_so_the_csv_round_trips(retail):
         assert np.array_equal(x, np.round(x, 2)), f"{table}.{col}"
 
 
-@pytest.mark.parametrize("bad", [{"name": "cdnow"}, {"name": "Retail"}, {"name": "b2b", "start": "2024-01-01", "end": "2023-12-31"},
-                                 {"name": "retail", "start": "2024-01-01", "end": "2024-01-01"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "cdnow"},
+        {"name": "Retail"},
+        {"name": "b2b", "start": "2024-01-01", "end": "2023-12-31"},
+        {"name": "retail", "start": "2024-01-01", "end": "2024-01-01"},
+    ],
+)
 def test_refuses_unknown_names_and_empty_windows(bad):
     kwargs = {"n_customers": 10, "seed": 1, **bad}
     with pytest.raises(ValueError, match="retail' or 'b2b|must end after it starts"):
@@ -87,10 +95,13 @@ def test_every_table_column_and_dtype_of_the_data_dictionary(tables, name):
             assert not df.duplicated(subset=[key] if isinstance(key, str) else key).any(), f"{table} key repeats"
 
 
-@pytest.mark.parametrize("name, pattern", [
-    ("retail", {"customers": r"R\d{5}", "orders": r"RO\d{6}", "interactions": r"RI\d{6}", "surveys": r"RS\d{6}"}),
-    ("b2b", {"accounts": r"B\d{4}", "orders": r"BO\d{6}", "activities": r"BA\d{6}", "interactions": r"BI\d{6}"}),
-])
+@pytest.mark.parametrize(
+    "name, pattern",
+    [
+        ("retail", {"customers": r"R\d{5}", "orders": r"RO\d{6}", "interactions": r"RI\d{6}", "surveys": r"RS\d{6}"}),
+        ("b2b", {"accounts": r"B\d{4}", "orders": r"BO\d{6}", "activities": r"BA\d{6}", "interactions": r"BI\d{6}"}),
+    ],
+)
 def test_ids_have_their_documented_form_and_follow_the_sort_order(tables, name, pattern):
     out = tables[name]
     for table, regex in pattern.items():
@@ -119,7 +130,8 @@ def test_every_event_lies_inside_its_relationship(tables, name):
     end = pd.Timestamp(DATASETS[name]["as_of"])
     stop = out["truth"].set_index(key)["churn_date"].fillna(end)
     for table, date in [("orders", "order_date"), ("interactions", "date")] + (
-            [("surveys", "survey_date")] if name == "retail" else [("activities", "date")]):
+        [("surveys", "survey_date")] if name == "retail" else [("activities", "date")]
+    ):
         df = out[table]
         signup = people["signup_date"].reindex(df[key]).to_numpy()
         last = stop.reindex(df[key]).to_numpy()
@@ -146,7 +158,7 @@ def test_patterns_can_be_read_from_the_orders_by_a_transparent_rule(tables, name
     out, key = tables[name], KEY[name]
     truth = out["truth"].set_index(key)["true_pattern"].astype(str)
     months = out["orders"]["order_date"].dt.year * 12 + out["orders"]["order_date"].dt.month
-    span = (months.groupby(out["orders"][key]).agg(lambda m: m.max() - m.min() + 1))
+    span = months.groupby(out["orders"][key]).agg(lambda m: m.max() - m.min() + 1)
     ended = truth[truth != "active"]
     span = span.reindex(ended.index)
     rule = np.select([span <= 3, span <= 9, span <= 17], ["A", "B", "C"], "D")
@@ -235,8 +247,10 @@ def test_complaints_are_rarer_than_inquiries_and_take_about_a_day(retail):
     assert 0.7 <= inter["resolved"].mean() <= 0.9
     customers, truth = retail["customers"], retail["truth"]
     for year in (2022, 2023, 2024):
-        active = ((customers["signup_date"].dt.year <= year)
-                  & (truth["churn_date"].isna() | (truth["churn_date"].dt.year >= year))).sum()
+        active = (
+            (customers["signup_date"].dt.year <= year)
+            & (truth["churn_date"].isna() | (truth["churn_date"].dt.year >= year))
+        ).sum()
         rate = comp.loc[comp["date"].dt.year == year, "customer_id"].nunique() / active
         assert 0.04 <= rate <= 0.12, (year, rate)
 
@@ -294,8 +308,13 @@ def test_needs_segments_differ_in_what_they_buy(retail):
 # ---------------------------------------------------------------- b2b realism
 def abc_profit(b2b: dict) -> pd.Series:
     """Gross margin minus activity cost (ABC rates) per account, most profitable first."""
-    cost = (b2b["activities"].merge(b2b["activity_rates"], on="activity")
-            .assign(cost=lambda d: d["quantity"] * d["unit_cost"]).groupby("account_id")["cost"].sum())
+    cost = (
+        b2b["activities"]
+        .merge(b2b["activity_rates"], on="activity")
+        .assign(cost=lambda d: d["quantity"] * d["unit_cost"])
+        .groupby("account_id")["cost"]
+        .sum()
+    )
     margin = b2b["orders"].groupby("account_id")["gross_margin"].sum()
     ids = b2b["accounts"]["account_id"]
     return (margin.reindex(ids, fill_value=0) - cost.reindex(ids, fill_value=0)).sort_values(ascending=False)
@@ -421,8 +440,12 @@ def test_churn_lever_moves_churn_both_ways(name):
 
 def test_channel_cost_mix_and_price_levers_do_what_they_say():
     base = generate_tables("retail", n_customers=1500, seed=4)
-    lev = generate_tables("retail", n_customers=1500, seed=4, profile={
-        "channel_cost": {"search": 3.0}, "channel_mix": {"referral": 0.8}, "price_level": 2.0})
+    lev = generate_tables(
+        "retail",
+        n_customers=1500,
+        seed=4,
+        profile={"channel_cost": {"search": 3.0}, "channel_mix": {"referral": 0.8}, "price_level": 2.0},
+    )
     cost = lambda t: t["customers"].groupby("acquisition_channel", observed=True)["acquisition_cost"].mean()  # noqa: E731
     assert cost(lev)["search"] == pytest.approx(3 * cost(base)["search"], rel=0.15)
     assert cost(lev)["store"] == pytest.approx(cost(base)["store"], rel=0.15)
