@@ -296,8 +296,13 @@ def test_bootstrap_lab_serves_the_whole_workbook_and_opens_the_start_notebook(tm
         assert listing is not None, "JupyterLab did not answer within two minutes"
         names = {item["name"] for item in listing["content"]}
         assert {"notebooks", "exercises", "datasets", "README.md"} <= names, names
-        opened = list((tmp_path / "runtime").glob("jpserver-*-open.html"))
-        assert opened, "JupyterLab wrote no page to open"
+        # the page JupyterLab opens for the file it was given (beside the plain jpserver-PID-open.html)
+        for _ in range(60):
+            opened = list((tmp_path / "runtime").glob("jpserver-file-to-run-*-open.html"))
+            if opened:
+                break
+            time.sleep(0.5)
+        assert opened, "JupyterLab wrote no page to open the start notebook"
         page = opened[0].read_text()
         assert "lab/tree/notebooks/00_start_here.ipynb" in page, page
     finally:
