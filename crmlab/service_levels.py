@@ -99,12 +99,20 @@ def service_level_plan(
     ----------
     profit : per account, a ``profit`` column (e.g. from
         :func:`crmlab.profitability.activity_based_profit`), other columns kept.
-    share : share of wallet per account (e.g. from :func:`window_share_of_wallet`).
+    share : share of wallet per account (e.g. from :func:`window_share_of_wallet`),
+        indexed by the same account ids as ``profit``.
+    top : the most profitable fraction of accounts that forms the ``top`` class, in (0, 1].
+    share_cut : the share of wallet at or above which an account is ``high``; a number or
+        ``"median"`` / ``"mean"`` of the accounts with an estimate.
+    customer : the account id column of ``profit``; when ``profit`` has no such column its
+        index holds the accounts.
 
     Returns
     -------
     ``profit`` with ``share_of_wallet``, ``profit_class``, ``share_class``,
-    ``service_level`` (ordered categorical) and ``service``, best first.
+    ``service_level`` (ordered categorical) and ``service``, best first. Accounts
+    without a wallet estimate count as ``low`` and are counted in
+    ``attrs["no_wallet_estimate"]``.
 
     Examples
     --------
@@ -120,8 +128,25 @@ def service_level_plan(
     check_range("top", top, lo=0, hi=1, lo_open=True, hint="use a share of accounts such as 0.2")
     if "profit" not in profit:
         raise CRMDataError("table 'profit' has no column 'profit': pass activity_based_profit(...)'s result.")
-    plan = profit.copy()
+    if not isinstance(share, pd.Series):
+        raise CRMDataError(
+            f"parameter 'share' must be a Series of share of wallet per account, got {type(share).__name__}; "
+            "pass e.g. window_share_of_wallet(...)['share_of_wallet']."
+        )
+    plan = profit.set_index(customer) if customer in profit.columns else profit.copy()
+    if plan.index.has_duplicates:
+        first = plan.index[plan.index.duplicated()][0]
+        raise CRMDataError(
+            f"table 'profit', accounts ('{customer}'): account {first!r} appears more than once; "
+            "pass one row per account (e.g. activity_based_profit's result)."
+        )
     plan["share_of_wallet"] = share.reindex(plan.index).astype(float)
+    if len(share) and len(plan) and plan["share_of_wallet"].isna().all():
+        raise CRMDataError(
+            f"parameter 'share': none of its {len(share)} account ids matches an account of table 'profit' "
+            f"(e.g. {share.index[0]!r} vs {plan.index[0]!r}); use the same ids, of the same kind (text or numbers), "
+            f"in both, with the accounts ('{customer}') as the index of 'share'."
+        )
     if isinstance(share_cut, str) and share_cut not in ("median", "mean"):
         raise CRMDataError(f"share_cut = {share_cut!r}: use a share such as 0.3, 'median' or 'mean'.")
     known = plan["share_of_wallet"].dropna()
@@ -136,7 +161,10 @@ def service_level_plan(
     plan["service_level"] = pd.Categorical(level, categories=list(SERVICE_LEVELS), ordered=True)
     plan["service"] = [SERVICE_LEVELS[x]["service"] for x in level]
     plan = plan.loc[plan.assign(_p=-plan["profit"]).sort_values(["service_level", "_p"], kind="stable").index]
-    plan.attrs.update(top=top, share_cut=cut, customer=customer)
+    plan.attrs.update(
+        top=top, share_cut=cut, customer=customer,
+        no_wallet_estimate=int(plan["share_of_wallet"].isna().sum()),
+    )
     return plan
 
 

@@ -392,3 +392,28 @@ def test_parameter_table_shows_every_value_readably():
     table = parameter_table({"company": "林氏商店", "seed": 7, "student_id": None, "note": "a|b"})
     assert "| company | 林氏商店 |" in table and "| seed | 7 |" in table
     assert "| student\\_id | – |" in table and "a\\|b" in table  # escaped, still one cell
+
+
+def test_service_level_plan_uses_the_customer_column_and_counts_missing_wallets():
+    # Accounts in a column (not the index) are matched by that column, and an account with no
+    # wallet estimate is counted, not silently read as "low".
+    profit = pd.DataFrame({"acct": ["a", "b", "c"], "profit": [900.0, 300.0, -50.0]})
+    share = pd.Series({"a": 0.6, "b": 0.1})
+    plan = diagnosis.service_level_plan(profit, share, share_cut=0.5, customer="acct")
+    assert plan.loc["a", "service_level"] == "Key account"
+    assert plan.loc["b", "share_class"] == "low"
+    assert plan.attrs["no_wallet_estimate"] == 1
+
+
+def test_service_level_plan_refuses_ids_that_never_match():
+    profit = pd.DataFrame({"profit": [900.0, 300.0]}, index=["1", "2"])
+    with pytest.raises(CRMDataError, match="share.*none of its 2 account ids"):
+        diagnosis.service_level_plan(profit, pd.Series({1: 0.6, 2: 0.1}))
+
+
+def test_service_level_plan_refuses_repeated_accounts_and_a_non_series_share():
+    profit = pd.DataFrame({"account_id": ["a", "a"], "profit": [1.0, 2.0]})
+    with pytest.raises(CRMDataError, match="'a' appears more than once"):
+        diagnosis.service_level_plan(profit, pd.Series({"a": 0.5}))
+    with pytest.raises(CRMDataError, match="parameter 'share' must be a Series"):
+        diagnosis.service_level_plan(pd.DataFrame({"profit": [1.0]}), {"a": 0.5})
