@@ -33,6 +33,7 @@ setuptools < 82), so its side runs in its own virtual environment,
 ``benchmarks/.venv-lifetimes`` (created on first use from PyPI, ignored by git), in a
 subprocess.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,8 +113,13 @@ def lifetimes_python() -> Path | None:
 
 def read_master(path: str) -> pd.DataFrame:
     raw = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": str, "date": str})
-    return pd.DataFrame({"customer_id": raw["customer_id"], "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
-                         "amount": raw["dollar_value"].astype(float)})
+    return pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["dollar_value"].astype(float),
+        }
+    )
 
 
 def synthetic_customers(n: int, seed: int = 7) -> pd.DataFrame:
@@ -126,8 +132,11 @@ def synthetic_customers(n: int, seed: int = 7) -> pd.DataFrame:
     s = truth.simulate(n, T, seed=seed)
     s["recency"] = np.round(s["recency"] * 7) / 7  # purchases fall on days
     nu = rng.gamma(3.7, 1 / 15.4, n)
-    s["monetary_value"] = np.where(s["frequency"] > 0, rng.gamma(6.25 * np.maximum(s["frequency"], 1), 1) /
-                                   (nu * np.maximum(s["frequency"], 1)), 0.0).round(2)
+    s["monetary_value"] = np.where(
+        s["frequency"] > 0,
+        rng.gamma(6.25 * np.maximum(s["frequency"], 1), 1) / (nu * np.maximum(s["frequency"], 1)),
+        0.0,
+    ).round(2)
     s.attrs["time_unit"] = "W"
     return s
 
@@ -144,16 +153,19 @@ def synthetic_log(n_orders: int, n_customers: int, seed: int = 7) -> pd.DataFram
     """A seeded order log (string customer ids, two years of dates)."""
     rng = np.random.default_rng(seed)
     weight = rng.gamma(0.8, 1.0, n_customers)
-    cust = np.r_[rng.permutation(n_customers),
-                 rng.choice(n_customers, size=n_orders - n_customers, p=weight / weight.sum())]
+    cust = np.r_[
+        rng.permutation(n_customers), rng.choice(n_customers, size=n_orders - n_customers, p=weight / weight.sum())
+    ]
     first = rng.integers(0, 365, n_customers)
     day = np.minimum(first[cust] + rng.exponential(120, n_orders).astype(int), 729)
     ids = np.char.add("C", np.char.zfill(np.arange(n_customers).astype(str), 7)).astype(object)
-    return pd.DataFrame({
-        "customer_id": ids[cust],
-        "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
-        "amount": rng.gamma(2.0, 25.0, n_orders).round(2),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": ids[cust],
+            "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
+            "amount": rng.gamma(2.0, 25.0, n_orders).round(2),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- load
@@ -215,8 +227,12 @@ def run_cases(cases: dict, tmp: Path, py: Path | None, repeat: int, label: str, 
             if not path.exists():
                 summary.to_csv(path, index=False)
             spec[key] = (str(path), model, min(repeat, reps))
-        proc = subprocess.Popen([str(py), "-c", LIFETIMES_SCRIPT, json.dumps(spec)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [str(py), "-c", LIFETIMES_SCRIPT, json.dumps(spec)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for line in proc.stdout:
             for key, val in json.loads(line).items():
                 res[key]["lifetimes_s"] = val["s"]
@@ -229,8 +245,11 @@ def run_cases(cases: dict, tmp: Path, py: Path | None, repeat: int, label: str, 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--master", default=os.environ.get("CRMLAB_CDNOW_MASTER"),
-                    help="path of CDNOW_master.txt (or set CRMLAB_CDNOW_MASTER)")
+    ap.add_argument(
+        "--master",
+        default=os.environ.get("CRMLAB_CDNOW_MASTER"),
+        help="path of CDNOW_master.txt (or set CRMLAB_CDNOW_MASTER)",
+    )
     ap.add_argument("--customers", type=int, default=200_000, help="synthetic customers for the fits")
     ap.add_argument("--orders", type=int, default=10_000_000, help="orders of the synthetic log for the summary")
     ap.add_argument("--repeat", type=int, default=3)
@@ -246,8 +265,9 @@ def main() -> int:
 
     # ---- summaries, built once by crmlab and given to both sides
     cases: dict[str, tuple[pd.DataFrame, str, int]] = {}
-    sample = btyd.summary_from_transactions(datasets.load("cdnow").orders, calibration_end=CALIBRATION_END,
-                                            time_unit="W")
+    sample = btyd.summary_from_transactions(
+        datasets.load("cdnow").orders, calibration_end=CALIBRATION_END, time_unit="W"
+    )
     for m in MODELS[:4]:
         cases[f"{m} / CDNOW sample (W)"] = (sample, m, 5)
     if args.master:
@@ -323,8 +343,10 @@ def summary_benchmark(n_orders: int) -> int:
     btyd.summary_from_transactions(orders, observation_end=end, time_unit="D")
     peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
-    print(f"  input frame {input_mb:,.0f} MB; wall time {wall:.1f} s = {wall / base:.2f}x one pandas groupby over "
-          f"the frame ({base:.1f} s); {n_orders / wall / 1e6:.2f} M orders/s")
+    print(
+        f"  input frame {input_mb:,.0f} MB; wall time {wall:.1f} s = {wall / base:.2f}x one pandas groupby over "
+        f"the frame ({base:.1f} s); {n_orders / wall / 1e6:.2f} M orders/s"
+    )
     print(f"  peak memory {peak_mb:,.0f} MB = {peak_mb / input_mb:.2f}x the input frame")
     return 0
 

@@ -10,6 +10,7 @@ the CPU seconds do not.
 
     .venv/bin/python benchmarks/bench_grade.py [--n 30] [--exercise 04_rfm]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,22 +87,30 @@ def main() -> None:
     totals = [r["total"] for r in rows_box]
     same = [(r["student_id"], r["total"]) for r in rows_none] == [(r["student_id"], r["total"]) for r in rows_box]
     ok = sum(r["status"] == "ok" for r in rows_box)
-    print(f"{args.exercise}: {args.n} submissions, 2 workers (totals: "
-          f"{', '.join(f'{t:g} x{totals.count(t)}' for t in sorted(set(totals)))}; {ok} ok)")
+    print(
+        f"{args.exercise}: {args.n} submissions, 2 workers (totals: "
+        f"{', '.join(f'{t:g} x{totals.count(t)}' for t in sorted(set(totals)))}; {ok} ok)"
+    )
     cores = os.cpu_count() or 1
     ratio = t_box / t_none
-    print(f"machine: {cores} cores, load average up to {load:.1f} during the run "
-          f"(above {cores}, other work shares the cores and every time grows with it)")
+    print(
+        f"machine: {cores} cores, load average up to {load:.1f} during the run "
+        f"(above {cores}, other work shares the cores and every time grows with it)"
+    )
     print(f"--sandbox none (baseline): {t_none:6.1f} s  ({t_none / args.n:.2f} s per notebook)")
     print(f"--sandbox bwrap:           {t_box:6.1f} s  ({t_box / args.n:.2f} s per notebook)")
     print(f"sandbox overhead: {ratio:.2f}x the time without it; same scores: {same}")
     # CPU can be counted only without the sandbox: a sandboxed kernel's CPU is not reported back
     # to the grader (its PID namespace is torn down, not waited for).
-    print(f"CPU per notebook without the sandbox: {cpu_none / args.n:.2f} s (kernel and grader); the class's "
-          f"CPU work over {cores} cores: {cpu_none / cores:.0f} s, x{ratio:.2f} with the sandbox: "
-          f"{cpu_none / cores * ratio:.0f} s (the time on an otherwise idle machine)")
-    print(f"target: a class of {args.n} sandboxed under {TARGET_SECONDS} s -> "
-          f"{'met' if t_box < TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"CPU per notebook without the sandbox: {cpu_none / args.n:.2f} s (kernel and grader); the class's "
+        f"CPU work over {cores} cores: {cpu_none / cores:.0f} s, x{ratio:.2f} with the sandbox: "
+        f"{cpu_none / cores * ratio:.0f} s (the time on an otherwise idle machine)"
+    )
+    print(
+        f"target: a class of {args.n} sandboxed under {TARGET_SECONDS} s -> "
+        f"{'met' if t_box < TARGET_SECONDS else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

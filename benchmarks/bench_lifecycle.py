@@ -9,6 +9,7 @@ baseline measured in the same run: a plain pandas group-by of the same rows
 (monthly spend per customer, and consecutive-phase pairs counted with
 groupby-shift + crosstab).
 """
+
 from __future__ import annotations
 
 import sys
@@ -30,12 +31,15 @@ def synthetic_orders(n_orders: int, seed: int = 7) -> pd.DataFrame:
     cust = rng.integers(0, n_customers, n_orders)
     offset = (rng.random(n_orders) * life[cust]).astype(np.int64)
     day = np.minimum(first[cust] + offset, 1095)
-    return pd.DataFrame({
-        "customer_id": pd.Series(cust).map(lambda i: f"C{i:07d}") if n_orders < 10_000 else
-        np.char.add("C", np.char.zfill(cust.astype(str), 7)),
-        "order_date": start + pd.to_timedelta(day, unit="D"),
-        "amount": np.round(rng.gamma(2.0, 30.0, n_orders), 2),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(cust).map(lambda i: f"C{i:07d}")
+            if n_orders < 10_000
+            else np.char.add("C", np.char.zfill(cust.astype(str), 7)),
+            "order_date": start + pd.to_timedelta(day, unit="D"),
+            "amount": np.round(rng.gamma(2.0, 30.0, n_orders), 2),
+        }
+    )
 
 
 def clock(fn, *args, **kwargs):

@@ -10,6 +10,7 @@ afterwards. The limits are set with ``threadpoolctl`` (the library scikit-learn
 uses for the same purpose), so no environment variable has to be set before
 numpy is imported.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -25,6 +25,7 @@ Formulas (FHS 2010, with B the beta function):
   θ ~ Beta(γ, δ+n), and their future is that of a new customer with those
   parameters (their eq. 13 follows).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -102,15 +103,18 @@ class BGBB(TransactionModel):
         _no_doubles(summary, table, [x, tx, n], ["frequency", "recency", "periods"])
         for name, v in (("frequency", x), ("recency", tx), ("periods", n)):
             if np.any(v != np.round(v)):
-                raise CRMDataError(f"table '{table}', column '{name}': BG/BB counts whole occasions; "
-                                   f"found fractions. Count transaction opportunities, not days.")
+                raise CRMDataError(
+                    f"table '{table}', column '{name}': BG/BB counts whole occasions; "
+                    f"found fractions. Count transaction opportunities, not days."
+                )
         bad = (x > tx) | (tx > n) | ((x > 0) & (tx == 0))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise CRMDataError(
                 f"table '{table}': {int(bad.sum())} row(s) break 0 <= frequency <= recency <= periods with recency > 0 "
                 f"when frequency > 0 (first: row {summary.index[i]!r}: frequency {x[i]:g}, recency {tx[i]:g}, "
-                f"periods {n[i]:g}). Recency is the occasion of the last repeat transaction, at most one per occasion.")
+                f"periods {n[i]:g}). Recency is the occasion of the last repeat transaction, at most one per occasion."
+            )
         return summary, x, tx, n, _weights(summary, weights, table)
 
     def _arrays(self, summary, table="summary"):
@@ -142,8 +146,7 @@ class BGBB(TransactionModel):
         """P(alive at the next occasion n + 1 | x, t_x, n): FHS (2010) eq. 11 and their table 6."""
         summary, x, tx, n = self._arrays(summary)
         de, ga = self.params["delta"], self.params["gamma"]
-        return pd.Series(self._p_alive(x, tx, n) * (de + n) / (ga + de + n), index=summary.index,
-                         name="p_alive_next")
+        return pd.Series(self._p_alive(x, tx, n) * (de + n) / (ga + de + n), index=summary.index, name="p_alive_next")
 
     def _conditional(self, x, tx, n, t):
         p = self.params

@@ -31,6 +31,7 @@ its confidence interval is ``exp(log estimate +- z * se)`` -- never below zero.
 
 Thread discipline: every fit runs inside :func:`crmlab._threads.single_threaded`.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,8 +64,14 @@ _UNIT_WORDS = {"D": "days", "W": "weeks", "P": "periods"}
 # --------------------------------------------------------------------------- input
 
 
-def summary_arrays(summary: Any, *, weights: str | None = None, table: str = "summary",
-                   time_unit: str | None = None, need_unit: bool = True):
+def summary_arrays(
+    summary: Any,
+    *,
+    weights: str | None = None,
+    table: str = "summary",
+    time_unit: str | None = None,
+    need_unit: bool = True,
+):
     """Validated (summary, x, t_x, T, w, unit) of a continuous-time summary table.
 
     ``weights`` names a column of customer counts when each row is a *pattern*
@@ -84,14 +91,17 @@ def _no_doubles(summary: pd.DataFrame, table: str, arrays: list[np.ndarray], nam
     """Refuse infinite values and repeated customers (a customer counted twice would weigh twice)."""
     for name, v in zip(names, arrays):
         if not np.isfinite(v).all():
-            raise CRMDataError(f"table '{table}', column '{name}': {int((~np.isfinite(v)).sum())} infinite value(s). "
-                               f"Every customer needs a finite {name}; rebuild the summary.")
+            raise CRMDataError(
+                f"table '{table}', column '{name}': {int((~np.isfinite(v)).sum())} infinite value(s). "
+                f"Every customer needs a finite {name}; rebuild the summary."
+            )
     if summary.index.has_duplicates:
         first = summary.index[summary.index.duplicated()][0]
         raise CRMDataError(
             f"table '{table}': {int(summary.index.duplicated().sum())} customer id(s) appear more than once "
             f"(first: {first!r}), so they would count twice. Build one row per customer (summary_from_transactions), "
-            f"or give a pattern table a fresh index (reset_index(drop=True)) and its counts with weights=.")
+            f"or give a pattern table a fresh index (reset_index(drop=True)) and its counts with weights=."
+        )
 
 
 def _weights(summary: pd.DataFrame, weights: str | None, table: str) -> np.ndarray:
@@ -124,9 +134,14 @@ def _optimise(fun, x0: np.ndarray, *, jac: bool, bound: float = 12.0):
     from scipy.optimize import minimize
 
     with single_threaded():
-        res = minimize(fun, x0, jac=jac if jac else None, method="L-BFGS-B",
-                       bounds=[(-bound, bound)] * len(x0),
-                       options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
+        res = minimize(
+            fun,
+            x0,
+            jac=jac if jac else None,
+            method="L-BFGS-B",
+            bounds=[(-bound, bound)] * len(x0),
+            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8},
+        )
     at_bound = bool(np.any(np.abs(res.x) > min(bound - 1e-6, 9.0)))
     return res, at_bound
 
@@ -138,10 +153,11 @@ def _hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
     f0 = f(x)
     E = np.eye(k) * h
     for i in range(k):
-        H[i, i] = (f(x + E[i]) - 2 * f0 + f(x - E[i])) / h ** 2
+        H[i, i] = (f(x + E[i]) - 2 * f0 + f(x - E[i])) / h**2
         for j in range(i + 1, k):
-            H[i, j] = H[j, i] = (f(x + E[i] + E[j]) - f(x + E[i] - E[j]) - f(x - E[i] + E[j])
-                                 + f(x - E[i] - E[j])) / (4 * h ** 2)
+            H[i, j] = H[j, i] = (f(x + E[i] + E[j]) - f(x + E[i] - E[j]) - f(x - E[i] + E[j]) + f(x - E[i] - E[j])) / (
+                4 * h**2
+            )
     return H
 
 
@@ -169,7 +185,8 @@ def _covariance(f_total, logp: np.ndarray, grad_total=None) -> tuple[np.ndarray,
     except np.linalg.LinAlgError:
         return np.full((len(logp), len(logp)), np.nan), (
             "the Hessian of the log-likelihood is not positive definite at the estimate: the data do not pin "
-            "the parameters down, so no standard errors are given")
+            "the parameters down, so no standard errors are given"
+        )
     return np.linalg.inv(H), ""
 
 
@@ -182,9 +199,17 @@ class _Fitted:
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, params: dict[str, float], *, log_likelihood: float, n: float,
-                 covariance: np.ndarray | None = None, penalizer: float = 0.0, note: str = "",
-                 iterations: int = 0):
+    def __init__(
+        self,
+        params: dict[str, float],
+        *,
+        log_likelihood: float,
+        n: float,
+        covariance: np.ndarray | None = None,
+        penalizer: float = 0.0,
+        note: str = "",
+        iterations: int = 0,
+    ):
         self.params = {k: float(params[k]) for k in self.param_names}
         self.log_likelihood = float(log_likelihood)
         self.n = float(n)
@@ -226,9 +251,10 @@ class _Fitted:
         est = np.array([self.params[k] for k in self.param_names])
         se_log = np.sqrt(np.diag(self.covariance))
         lo, hi = f"ci_lower_{level:.0%}", f"ci_upper_{level:.0%}"
-        out = pd.DataFrame({"estimate": est, "std_error": est * se_log,
-                            lo: est * np.exp(-z * se_log), hi: est * np.exp(z * se_log)},
-                           index=pd.Index(self.param_names, name="parameter"))
+        out = pd.DataFrame(
+            {"estimate": est, "std_error": est * se_log, lo: est * np.exp(-z * se_log), hi: est * np.exp(z * se_log)},
+            index=pd.Index(self.param_names, name="parameter"),
+        )
         out.attrs.update(model=self.name, level=level, note=self.note)
         return out
 
@@ -238,7 +264,8 @@ class _Fitted:
         if not np.isfinite(self.covariance).all():
             raise CRMDataError(
                 f"{self.name}: no standard errors are available ({self.note or 'covariance unknown'}), so "
-                f"parameters cannot be sampled. Fit on more customers or add a small penalizer.")
+                f"parameters cannot be sampled. Fit on more customers or add a small penalizer."
+            )
         rng = np.random.default_rng(seed)
         z = rng.multivariate_normal(self._logp, self.covariance, size=draws, method="cholesky")
         return pd.DataFrame(np.exp(z), columns=list(self.param_names))
@@ -263,11 +290,27 @@ class TransactionModel(_Fitted):
     discrete: ClassVar[bool] = False
     time_column: ClassVar[str] = "T"
 
-    def __init__(self, params: dict[str, float], *, log_likelihood: float, n: float, time_unit: str,
-                 covariance: np.ndarray | None = None, penalizer: float = 0.0, note: str = "",
-                 iterations: int = 0):
-        super().__init__(params, log_likelihood=log_likelihood, n=n, covariance=covariance,
-                         penalizer=penalizer, note=note, iterations=iterations)
+    def __init__(
+        self,
+        params: dict[str, float],
+        *,
+        log_likelihood: float,
+        n: float,
+        time_unit: str,
+        covariance: np.ndarray | None = None,
+        penalizer: float = 0.0,
+        note: str = "",
+        iterations: int = 0,
+    ):
+        super().__init__(
+            params,
+            log_likelihood=log_likelihood,
+            n=n,
+            covariance=covariance,
+            penalizer=penalizer,
+            note=note,
+            iterations=iterations,
+        )
         self.time_unit = time_unit
 
     def _extra(self) -> dict:
@@ -318,7 +361,8 @@ class TransactionModel(_Fitted):
             raise CRMDataError(
                 f"table '{table}' is in {_UNIT_WORDS.get(unit, unit)} but the {self.name} model was fitted in "
                 f"{_UNIT_WORDS.get(self.time_unit, self.time_unit)}. Rebuild the summary with "
-                f"time_unit={self.time_unit!r} or refit.")
+                f"time_unit={self.time_unit!r} or refit."
+            )
         return summary, x, tx, T
 
     def _t(self, t: Any, name: str = "t") -> float:
@@ -336,8 +380,9 @@ class TransactionModel(_Fitted):
         """Expected purchases in the next ``t`` time units, given each customer's history."""
         summary, x, tx, T = self._arrays(summary)
         t = self._t(t)
-        return pd.Series(self._conditional(x, tx, T, t), index=summary.index,
-                         name=f"expected_purchases_{t:g}{self.time_unit}")
+        return pd.Series(
+            self._conditional(x, tx, T, t), index=summary.index, name=f"expected_purchases_{t:g}{self.time_unit}"
+        )
 
     def expected_purchases_new(self, t: Any) -> np.ndarray | float:
         """E[X(t)]: expected repeat purchases of a new customer in ``t`` time units."""
@@ -384,8 +429,11 @@ class TransactionModel(_Fitted):
         return T, X, R, impossible, rec
 
     def _grid_frame(self, P, rec, max_frequency, **attrs) -> pd.DataFrame:
-        out = pd.DataFrame(P, index=pd.Index(np.arange(max_frequency + 1), name="frequency"),
-                           columns=pd.Index(np.round(rec, 3), name="recency"))
+        out = pd.DataFrame(
+            P,
+            index=pd.Index(np.arange(max_frequency + 1), name="frequency"),
+            columns=pd.Index(np.round(rec, 3), name="recency"),
+        )
         out.attrs.update(time_unit=self.time_unit, model=self.name, **attrs)
         return out
 
@@ -396,8 +444,9 @@ class TransactionModel(_Fitted):
         P[bad] = np.nan
         return self._grid_frame(P, rec, int(max_frequency), T=T)
 
-    def expected_purchases_grid(self, t: float, T: float = 52.0, max_frequency: int = 20,
-                                n_recency: int = 40) -> pd.DataFrame:
+    def expected_purchases_grid(
+        self, t: float, T: float = 52.0, max_frequency: int = 20, n_recency: int = 40
+    ) -> pd.DataFrame:
         """Expected purchases in the next ``t`` units on a frequency x recency grid, for customers of age ``T``."""
         t = self._t(t)
         T, X, R, bad, rec = self._grid(T, max_frequency, n_recency)
@@ -418,16 +467,21 @@ class TransactionModel(_Fitted):
         if len(times) and (times.min() <= 0 or times.max() > end):
             raise CRMDataError(
                 "parameter 'purchase_times': repeat purchases must lie after the first purchase (time 0) and "
-                f"not after end = {end:g}. Give times since the first purchase in {_UNIT_WORDS.get(self.time_unit)}.")
+                f"not after end = {end:g}. Give times since the first purchase in {_UNIT_WORDS.get(self.time_unit)}."
+            )
         if self.discrete:
             grid = np.arange(int(end) + 1, dtype=float)
         else:
-            grid = np.unique(np.r_[np.linspace(0, end, int(check_range("n_points", n_points, lo=2))),
-                                   times, np.maximum(times - 1e-9, 0)])
+            grid = np.unique(
+                np.r_[
+                    np.linspace(0, end, int(check_range("n_points", n_points, lo=2))),
+                    times,
+                    np.maximum(times - 1e-9, 0),
+                ]
+            )
         x = np.searchsorted(times, grid, side="right").astype(float)
         tx = np.where(x > 0, times[np.maximum(x.astype(int) - 1, 0)] if len(times) else 0.0, 0.0)
-        out = pd.DataFrame({"time": grid, "frequency": x, "recency": tx,
-                            "p_alive": self._p_alive(x, tx, grid)})
+        out = pd.DataFrame({"time": grid, "frequency": x, "recency": tx, "p_alive": self._p_alive(x, tx, grid)})
         out.attrs.update(model=self.name, time_unit=self.time_unit, purchases=times)
         return out
 
@@ -444,8 +498,10 @@ class TransactionModel(_Fitted):
             raise CRMDataError("parameter 'T' must be > 0" + (" and whole periods" if self.discrete else "") + ".")
         rng = np.random.default_rng(seed)
         x, tx = self._simulate(rng, TT)
-        out = pd.DataFrame({"frequency": x.astype(np.int64), "recency": tx, self.time_column: TT},
-                           index=pd.RangeIndex(n, name="customer"))
+        out = pd.DataFrame(
+            {"frequency": x.astype(np.int64), "recency": tx, self.time_column: TT},
+            index=pd.RangeIndex(n, name="customer"),
+        )
         out.attrs.update(time_unit=self.time_unit, simulated_from=self.name, seed=seed)
         return out
 
@@ -471,8 +527,9 @@ class TransactionModel(_Fitted):
         return np.log([1.0, 1.0 / rate, 1.0, 1.0])
 
     @classmethod
-    def fit(cls, summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0,
-            time_unit: str | None = None):
+    def fit(
+        cls, summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0, time_unit: str | None = None
+    ):
         """Fit by maximum likelihood; see the model's ``fit_*`` function for the details."""
         summary, x, tx, T, w, unit = cls._fit_arrays(summary, weights, time_unit)
         with single_threaded():  # the whole fit: optimiser, likelihood and Hessian
@@ -489,11 +546,13 @@ class TransactionModel(_Fitted):
         if w.sum() < _btyd.MIN_CUSTOMERS:
             raise CRMDataError(
                 f"table 'summary': {w.sum():g} customers is too few to fit {cls.name} (at least "
-                f"{_btyd.MIN_CUSTOMERS}). Use more customers (a longer period or a larger sample).")
+                f"{_btyd.MIN_CUSTOMERS}). Use more customers (a longer period or a larger sample)."
+            )
         if not np.any((x > 0) & (w > 0)):
             raise CRMDataError(
                 "table 'summary', column 'frequency': no customer made a repeat purchase, so repeat buying "
-                "and dropout cannot be estimated. Use a longer calibration period or more customers.")
+                "and dropout cannot be estimated. Use a longer calibration period or more customers."
+            )
         (xc, txc, Tc), wc = _compress([x, tx, T], w)
         W = wc.sum()
         theta_pen = penalizer
@@ -505,7 +564,7 @@ class TransactionModel(_Fitted):
                 nll, grad = nll / W, grad / W
                 if theta_pen:
                     th = np.exp(logp)
-                    nll, grad = nll + theta_pen * np.sum(th ** 2), grad + theta_pen * 2 * th ** 2
+                    nll, grad = nll + theta_pen * np.sum(th**2), grad + theta_pen * 2 * th**2
                 return nll, grad
             nll = out / W
             return nll + theta_pen * np.sum(np.exp(logp) ** 2) if theta_pen else nll
@@ -517,8 +576,10 @@ class TransactionModel(_Fitted):
         analytic = isinstance(cls._nll(cls._start(xc, txc, Tc, wc), xc, txc, Tc, wc), tuple)
         res, at_bound = _optimise(mean_nll, cls._start(xc, txc, Tc, wc), jac=analytic)
         if not (res.success or "ABNORMAL" in str(res.message)) or at_bound or not np.all(np.isfinite(res.x)):
-            raise _btyd._not_converged(cls.name, res, list(cls.param_names), at_bound,
-                                       unit if unit in ("D", "W") else "W")
+            raise _btyd._not_converged(
+                cls.name, res, list(cls.param_names), at_bound, unit if unit in ("D", "W") else "W"
+            )
+
         def gradient(logp):
             out = cls._nll(logp, xc, txc, Tc, wc)
             assert isinstance(out, tuple)
@@ -527,8 +588,16 @@ class TransactionModel(_Fitted):
         grad = gradient if analytic else None
         cov, note = _covariance(total, res.x, grad)
         params = dict(zip(cls.param_names, np.exp(res.x)))
-        return cls(params, log_likelihood=-total(res.x), n=W, time_unit=unit, covariance=cov,
-                   penalizer=penalizer, note=note, iterations=int(res.nit))
+        return cls(
+            params,
+            log_likelihood=-total(res.x),
+            n=W,
+            time_unit=unit,
+            covariance=cov,
+            penalizer=penalizer,
+            note=note,
+            iterations=int(res.nit),
+        )
 
 
 # --------------------------------------------------------------------------- BG/NBD in the interface
@@ -538,13 +607,19 @@ def _nb_terms(r, al, t, n_max: int) -> np.ndarray:
     """NBD probabilities Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j, j = 0..n_max; shape (n_max+1, m)."""
     from scipy.special import gammaln
 
-    r, al, t = np.broadcast_arrays(np.atleast_1d(np.asarray(r, float)), np.atleast_1d(np.asarray(al, float)),
-                                   np.atleast_1d(np.asarray(t, float)))
+    r, al, t = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(r, float)), np.atleast_1d(np.asarray(al, float)), np.atleast_1d(np.asarray(t, float))
+    )
     j = np.arange(n_max + 1)[:, None]
     with np.errstate(divide="ignore"):
         logq = np.where(t > 0, np.log(t) - np.log(al + t), -np.inf)
-        out = gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * (np.log(al) - np.log(al + t)) + np.where(
-            j > 0, j * logq, 0.0)
+        out = (
+            gammaln(r + j)
+            - gammaln(r)
+            - gammaln(j + 1)
+            + r * (np.log(al) - np.log(al + t))
+            + np.where(j > 0, j * logq, 0.0)
+        )
     return np.exp(out)
 
 
@@ -591,8 +666,16 @@ class BGNBD(TransactionModel):
 
     def _core(self) -> Any:
         p = self.params
-        return _btyd.BGNBDResult(p["r"], p["alpha"], p["a"], p["b"], self.log_likelihood, int(self.n),
-                                 self.time_unit if self.time_unit in _btyd.TIME_UNITS else "W", True)
+        return _btyd.BGNBDResult(
+            p["r"],
+            p["alpha"],
+            p["a"],
+            p["b"],
+            self.log_likelihood,
+            int(self.n),
+            self.time_unit if self.time_unit in _btyd.TIME_UNITS else "W",
+            True,
+        )
 
     def _p_alive(self, x, tx, T):
         return self._core()._p_alive(np.asarray(x, float), np.asarray(tx, float), np.asarray(T, float))
@@ -621,8 +704,14 @@ class BGNBD(TransactionModel):
         return _nbd_simulate(rng, lam, T, J)
 
 
-def customer_purchase_times(orders: pd.DataFrame, customer_id: Any, *, customer: str = "customer_id",
-                            date: str = "order_date", time_unit: str = "W") -> np.ndarray:
+def customer_purchase_times(
+    orders: pd.DataFrame,
+    customer_id: Any,
+    *,
+    customer: str = "customer_id",
+    date: str = "order_date",
+    time_unit: str = "W",
+) -> np.ndarray:
     """Times of one customer's repeat purchases after the first, in ``time_unit`` (same-day orders combined).
 
     The input of :meth:`TransactionModel.p_alive_path`.
@@ -638,8 +727,10 @@ def customer_purchase_times(orders: pd.DataFrame, customer_id: Any, *, customer:
     orders = check_table(orders, "orders", {customer: "id", date: "datetime"})
     rows = orders[orders[customer] == customer_id]
     if rows.empty:
-        raise CRMDataError(f"table 'orders', column '{customer}': no orders of customer {customer_id!r}. "
-                           f"Pick an id that appears in the table.")
+        raise CRMDataError(
+            f"table 'orders', column '{customer}': no orders of customer {customer_id!r}. "
+            f"Pick an id that appears in the table."
+        )
     days = np.unique(rows[date].to_numpy().astype("datetime64[D]").astype(np.int64))
     return (days[1:] - days[0]) / unit
 
@@ -660,8 +751,7 @@ class GammaGamma(_Fitted):
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
         """E[mean spend | frequency, monetary_value] per customer (one-time buyers: the population mean)."""
         p = self.params
-        core = _btyd.GammaGammaResult(p["p"], p["q"], p["gamma"], self.log_likelihood, int(self.n), True,
-                                      math.nan, "")
+        core = _btyd.GammaGammaResult(p["p"], p["q"], p["gamma"], self.log_likelihood, int(self.n), True, math.nan, "")
         return core.expected_spend(summary)
 
 
@@ -675,7 +765,7 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     >>> gg = fit_spend_model(s)
     >>> gg.param_table().round(2).iloc[:, :2]
                estimate  std_error
-    parameter                     
+    parameter
     p              6.25       1.19
     q              3.74       0.29
     gamma         15.44       4.16
@@ -696,8 +786,14 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
 
     logp = np.log([res.p, res.q, res.gamma])
     cov, note = _covariance(total, logp, grad)
-    return GammaGamma({"p": res.p, "q": res.q, "gamma": res.gamma}, log_likelihood=res.log_likelihood,
-                      n=res.n, covariance=cov, penalizer=penalizer, note=note)
+    return GammaGamma(
+        {"p": res.p, "q": res.q, "gamma": res.gamma},
+        log_likelihood=res.log_likelihood,
+        n=res.n,
+        covariance=cov,
+        penalizer=penalizer,
+        note=note,
+    )
 
 
 # --------------------------------------------------------------------------- registry and shared checks
@@ -715,8 +811,14 @@ def _registry() -> dict[str, type[TransactionModel]]:
 TRANSACTION_MODELS: tuple[str, ...] = ("bgnbd", "paretonbd", "mbgnbd")
 
 
-def fit_model(model: str, summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0,
-              time_unit: str | None = None) -> TransactionModel:
+def fit_model(
+    model: str,
+    summary: pd.DataFrame,
+    *,
+    weights: str | None = None,
+    penalizer: float = 0.0,
+    time_unit: str | None = None,
+) -> TransactionModel:
     """Fit a transaction model by name: ``"bgnbd"``, ``"paretonbd"``, ``"mbgnbd"`` or ``"bgbb"``.
 
     Examples
@@ -753,10 +855,12 @@ def calibration_holdout_table(model: TransactionModel, summary: pd.DataFrame, ma
         pred[sel] = model._conditional(x[sel], tx[sel], T[sel], float(d))
     group = np.minimum(x, max_frequency).astype(int)
     df = pd.DataFrame({"group": group, "actual": summary["frequency_holdout"].to_numpy(float), "predicted": pred})
-    out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
-                                  predicted=("predicted", "mean"))
-    out.index = pd.Index([str(k) if k < max_frequency else f"{max_frequency}+" for k in out.index],
-                         name="calibration_frequency")
+    out = df.groupby("group").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+    )
+    out.index = pd.Index(
+        [str(k) if k < max_frequency else f"{max_frequency}+" for k in out.index], name="calibration_frequency"
+    )
     out.attrs.update(model=model.name, time_unit=model.time_unit, holdout=float(dur.max()))
     return out
 
@@ -778,23 +882,41 @@ def compare_models(summary: pd.DataFrame, models: Iterable[str] = TRANSACTION_MO
         pred = m.expected_purchases(summary, float(summary["duration_holdout"].iloc[0])).to_numpy()
         err = pred - actual
         rows[m.name] = {
-            "parameters": len(m.params), "log_likelihood": m.log_likelihood, "aic": m.aic, "bic": m.bic,
-            "holdout_actual": actual.sum(), "holdout_predicted": pred.sum(),
+            "parameters": len(m.params),
+            "log_likelihood": m.log_likelihood,
+            "aic": m.aic,
+            "bic": m.bic,
+            "holdout_actual": actual.sum(),
+            "holdout_predicted": pred.sum(),
             "total_error_pct": 100 * (pred.sum() - actual.sum()) / actual.sum(),
-            "mae": np.abs(err).mean(), "rmse": math.sqrt(np.mean(err ** 2)),
-            "one_time_actual": actual[one_time].mean(), "one_time_predicted": pred[one_time].mean(),
+            "mae": np.abs(err).mean(),
+            "rmse": math.sqrt(np.mean(err**2)),
+            "one_time_actual": actual[one_time].mean(),
+            "one_time_predicted": pred[one_time].mean(),
         }
     out = pd.DataFrame(rows).T
     out.index.name = "model"
     out["parameters"] = out["parameters"].astype(int)
-    out.attrs.update(customers=len(summary), holdout=float(summary["duration_holdout"].iloc[0]),
-                     time_unit=summary.attrs.get("time_unit"))
+    out.attrs.update(
+        customers=len(summary),
+        holdout=float(summary["duration_holdout"].iloc[0]),
+        time_unit=summary.attrs.get("time_unit"),
+    )
     return out
 
 
-def clv_interval(model: TransactionModel, spend: GammaGamma, summary: pd.DataFrame, *, horizon: int,
-                 discount_rate: float, margin: float = 1.0, level: float = 0.9, draws: int = 200,
-                 seed: int = 0) -> pd.DataFrame:
+def clv_interval(
+    model: TransactionModel,
+    spend: GammaGamma,
+    summary: pd.DataFrame,
+    *,
+    horizon: int,
+    discount_rate: float,
+    margin: float = 1.0,
+    level: float = 0.9,
+    draws: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Discounted CLV per customer with an interval from parameter uncertainty (seeded).
 
     The point value is computed at the estimates (as :func:`crmlab.btyd.probabilistic_clv`
@@ -806,8 +928,13 @@ def clv_interval(model: TransactionModel, spend: GammaGamma, summary: pd.DataFra
     """
     summary, x, tx, T = model._arrays(summary)
     h = int(model._t(horizon, "horizon"))
-    d = check_range("discount_rate", discount_rate, lo=0, hi=0.5,
-                    hint="A rate per time unit of the model, e.g. 1.10 ** (1/52) - 1 per week.")
+    d = check_range(
+        "discount_rate",
+        discount_rate,
+        lo=0,
+        hi=0.5,
+        hint="A rate per time unit of the model, e.g. 1.10 ** (1/52) - 1 per week.",
+    )
     margin = check_range("margin", margin, lo=0, hi=1, hint="Profit share of spend, e.g. 0.3; 1 = revenue.")
     level = check_range("level", level, lo=0, hi=1, lo_open=True, hi_open=True)
     spend0 = spend.expected_spend(summary).to_numpy()
@@ -820,8 +947,15 @@ def clv_interval(model: TransactionModel, spend: GammaGamma, summary: pd.DataFra
         g = spend.with_params(sp.iloc[i].to_dict())
         sims[i] = m._discounted(x, tx, T, h, d) * g.expected_spend(summary).to_numpy() * margin
     lo, hi = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2], axis=0)
-    out = pd.DataFrame({"clv": point, f"clv_lower_{level:.0%}": lo, f"clv_upper_{level:.0%}": hi},
-                       index=summary.index)
-    out.attrs.update(model=model.name, horizon=h, discount_rate=d, margin=margin, draws=int(draws), seed=seed,
-                     time_unit=model.time_unit, level=level)
+    out = pd.DataFrame({"clv": point, f"clv_lower_{level:.0%}": lo, f"clv_upper_{level:.0%}": hi}, index=summary.index)
+    out.attrs.update(
+        model=model.name,
+        horizon=h,
+        discount_rate=d,
+        margin=margin,
+        draws=int(draws),
+        seed=seed,
+        time_unit=model.time_unit,
+        level=level,
+    )
     return out

@@ -10,6 +10,7 @@ Modules keep their heavy imports inside functions, so ``crmlab --help`` is fast.
     crmlab gradebook merge GRADEBOOK WRITTEN | export GRADEBOOK --lms canvas|moodle
     crmlab casestudy run NOTEBOOK --params FILE --out DIR
 """
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 Plot examples open matplotlib figures; close them after every doctest so a test run
 never piles up open figures.
 """
+
 import pytest
 
 

@@ -14,6 +14,7 @@ so on).
 >>> lookup("share of wallet").zh
 '钱包份额'
 """
+
 from __future__ import annotations
 
 import difflib
@@ -78,13 +79,14 @@ class Term:
         return CHAPTERS[self.chapter]
 
     def __str__(self) -> str:
-        return (f"{self.en} | {self.zh} | {self.ko} (chapter {self.chapter:02d})\n"
-                f"  {self.definition}")
+        return f"{self.en} | {self.zh} | {self.ko} (chapter {self.chapter:02d})\n  {self.definition}"
 
     def _repr_markdown_(self) -> str:
         also = f"  \n*also:* {', '.join(self.aliases)}" if self.aliases else ""
-        return (f"**{self.en}** · {self.zh} · {self.ko} — chapter {self.chapter:02d} "
-                f"({self.chapter_title})  \n{self.definition}{also}")
+        return (
+            f"**{self.en}** · {self.zh} · {self.ko} — chapter {self.chapter:02d} "
+            f"({self.chapter_title})  \n{self.definition}{also}"
+        )
 
 
 def _key(text: str) -> str:
@@ -106,11 +108,17 @@ def _entries() -> tuple[Term, ...]:
         missing = sorted(names - set(item))
         extra = sorted(set(item) - names)
         if missing or extra:
-            raise ValueError(f"glossary.yml entry {i} ({item.get('en')!r}): "
-                             f"missing {missing}, unknown {extra}")
-        out.append(Term(en=str(item["en"]), zh=str(item["zh"]), ko=str(item["ko"]),
-                        definition=str(item["definition"]), chapter=int(item["chapter"]),
-                        aliases=tuple(str(a) for a in item["aliases"] or ())))
+            raise ValueError(f"glossary.yml entry {i} ({item.get('en')!r}): missing {missing}, unknown {extra}")
+        out.append(
+            Term(
+                en=str(item["en"]),
+                zh=str(item["zh"]),
+                ko=str(item["ko"]),
+                definition=str(item["definition"]),
+                chapter=int(item["chapter"]),
+                aliases=tuple(str(a) for a in item["aliases"] or ()),
+            )
+        )
     return tuple(out)
 
 
@@ -199,12 +207,21 @@ def table(chapter: int | None = None) -> "pd.DataFrame":
 
     if chapter is not None:
         if isinstance(chapter, bool) or not isinstance(chapter, int) or chapter not in CHAPTERS:
-            raise CRMDataError(f"parameter 'chapter' = {chapter!r} is not a chapter; "
-                               f"use one of {min(CHAPTERS)}..{max(CHAPTERS)} or None for all.")
+            raise CRMDataError(
+                f"parameter 'chapter' = {chapter!r} is not a chapter; "
+                f"use one of {min(CHAPTERS)}..{max(CHAPTERS)} or None for all."
+            )
     rows = [
-        {"english": t.en, "chinese": t.zh, "korean": t.ko, "chapter": t.chapter,
-         "definition": t.definition, "aliases": "; ".join(t.aliases)}
-        for t in _entries() if chapter is None or t.chapter == chapter
+        {
+            "english": t.en,
+            "chinese": t.zh,
+            "korean": t.ko,
+            "chapter": t.chapter,
+            "definition": t.definition,
+            "aliases": "; ".join(t.aliases),
+        }
+        for t in _entries()
+        if chapter is None or t.chapter == chapter
     ]
     df = pd.DataFrame(rows, columns=["english", "chinese", "korean", "chapter", "definition", "aliases"])
     df = df.sort_values("chapter", kind="stable").reset_index(drop=True)
@@ -226,6 +243,7 @@ def search(text: str) -> "pd.DataFrame":
         raise CRMDataError(f"glossary search needs a non-empty string, got {text!r}.")
     needle = unicodedata.normalize("NFKC", text).casefold().strip()
     df = table()
-    hay = (df.english + " " + df.chinese + " " + df.korean + " " + df.aliases + " "
-           + df.definition).map(lambda s: unicodedata.normalize("NFKC", s).casefold())
+    hay = (df.english + " " + df.chinese + " " + df.korean + " " + df.aliases + " " + df.definition).map(
+        lambda s: unicodedata.normalize("NFKC", s).casefold()
+    )
     return df[hay.str.contains(needle, regex=False)].reset_index(drop=True)

@@ -28,6 +28,7 @@ by the grader alone.
 The gradebook, feedback files and the written answers to score are written by
 :mod:`crmlab.gradebook`. Notebooks run in ``--workers`` processes in parallel.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,16 @@ from crmlab._extras import require
 
 require("teach", "crmlab.grade")  # nbformat, nbclient, ...: pip install "crmlab[teach]"
 
-__all__ = ["Submission", "find_submissions", "exercise_name", "source_path", "restore_check_cells",
-           "grade_notebook", "grade", "register"]
+__all__ = [
+    "Submission",
+    "find_submissions",
+    "exercise_name",
+    "source_path",
+    "restore_check_cells",
+    "grade_notebook",
+    "grade",
+    "register",
+]
 
 #: A submission larger than this is not read (a notebook of an exercise is a few hundred kB).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
@@ -95,8 +104,10 @@ def source_path(source: str | Path) -> Path:
     shipped = Path(__file__).resolve().parent.parent / "exercises" / "source" / f"{exercise_name(source)}.ipynb"
     if shipped.is_file():
         return shipped
-    raise CRMDataError(f"no exercise source {source}: pass the source notebook (exercises/source/NN_topic.ipynb) "
-                       f"whose check cells the grader restores.")
+    raise CRMDataError(
+        f"no exercise source {source}: pass the source notebook (exercises/source/NN_topic.ipynb) "
+        f"whose check cells the grader restores."
+    )
 
 
 def _metadata_id(path: Path) -> str | None:
@@ -141,9 +152,11 @@ def find_submissions(folder: str | Path, exercise: str, roster: list[str] | None
 # --------------------------------------------------------------------------------------
 def check_cells_of(nb) -> dict[str, object]:
     """The check cells of a source notebook by cell id (code cells calling ``ex.check``)."""
-    return {c.id: c for c in nb.cells
-            if c.cell_type == "code" and _CHECK_CALL.search(c.source)
-            and not c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.id: c
+        for c in nb.cells
+        if c.cell_type == "code" and _CHECK_CALL.search(c.source) and not c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def restore_check_cells(nb, source_nb) -> dict[str, list[str]]:
@@ -167,8 +180,11 @@ def restore_check_cells(nb, source_nb) -> dict[str, list[str]]:
     by_id = {c.get("id"): i for i, c in enumerate(nb.cells)}
     for cell_id, cell in checks.items():  # a notebook saved without cell ids: the same text is the same cell
         if cell_id not in by_id:
-            same = [c for c in nb.cells if c.cell_type == "code" and c.get("id") not in checks
-                    and c.source.strip() == cell.source.strip()]
+            same = [
+                c
+                for c in nb.cells
+                if c.cell_type == "code" and c.get("id") not in checks and c.source.strip() == cell.source.strip()
+            ]
             if len(same) == 1:
                 same[0]["id"] = cell_id
     by_id = {c.get("id"): i for i, c in enumerate(nb.cells)}
@@ -267,8 +283,7 @@ def _prepare_workdir(workdir: Path, uid: int | None) -> None:
             os.chown(path, uid, uid, follow_symlinks=False)
 
 
-def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool, uid: int | None,
-             limits) -> _Run:
+def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool, uid: int | None, limits) -> _Run:
     """Run the notebook in place in its sandbox; return what happened."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -282,10 +297,18 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
     km = SandboxKernelManager(workdir=workdir, env=env, limits=limits, sandbox=sandboxed, uid=uid, cgroup=group)
     deadline = time.monotonic() + timeout
     client = _client_class()(
-        nb, km=km, run=run, kernel_name="python3", allow_errors=True, record_timing=False,
+        nb,
+        km=km,
+        run=run,
+        kernel_name="python3",
+        allow_errors=True,
+        record_timing=False,
         extra_arguments=["--HistoryManager.enabled=False"],
-        timeout=timeout, timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
-        interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
+        timeout=timeout,
+        timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
+        interrupt_on_timeout=False,
+        startup_timeout=60,
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(workdir)}},
     )
     client.max_output_bytes = limits.output_bytes
@@ -297,8 +320,11 @@ def _execute(nb, workdir: Path, student_id: str, timeout: float, sandboxed: bool
         run.timeout_cell = client.running
         run.notes.append("timeout")
     except DeadKernelError as exc:
-        why = ("its memory limit was reached" if group is not None and group.oom_killed()
-               else f"{str(exc).strip()[:120] or 'no reason given'}; a memory or process limit?")
+        why = (
+            "its memory limit was reached"
+            if group is not None and group.oom_killed()
+            else f"{str(exc).strip()[:120] or 'no reason given'}; a memory or process limit?"
+        )
         run.notes.append(f"error: the kernel died in {_cell_label(nb, client.running)} ({why})")
     except Exception as exc:  # noqa: BLE001 - the batch must go on
         run.notes.append(f"error: {type(exc).__name__}: {str(exc).strip()[:160]}")
@@ -340,8 +366,14 @@ def _errors(nb) -> list[dict]:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 ename, evalue = str(out.get("ename", "Error")), str(out.get("evalue", ""))
-                found.append({"index": index, "label": _cell_label(nb, index), "ename": ename,
-                              "text": f"{ename}: {evalue}".strip().rstrip(":")[:300]})
+                found.append(
+                    {
+                        "index": index,
+                        "label": _cell_label(nb, index),
+                        "ename": ename,
+                        "text": f"{ename}: {evalue}".strip().rstrip(":")[:300],
+                    }
+                )
     return found
 
 
@@ -405,15 +437,34 @@ def _written(nb, exercise: str, source_nb) -> list[dict]:
             text = "\n".join(lines).strip()
             if TEXT_STUB in text or text.replace("**Your answer:**", "").strip() == "":
                 text = ""
-        items.append({"name": spec.name, "cell_id": spec.cell_id, "max": spec.points,
-                      "question": "\n\n".join(question), "answer": text, "points": None, "comment": ""})
+        items.append(
+            {
+                "name": spec.name,
+                "cell_id": spec.cell_id,
+                "max": spec.points,
+                "question": "\n\n".join(question),
+                "answer": text,
+                "points": None,
+                "comment": "",
+            }
+        )
     return items
 
 
-def grade_notebook(path: str | None, exercise: str, student_id: str, *, timeout: float = 120,
-                   note: str = "", save_executed: str | Path | None = None, sandbox: str | bool = "auto",
-                   source: str | Path | None = None, metadata_id: str | None = None, index: int = 0,
-                   limits=None) -> dict:
+def grade_notebook(
+    path: str | None,
+    exercise: str,
+    student_id: str,
+    *,
+    timeout: float = 120,
+    note: str = "",
+    save_executed: str | Path | None = None,
+    sandbox: str | bool = "auto",
+    source: str | Path | None = None,
+    metadata_id: str | None = None,
+    index: int = 0,
+    limits=None,
+) -> dict:
     """Execute one submission (a copy, sandboxed, check cells restored) and score its answers.
 
     Parameters
@@ -447,9 +498,17 @@ def grade_notebook(path: str | None, exercise: str, student_id: str, *, timeout:
     # a resolved True/False comes from grade(), which notes an unsandboxed run in every row itself
     sandboxed, sandbox_note = (sandbox, "") if isinstance(sandbox, bool) else sb.choose(sandbox)
     started = time.monotonic()
-    row = {"student_id": student_id, "file": path or "", "status": "ok",
-           "points": {n: 0.0 for n in specs}, "messages": {}, "written": [], "written_answers": "",
-           "errors": [], "max": float(sum(s.points for s in specs.values()))}
+    row = {
+        "student_id": student_id,
+        "file": path or "",
+        "status": "ok",
+        "points": {n: 0.0 for n in specs},
+        "messages": {},
+        "written": [],
+        "written_answers": "",
+        "errors": [],
+        "max": float(sum(s.points for s in specs.values())),
+    }
     status: list[str] = []
     nb = None
     source_nb = nbformat.read(source_path(source or exercise), as_version=4)
@@ -514,8 +573,11 @@ def grade_notebook(path: str | None, exercise: str, student_id: str, *, timeout:
             answered = sum(1 for w in row["written"] if w["answer"])
             row["written_answers"] = f"{answered} of {len(row['written'])}"
         ctx = CheckContext(exercise, student_id)
-        check_cells = {_CHECK_CALL.search(c.source).group(1): i for i, c in enumerate(nb.cells)
-                       if c.cell_type == "code" and c.id in check_cells_of(source_nb)}
+        check_cells = {
+            _CHECK_CALL.search(c.source).group(1): i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.id in check_cells_of(source_nb)
+        }
         for name, spec in specs.items():
             if name in answers:
                 try:
@@ -548,8 +610,10 @@ def _why_no_answer(nb, cell_index: int | None, errors: list[dict], run: _Run) ->
         return f"no answer: the check cell ({label}) raised {own[0]['text']}.{before}"
     if nb.cells[cell_index].get("execution_count") is None:
         if run.timeout_cell is not None or "timeout" in run.notes:
-            return (f"no answer: the notebook was stopped (time limit) in {_cell_label(nb, run.timeout_cell)} "
-                    f"before this check ({label}) ran.")
+            return (
+                f"no answer: the notebook was stopped (time limit) in {_cell_label(nb, run.timeout_cell)} "
+                f"before this check ({label}) ran."
+            )
         return f"no answer: the notebook stopped before this check ({label}) ran."
     return f"no answer: the check cell ({label}) ran but handed in nothing."
 
@@ -566,16 +630,37 @@ def _one_thread() -> None:
 
 
 def _grade_task(task: dict) -> dict:
-    return grade_notebook(task["path"], task["exercise"], task["student_id"], timeout=task["timeout"],
-                          note=task["note"], sandbox=task["sandbox"], source=task["source"],
-                          metadata_id=task["metadata_id"], index=task["index"],
-                          save_executed=task["save_executed"], limits=task["limits"])
+    return grade_notebook(
+        task["path"],
+        task["exercise"],
+        task["student_id"],
+        timeout=task["timeout"],
+        note=task["note"],
+        sandbox=task["sandbox"],
+        source=task["source"],
+        metadata_id=task["metadata_id"],
+        index=task["index"],
+        save_executed=task["save_executed"],
+        limits=task["limits"],
+    )
 
 
-def grade(source: str | Path, submissions: str | Path, out: str | Path, *, workers: int = 2,
-          timeout: float = 120, feedback: str | Path | None = None, roster: list[str] | None = None,
-          progress: bool = True, sandbox: str = "auto", keep_executed: str | Path | None = None,
-          written: str | Path | None = None, export: str | None = None, limits=None) -> list[dict]:
+def grade(
+    source: str | Path,
+    submissions: str | Path,
+    out: str | Path,
+    *,
+    workers: int = 2,
+    timeout: float = 120,
+    feedback: str | Path | None = None,
+    roster: list[str] | None = None,
+    progress: bool = True,
+    sandbox: str = "auto",
+    keep_executed: str | Path | None = None,
+    written: str | Path | None = None,
+    export: str | None = None,
+    limits=None,
+) -> list[dict]:
     """Grade every submission of one exercise; write the gradebook (and feedback, written answers).
 
     Parameters
@@ -613,30 +698,44 @@ def grade(source: str | Path, submissions: str | Path, out: str | Path, *, worke
     checks_for(exercise)  # an exercise without checks is refused here, before any notebook runs
     folder = Path(submissions)
     if not folder.is_dir():
-        raise CRMDataError(f"the submissions folder {folder} does not exist; pass the folder that holds "
-                           f"<student_id>.ipynb files or <student_id>/{exercise}.ipynb folders.")
+        raise CRMDataError(
+            f"the submissions folder {folder} does not exist; pass the folder that holds "
+            f"<student_id>.ipynb files or <student_id>/{exercise}.ipynb folders."
+        )
     if export not in (None, "canvas", "moodle"):
         raise CRMDataError(f"--export must be canvas or moodle, got {export!r}")
     sandboxed, sandbox_note = sb.choose(sandbox)
     if sandbox_note.startswith("NOT SANDBOXED"):
-        print(f"WARNING: {sandbox_note}. Submissions run with the grader's rights: every row's status "
-              f"says so. Install bubblewrap (apt install bubblewrap) to grade untrusted notebooks.",
-              file=sys.stderr)
+        print(
+            f"WARNING: {sandbox_note}. Submissions run with the grader's rights: every row's status "
+            f"says so. Install bubblewrap (apt install bubblewrap) to grade untrusted notebooks.",
+            file=sys.stderr,
+        )
     subs = find_submissions(folder, exercise, roster)
     keep = Path(keep_executed) if keep_executed else None
-    tasks = [{"path": s.path, "exercise": exercise, "student_id": s.student_id, "timeout": timeout,
-              "note": s.note, "sandbox": sandboxed, "source": str(src), "metadata_id": s.metadata_id,
-              "index": i, "limits": limits,
-              "save_executed": str(keep / f"{s.student_id}.ipynb") if keep and s.path else None}
-             for i, s in enumerate(subs)]
+    tasks = [
+        {
+            "path": s.path,
+            "exercise": exercise,
+            "student_id": s.student_id,
+            "timeout": timeout,
+            "note": s.note,
+            "sandbox": sandboxed,
+            "source": str(src),
+            "metadata_id": s.metadata_id,
+            "index": i,
+            "limits": limits,
+            "save_executed": str(keep / f"{s.student_id}.ipynb") if keep and s.path else None,
+        }
+        for i, s in enumerate(subs)
+    ]
     seen: dict[str, int] = {}
     for t in tasks:
         seen[t["student_id"]] = seen.get(t["student_id"], 0) + 1
         if keep and t["save_executed"] and seen[t["student_id"]] > 1:
             t["save_executed"] = str(keep / f"{t['student_id']}-{seen[t['student_id']]}.ipynb")
     rows: list[dict] = []
-    bar = tqdm(total=len(tasks), desc=f"grading {exercise}", unit="notebook", file=sys.stderr,
-               disable=not progress)
+    bar = tqdm(total=len(tasks), desc=f"grading {exercise}", unit="notebook", file=sys.stderr, disable=not progress)
     if workers <= 1:
         for t in tasks:
             rows.append(_grade_task(t))
@@ -696,15 +795,28 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=120, help="seconds allowed per notebook (default: %(default)s)")
     p.add_argument("--feedback", default=None, help="folder for one Markdown feedback file per student")
     p.add_argument("--roster", default=None, help="file of expected student ids (one per line, or CSV, first column)")
-    p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "none"],
-                   help="run each kernel in bubblewrap: auto (when it works, else say so loudly), bwrap "
-                        "(required), none (trusted notebooks only) (default: %(default)s)")
-    p.add_argument("--keep-executed", default=None, metavar="DIR",
-                   help="keep each executed notebook as DIR/<student_id>.ipynb")
-    p.add_argument("--written", default=None, metavar="FILE",
-                   help="written answers to score (default: the gradebook's name with .written.yaml)")
-    p.add_argument("--export", default=None, choices=["canvas", "moodle"],
-                   help="also write the gradebook for an LMS import (the gradebook's name with .canvas.csv / .moodle.csv)")
+    p.add_argument(
+        "--sandbox",
+        default="auto",
+        choices=["auto", "bwrap", "none"],
+        help="run each kernel in bubblewrap: auto (when it works, else say so loudly), bwrap "
+        "(required), none (trusted notebooks only) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--keep-executed", default=None, metavar="DIR", help="keep each executed notebook as DIR/<student_id>.ipynb"
+    )
+    p.add_argument(
+        "--written",
+        default=None,
+        metavar="FILE",
+        help="written answers to score (default: the gradebook's name with .written.yaml)",
+    )
+    p.add_argument(
+        "--export",
+        default=None,
+        choices=["canvas", "moodle"],
+        help="also write the gradebook for an LMS import (the gradebook's name with .canvas.csv / .moodle.csv)",
+    )
     p.set_defaults(func=_cli)
 
 
@@ -713,9 +825,19 @@ def _cli(args) -> int:
     from crmlab.sandbox import SandboxError
 
     try:
-        rows = grade(args.source, args.submissions, args.out, workers=args.workers, timeout=args.timeout,
-                     feedback=args.feedback, roster=_read_roster(args.roster), sandbox=args.sandbox,
-                     keep_executed=args.keep_executed, written=args.written, export=args.export)
+        rows = grade(
+            args.source,
+            args.submissions,
+            args.out,
+            workers=args.workers,
+            timeout=args.timeout,
+            feedback=args.feedback,
+            roster=_read_roster(args.roster),
+            sandbox=args.sandbox,
+            keep_executed=args.keep_executed,
+            written=args.written,
+            export=args.export,
+        )
     except (CRMDataError, SandboxError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -723,7 +845,9 @@ def _cli(args) -> int:
 
     ok = sum(r["status"] == "ok" for r in rows)
     written = args.written or gradebook.written_path(Path(args.out))
-    print(f"graded {len(rows)} submission(s) ({ok} ok); gradebook: {args.out}"
-          + (f"; feedback: {args.feedback}/" if args.feedback else "")
-          + (f"; written answers to score: {written}" if any(r["written"] for r in rows) else ""))
+    print(
+        f"graded {len(rows)} submission(s) ({ok} ok); gradebook: {args.out}"
+        + (f"; feedback: {args.feedback}/" if args.feedback else "")
+        + (f"; written answers to score: {written}" if any(r["written"] for r in rows) else "")
+    )
     return 0

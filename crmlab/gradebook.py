@@ -18,15 +18,28 @@ canvas|moodle`` writes the CSV those systems import (column mapping in
 :func:`export_lms`). Nothing is dropped silently: a score above a question's points, a student
 or question the gradebook does not know, or a non-number is refused with its place in the file.
 """
+
 from __future__ import annotations
 
 import csv
 import sys
 from pathlib import Path
 
-__all__ = ["write_gradebook", "read_gradebook", "write_feedback", "write_written", "read_written",
-           "write_record", "merge_written", "export_lms", "written_path", "record_path", "export_path",
-           "GradebookError", "register"]
+__all__ = [
+    "write_gradebook",
+    "read_gradebook",
+    "write_feedback",
+    "write_written",
+    "read_written",
+    "write_record",
+    "merge_written",
+    "export_lms",
+    "written_path",
+    "record_path",
+    "export_path",
+    "GradebookError",
+    "register",
+]
 
 FIXED_TAIL = ["total", "max", "status", "written_answers", "file", "seconds"]
 
@@ -80,9 +93,19 @@ def write_gradebook(rows: list[dict], exercise: str, out: Path) -> None:
             w_points = [scored.get(n) for n in written]
             total = sum(r["points"].values()) + sum(p for p in w_points if p is not None)
             top = r["max"] + sum(s.points for s in written.values())
-            w.writerow([r["student_id"], *(_num(r["points"][n]) for n in checks), *(_num(p) for p in w_points),
-                        _num(min(total, top)), _num(top), r["status"], r.get("written_answers", ""), r["file"],
-                        r.get("seconds", "")])
+            w.writerow(
+                [
+                    r["student_id"],
+                    *(_num(r["points"][n]) for n in checks),
+                    *(_num(p) for p in w_points),
+                    _num(min(total, top)),
+                    _num(top),
+                    r["status"],
+                    r.get("written_answers", ""),
+                    r["file"],
+                    r.get("seconds", ""),
+                ]
+            )
 
 
 def read_gradebook(path: Path) -> tuple[list[str], list[dict]]:
@@ -107,12 +130,20 @@ def write_feedback(row: dict, exercise: str, folder: Path) -> None:
     w_got = [w["points"] for w in written if w.get("points") is not None]
     total = sum(row["points"].values()) + sum(w_got)
     top = row["max"] + w_max
-    lines = [f"# {exercise}: feedback for {row['student_id']}", "",
-             f"**Score: {_num(min(total, top))} of {_num(top)} points**"
-             + (f" ({_num(sum(row['points'].values()))} of {_num(row['max'])} from the checks"
-                + (", written answers not scored yet" if written and len(w_got) < len(written) else "")
-                + ")." if written else "."),
-             f"Status: {row['status']}.", ""]
+    lines = [
+        f"# {exercise}: feedback for {row['student_id']}",
+        "",
+        f"**Score: {_num(min(total, top))} of {_num(top)} points**"
+        + (
+            f" ({_num(sum(row['points'].values()))} of {_num(row['max'])} from the checks"
+            + (", written answers not scored yet" if written and len(w_got) < len(written) else "")
+            + ")."
+            if written
+            else "."
+        ),
+        f"Status: {row['status']}.",
+        "",
+    ]
     lines += [f"- {msg}" for msg in row["messages"].values()]
     if row.get("errors"):
         lines += ["", "## Errors in your notebook", ""]
@@ -120,8 +151,11 @@ def write_feedback(row: dict, exercise: str, folder: Path) -> None:
     if written:
         lines += ["", "## Your written answers (scored by your instructor)", ""]
         for w in written:
-            score = (f"{_num(w['points'])} of {_num(w['max'])} points" if w.get("points") is not None
-                     else f"not scored yet, {_num(w['max'])} points")
+            score = (
+                f"{_num(w['points'])} of {_num(w['max'])} points"
+                if w.get("points") is not None
+                else f"not scored yet, {_num(w['max'])} points"
+            )
             lines += [f"### {w['name']} ({score})", ""]
             lines += (["> " + ln for ln in w["answer"].splitlines()] if w["answer"] else ["*(no answer)*"]) + [""]
             if w.get("comment"):
@@ -188,24 +222,45 @@ def write_written(rows: list[dict], exercise: str, path: Path) -> None:
             for w in r.get("written", []):
                 if w["name"] == spec.name:
                     question = question or w["question"]
-                    items.append({"student_id": r["student_id"], "answer": _block(w["answer"] or "(no answer)"),
-                                  "points": w.get("points"), "comment": w.get("comment", "")})
-        questions.append({"question": spec.name, "max_points": spec.points, "text": _block(question),
-                          "model_answer": _block(model.get(spec.cell_id, "")), "answers": items})
-    head = (f"# Written answers of {exercise}: fill in `points` (0 to max_points) and, if you like, a\n"
-            f"# `comment` for each answer, then run:\n"
-            f"#   crmlab gradebook merge <gradebook.csv> {path.name} --feedback <feedback folder>\n"
-            f"# An answer left without points stays 'not scored yet'.\n")
-    body = yaml.dump({"exercise": exercise, "questions": questions}, Dumper=_yaml_dumper(), sort_keys=False,
-                     allow_unicode=True, width=100)
+                    items.append(
+                        {
+                            "student_id": r["student_id"],
+                            "answer": _block(w["answer"] or "(no answer)"),
+                            "points": w.get("points"),
+                            "comment": w.get("comment", ""),
+                        }
+                    )
+        questions.append(
+            {
+                "question": spec.name,
+                "max_points": spec.points,
+                "text": _block(question),
+                "model_answer": _block(model.get(spec.cell_id, "")),
+                "answers": items,
+            }
+        )
+    head = (
+        f"# Written answers of {exercise}: fill in `points` (0 to max_points) and, if you like, a\n"
+        f"# `comment` for each answer, then run:\n"
+        f"#   crmlab gradebook merge <gradebook.csv> {path.name} --feedback <feedback folder>\n"
+        f"# An answer left without points stays 'not scored yet'.\n"
+    )
+    body = yaml.dump(
+        {"exercise": exercise, "questions": questions},
+        Dumper=_yaml_dumper(),
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
     target = path
     n = 2
     while target.exists():
         target = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     if target != path:
-        print(f"note: {path} exists (scores may have been entered); the written answers went to {target}",
-              file=sys.stderr)
+        print(
+            f"note: {path} exists (scores may have been entered); the written answers went to {target}", file=sys.stderr
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(head + body, encoding="utf-8")
 
@@ -222,12 +277,16 @@ def read_written(path: Path) -> tuple[str, dict[tuple[str, str], tuple[float | N
     import yaml
 
     if not path.is_file():
-        raise GradebookError(f"no file of written answers {path}: crmlab grade wrote it next to the gradebook "
-                             f"(<gradebook>.written.yaml).")
+        raise GradebookError(
+            f"no file of written answers {path}: crmlab grade wrote it next to the gradebook "
+            f"(<gradebook>.written.yaml)."
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise GradebookError(f"{path} is not readable YAML ({str(exc).splitlines()[0]}); check the lines you edited.") from None
+        raise GradebookError(
+            f"{path} is not readable YAML ({str(exc).splitlines()[0]}); check the lines you edited."
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise GradebookError(f"{path} has no 'questions' list: use the file crmlab grade wrote.")
     scores: dict = {}
@@ -264,8 +323,9 @@ def write_record(rows: list[dict], exercise: str, gradebook: Path) -> None:
     """Keep every row in full, so feedback can be rewritten after the written answers are scored."""
     import json
 
-    record_path(gradebook).write_text(json.dumps({"exercise": exercise, "rows": rows}, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    record_path(gradebook).write_text(
+        json.dumps({"exercise": exercise, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 def merge_written(gradebook_path: Path, written: Path, feedback: Path | None = None) -> list[dict]:
@@ -282,23 +342,31 @@ def merge_written(gradebook_path: Path, written: Path, feedback: Path | None = N
     read_gradebook(gradebook_path)  # a clear message when it is not a gradebook
     rec = record_path(gradebook_path)
     if not rec.is_file():
-        raise GradebookError(f"no {rec.name} next to {gradebook_path.name}: merge needs the record crmlab grade "
-                             f"writes beside the gradebook.")
+        raise GradebookError(
+            f"no {rec.name} next to {gradebook_path.name}: merge needs the record crmlab grade "
+            f"writes beside the gradebook."
+        )
     record = json.loads(rec.read_text(encoding="utf-8"))
     exercise, rows = record["exercise"], record["rows"]
     w_exercise, scores, maxima = read_written(written)
     if w_exercise != exercise:
-        raise GradebookError(f"{written.name} holds the written answers of {w_exercise!r}, but {gradebook_path.name} "
-                             f"is the gradebook of {exercise!r}.")
+        raise GradebookError(
+            f"{written.name} holds the written answers of {w_exercise!r}, but {gradebook_path.name} "
+            f"is the gradebook of {exercise!r}."
+        )
     specs = written_for(exercise)
     unknown_q = sorted({q for (_, q) in scores} - set(specs))
     if unknown_q:
-        raise GradebookError(f"{written.name}: question(s) {', '.join(unknown_q)} are not written answers of "
-                             f"{exercise} ({', '.join(specs)}).")
+        raise GradebookError(
+            f"{written.name}: question(s) {', '.join(unknown_q)} are not written answers of "
+            f"{exercise} ({', '.join(specs)})."
+        )
     for name, spec in specs.items():
         if name in maxima and maxima[name] != spec.points:
-            raise GradebookError(f"{written.name}: question {name!r} says max_points {_num(maxima[name])}, but it is "
-                                 f"worth {_num(spec.points)}; do not edit max_points.")
+            raise GradebookError(
+                f"{written.name}: question {name!r} says max_points {_num(maxima[name])}, but it is "
+                f"worth {_num(spec.points)}; do not edit max_points."
+            )
     ids = {r["student_id"] for r in rows}
     unknown_s = sorted({s for (s, _) in scores} - ids)
     if unknown_s:
@@ -318,8 +386,9 @@ def merge_written(gradebook_path: Path, written: Path, feedback: Path | None = N
 # --------------------------------------------------------------------------------------
 # LMS exports
 # --------------------------------------------------------------------------------------
-def export_lms(rows: list[dict] | None, exercise: str, lms: str, out: Path, *,
-               gradebook_path: Path | None = None) -> Path:
+def export_lms(
+    rows: list[dict] | None, exercise: str, lms: str, out: Path, *, gradebook_path: Path | None = None
+) -> Path:
     """Write the gradebook as Canvas or Moodle import it.
 
     Column mapping (one row per student; the score is ``total``, points of the checks and of
@@ -380,7 +449,9 @@ def export_lms(rows: list[dict] | None, exercise: str, lms: str, out: Path, *,
 # --------------------------------------------------------------------------------------
 def register(subparsers) -> None:
     """The ``crmlab gradebook`` command: merge written scores, export for an LMS."""
-    p = subparsers.add_parser("gradebook", help="merge written-answer scores into a gradebook; export it for Canvas/Moodle")
+    p = subparsers.add_parser(
+        "gradebook", help="merge written-answer scores into a gradebook; export it for Canvas/Moodle"
+    )
     sub = p.add_subparsers(dest="gradebook_command", metavar="ACTION")
     m = sub.add_parser("merge", help="bring the instructor's written-answer scores into the gradebook and feedback")
     m.add_argument("gradebook", help="the gradebook CSV crmlab grade wrote")
@@ -391,7 +462,9 @@ def register(subparsers) -> None:
     e.add_argument("gradebook", help="the gradebook CSV crmlab grade wrote")
     e.add_argument("--lms", required=True, choices=["canvas", "moodle"])
     e.add_argument("--out", default=None, help="CSV to write (default: <gradebook>.<lms>.csv)")
-    e.add_argument("--name", default=None, help="the assignment's column name in the LMS (default: the gradebook's name)")
+    e.add_argument(
+        "--name", default=None, help="the assignment's column name in the LMS (default: the gradebook's name)"
+    )
     e.set_defaults(func=_export_cli)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -403,8 +476,10 @@ def _merge_cli(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     scored = sum(1 for r in rows for w in r.get("written", []) if w.get("points") is not None)
-    print(f"merged {scored} written score(s) into {args.gradebook}"
-          + (f"; feedback updated in {args.feedback}/" if args.feedback else ""))
+    print(
+        f"merged {scored} written score(s) into {args.gradebook}"
+        + (f"; feedback updated in {args.feedback}/" if args.feedback else "")
+    )
     return 0
 
 
@@ -413,8 +488,9 @@ def _export_cli(args) -> int:
     try:
         read_gradebook(gb)
         exercise = args.name or gb.stem
-        out = export_lms(None, exercise, args.lms, Path(args.out) if args.out else export_path(gb, args.lms),
-                         gradebook_path=gb)
+        out = export_lms(
+            None, exercise, args.lms, Path(args.out) if args.out else export_path(gb, args.lms), gradebook_path=gb
+        )
     except GradebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

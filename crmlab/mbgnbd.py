@@ -24,6 +24,7 @@ a direct numerical integration of the likelihood, parameter recovery from
 simulated customers, and (in ``benchmarks/bench_clv.py``) lifetimes'
 ``ModifiedBetaGeoFitter``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -79,7 +80,9 @@ class MBGNBD(TransactionModel):
     def _p_alive(self, x, tx, T):
         p = self.params
         x, tx, T = (np.asarray(v, float) for v in (x, tx, T))
-        log_odds = np.log(p["a"]) - np.log(p["b"] + x) + (p["r"] + x) * (np.log(p["alpha"] + T) - np.log(p["alpha"] + tx))
+        log_odds = (
+            np.log(p["a"]) - np.log(p["b"] + x) + (p["r"] + x) * (np.log(p["alpha"] + T) - np.log(p["alpha"] + tx))
+        )
         return 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700)))
 
     def _conditional(self, x, tx, T, t):
@@ -116,8 +119,9 @@ class MBGNBD(TransactionModel):
         return _nbd_simulate(rng, lam, T, J)
 
 
-def fit_mbgnbd(summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0,
-               time_unit: str | None = None) -> MBGNBD:
+def fit_mbgnbd(
+    summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0, time_unit: str | None = None
+) -> MBGNBD:
     """Fit the MBG/NBD model by maximum likelihood (analytic gradient, log-parameters).
 
     Parameters

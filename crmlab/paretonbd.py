@@ -19,6 +19,7 @@ The probability of n purchases, P(X(t) = n), is computed from its integral over
 the dropout time with Gauss-Legendre quadrature (no closed form is needed): a
 customer who leaves at time tau < t makes NBD(r, alpha) purchases in tau.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -146,8 +147,9 @@ class ParetoNBD(TransactionModel):
         return x, tx
 
 
-def fit_paretonbd(summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0,
-                  time_unit: str | None = None) -> ParetoNBD:
+def fit_paretonbd(
+    summary: pd.DataFrame, *, weights: str | None = None, penalizer: float = 0.0, time_unit: str | None = None
+) -> ParetoNBD:
     """Fit the Pareto/NBD model by maximum likelihood.
 
     Parameters

@@ -22,6 +22,7 @@ A source with unbalanced markers is refused with its file and cell number.
 ``crmlab release --check`` writes nothing and exits 1 listing the student notebooks that
 differ from what release would produce.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,17 @@ from crmlab._extras import require
 
 require("teach", "crmlab.release")  # nbformat, nbclient, ...: pip install "crmlab[teach]"
 
-__all__ = ["BEGIN", "END", "CODE_STUB", "TEXT_STUB", "ReleaseError", "strip_solutions",
-           "release_notebook", "release", "register"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "CODE_STUB",
+    "TEXT_STUB",
+    "ReleaseError",
+    "strip_solutions",
+    "release_notebook",
+    "release",
+    "register",
+]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -74,8 +84,10 @@ def strip_solutions(source: str, cell_type: str = "code", *, where: str = "cell"
         mark = line.strip()
         if mark == BEGIN:
             if begin_line is not None:
-                raise ReleaseError(f"{where}: '{BEGIN}' on line {i} inside the solution opened on line "
-                                   f"{begin_line}; close it with '{END}' first.")
+                raise ReleaseError(
+                    f"{where}: '{BEGIN}' on line {i} inside the solution opened on line "
+                    f"{begin_line}; close it with '{END}' first."
+                )
             begin_line = i
             replaced = True
             indent = line[: len(line) - len(line.lstrip())]
@@ -138,8 +150,9 @@ def _note_written_points(nb, exercise: str) -> None:
             cell.source = points_note(points[cell.id]) + "\n\n" + cell.source
 
 
-def release(source: str | Path = "exercises/source", dest: str | Path = "exercises/student",
-            *, check: bool = False) -> list[str]:
+def release(
+    source: str | Path = "exercises/source", dest: str | Path = "exercises/student", *, check: bool = False
+) -> list[str]:
     """Release every ``*.ipynb`` of ``source`` into ``dest``; return the names that changed.
 
     With ``check=True`` nothing is written: the returned names are the student notebooks
@@ -148,8 +161,9 @@ def release(source: str | Path = "exercises/source", dest: str | Path = "exercis
     """
     src, dst = Path(source), Path(dest)
     if not src.is_dir():
-        raise ReleaseError(f"source folder {src} does not exist; pass --source with the folder of "
-                           f"exercise sources (NN_topic.ipynb).")
+        raise ReleaseError(
+            f"source folder {src} does not exist; pass --source with the folder of exercise sources (NN_topic.ipynb)."
+        )
     changed = []
     names = set()
     for path in sorted(src.glob("*.ipynb")):
@@ -171,8 +185,11 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("release", help="generate the student exercise notebooks from the sources")
     p.add_argument("--source", default="exercises/source", help="folder of source notebooks (default: %(default)s)")
     p.add_argument("--dest", default="exercises/student", help="folder of student notebooks (default: %(default)s)")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 listing student notebooks that are not what release produces")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing student notebooks that are not what release produces",
+    )
     p.set_defaults(func=_cli)
 
 

@@ -24,6 +24,7 @@ with the other worker until the timeout; the number of files written in the temp
 ``--sandbox none`` runs kernels with the same cleared environment and limits but with the
 grader's rights: use it only for submissions you trust.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,16 +35,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Limits", "SandboxError", "ControlGroup", "bwrap_problem", "choose", "kernel_environment",
-           "wrap_command", "SandboxKernelManager"]
+__all__ = [
+    "Limits",
+    "SandboxError",
+    "ControlGroup",
+    "bwrap_problem",
+    "choose",
+    "kernel_environment",
+    "wrap_command",
+    "SandboxKernelManager",
+]
 
 #: The first uid given to sandboxes when the grader runs as root (one uid per submission, so the
 #: process limit of one submission never counts the processes of another).
 FIRST_UID = 200_000
 
 #: Variables that keep numeric libraries to one thread, so two workers do not oversubscribe the cores.
-ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-              "VECLIB_MAXIMUM_THREADS")
+ONE_THREAD = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 
 
 class SandboxError(RuntimeError):
@@ -166,8 +180,10 @@ def choose(mode: str) -> tuple[bool, str]:
     if problem is None:
         return True, ""
     if mode == "bwrap":
-        raise SandboxError(f"--sandbox bwrap asked for, but {problem}. Install bubblewrap, or grade "
-                           f"trusted notebooks with --sandbox none.")
+        raise SandboxError(
+            f"--sandbox bwrap asked for, but {problem}. Install bubblewrap, or grade "
+            f"trusted notebooks with --sandbox none."
+        )
     return False, f"NOT SANDBOXED: {problem}"
 
 
@@ -202,8 +218,9 @@ def _parents(path: str | Path) -> list[str]:
     return args
 
 
-def wrap_command(argv: list[str], *, workdir: str | Path | None, limits: Limits, uid: int | None,
-                 sandbox: bool = True) -> list[str]:
+def wrap_command(
+    argv: list[str], *, workdir: str | Path | None, limits: Limits, uid: int | None, sandbox: bool = True
+) -> list[str]:
     """The command that runs ``argv`` in the sandbox (``sandbox=False``: only with the limits).
 
     ``uid`` is the unprivileged uid to run as (only when the grader is root; ``None`` keeps the
@@ -228,16 +245,31 @@ def wrap_command(argv: list[str], *, workdir: str | Path | None, limits: Limits,
     if uid is None:  # an ordinary user: bwrap maps the user into a namespace without privileges
         cmd += ["--unshare-all"]
     else:  # root: bwrap mounts as root, then the kernel drops to its own uid with no capabilities
-        cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    cmd += ["--die-with-parent", "--new-session", "--clearenv", *_readonly_binds(), "--dev", "/dev",
-            "--proc", "/proc"]
+        cmd += [
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
+    cmd += ["--die-with-parent", "--new-session", "--clearenv", *_readonly_binds(), "--dev", "/dev", "--proc", "/proc"]
     if workdir is not None:
         cmd += _parents(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     cmd += ["--remount-ro", "/", "--"]
     if uid is not None:
-        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all", "--"]
+        cmd += [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+        ]
     return cmd + list(argv)
 
 
@@ -272,8 +304,7 @@ def _make_kernel_manager_class():
             s = self.sandbox_settings
             if s.get("uid") is not None and self.connection_file and os.path.exists(self.connection_file):
                 os.chown(self.connection_file, s["uid"], s["uid"])  # the kernel must read its ports and key
-            cmd = wrap_command(argv, workdir=s["workdir"], limits=s["limits"], uid=s.get("uid"),
-                               sandbox=s["sandbox"])
+            cmd = wrap_command(argv, workdir=s["workdir"], limits=s["limits"], uid=s.get("uid"), sandbox=s["sandbox"])
             if s.get("cgroup") is not None:
                 cmd = s["cgroup"].command(cmd)
             if s["sandbox"]:  # bwrap starts with an empty environment: set what the kernel needs
@@ -287,8 +318,15 @@ def _make_kernel_manager_class():
     return _SandboxKernelManager
 
 
-def SandboxKernelManager(*, workdir: str | Path, env: dict, limits: Limits, sandbox: bool, uid: int | None,
-                         cgroup: "ControlGroup | None" = None):
+def SandboxKernelManager(
+    *,
+    workdir: str | Path,
+    env: dict,
+    limits: Limits,
+    sandbox: bool,
+    uid: int | None,
+    cgroup: "ControlGroup | None" = None,
+):
     """A jupyter kernel manager whose kernel runs in the sandbox (or only with limits).
 
     With the sandbox, the kernel listens on Unix sockets in ``workdir`` (it has no network).
@@ -299,8 +337,14 @@ def SandboxKernelManager(*, workdir: str | Path, env: dict, limits: Limits, sand
     if sandbox:
         kw.update(transport="ipc", ip=os.path.join(workdir, "kernel"))
     km = cls(**kw)
-    km.sandbox_settings = {"workdir": workdir, "env": dict(env), "limits": limits, "sandbox": sandbox,
-                           "uid": uid, "cgroup": cgroup}
+    km.sandbox_settings = {
+        "workdir": workdir,
+        "env": dict(env),
+        "limits": limits,
+        "sandbox": sandbox,
+        "uid": uid,
+        "cgroup": cgroup,
+    }
     return km
 
 

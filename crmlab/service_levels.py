@@ -162,7 +162,9 @@ def service_level_plan(
     plan["service"] = [SERVICE_LEVELS[x]["service"] for x in level]
     plan = plan.loc[plan.assign(_p=-plan["profit"]).sort_values(["service_level", "_p"], kind="stable").index]
     plan.attrs.update(
-        top=top, share_cut=cut, customer=customer,
+        top=top,
+        share_cut=cut,
+        customer=customer,
         no_wallet_estimate=int(plan["share_of_wallet"].isna().sum()),
     )
     return plan

@@ -41,6 +41,7 @@ finds the breaches a program can see (``tests/test_figures.py`` runs it):
    can be negative, use a diverging colour map centred on 0 (red for losses,
    blue for gains), never a sequential one.
 """
+
 from __future__ import annotations
 
 __all__ = ["PALETTE", "rc", "use"]

@@ -13,6 +13,7 @@ Run it by hand to look at a notebook (writes a screenshot)::
 
     python tests/browser_driver.py notebooks/05_customer_lifetime_value.ipynb shot.png
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # JupyterLab settings for a quiet, non-writing session: no news or update toast,
 # and no autosave (the repository itself is served: nothing may be written to it).
 LAB_OVERRIDES = {
@@ -85,25 +93,38 @@ class LabServer:
         settings.mkdir()
         (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES))
         root = self.root
-        env = dict(os.environ,
-                   JUPYTER_CONFIG_DIR=str(self.home / "config"),
-                   JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
-                   JUPYTER_DATA_DIR=str(self.home / "data"),
-                   JUPYTER_PLATFORM_DIRS="1",
-                   PYTHONDONTWRITEBYTECODE="1")
+        env = dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(self.home / "config"),
+            JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
+            JUPYTER_DATA_DIR=str(self.home / "data"),
+            JUPYTER_PLATFORM_DIRS="1",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
         jupyter = Path(sys.executable).parent / "jupyter"
         options = [
-            "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", "--allow-root",
-            "--LabApp.news_url=None", f"--LabApp.app_settings_dir={settings}",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.ip=127.0.0.1",
+            "--allow-root",
+            "--LabApp.news_url=None",
+            f"--LabApp.app_settings_dir={settings}",
             # opening a notebook writes a checkpoint; keep it out of the repository
-            f"--FileCheckpoints.checkpoint_dir={self.home / 'checkpoints'}", *self.extra]
-        cmd = (bootstrap.lab_command(jupyter, options) if self.served is None
-               else [str(jupyter), "lab", f"--ServerApp.root_dir={self.root}", *options])
+            f"--FileCheckpoints.checkpoint_dir={self.home / 'checkpoints'}",
+            *self.extra,
+        ]
+        cmd = (
+            bootstrap.lab_command(jupyter, options)
+            if self.served is None
+            else [str(jupyter), "lab", f"--ServerApp.root_dir={self.root}", *options]
+        )
         self.log = self.home / "server.log"
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         status = f"http://127.0.0.1:{self.port}/api/status?token={self.token}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -145,7 +166,9 @@ def _outputs(page) -> dict:
         "output_text": front.locator(".widget-output").all_inner_texts(),
         "readouts": front.locator(f"{SLIDER} .widget-readout").all_inner_texts(),
         "sliders": front.locator(SLIDER).count(),
-        "errors": front.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts(),
+        "errors": front.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        ).all_inner_texts(),
     }
 
 
@@ -194,7 +217,8 @@ def run_in_browser(server: LabServer, *, screenshot: str | Path | None = None, t
             page.locator(FRONT).wait_for(timeout=ms)
             # The status bar names the kernel and says Idle once a kernel really exists.
             page.locator(".jp-StatusBar-TextItem").filter(
-                has_text=re.compile(r"^(?!No Kernel).+ \| Idle$")).first.wait_for(timeout=ms)
+                has_text=re.compile(r"^(?!No Kernel).+ \| Idle$")
+            ).first.wait_for(timeout=ms)
             timings["kernel_ready"] = time.monotonic() - t0
             page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
             page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
@@ -204,7 +228,10 @@ def run_in_browser(server: LabServer, *, screenshot: str | Path | None = None, t
             # wait for the run to finish: no cell shows the busy prompt [*]
             page.wait_for_function(
                 """sel => ![...document.querySelectorAll(sel + ' .jp-InputArea-prompt')]
-                         .some(p => p.textContent.includes('*'))""", arg=FRONT, timeout=ms)
+                         .some(p => p.textContent.includes('*'))""",
+                arg=FRONT,
+                timeout=ms,
+            )
             timings["run_all"] = time.monotonic() - t0
             before = _outputs(page)
 
@@ -234,12 +261,12 @@ def run_in_browser(server: LabServer, *, screenshot: str | Path | None = None, t
                 page.screenshot(path=str(screenshot), full_page=False)
         finally:
             browser.close()
-    return {"before": before, "after": after, "after_keys": after_keys, "timings": timings,
-            "moved_by": moved_by}
+    return {"before": before, "after": after, "after_keys": after_keys, "timings": timings, "moved_by": moved_by}
 
 
-def follow_exercise_link(server: LabServer, chapter: str, *, timeout_s: float = 60,
-                         chapter_path: str | None = None) -> dict:
+def follow_exercise_link(
+    server: LabServer, chapter: str, *, timeout_s: float = 60, chapter_path: str | None = None
+) -> dict:
     """Open ``notebooks/<chapter>.ipynb``, click its link to ``exercises/student/<chapter>.ipynb``, report.
 
     Returns ``href`` (the link as the chapter renders it), ``url`` (the address JupyterLab shows
@@ -270,7 +297,10 @@ def follow_exercise_link(server: LabServer, chapter: str, *, timeout_s: float = 
                         const tabs = [...document.querySelectorAll('.lm-TabBar-tab.lm-mod-current')];
                         return tabs.some(t => (t.getAttribute('title') || '').includes(target))
                             || document.querySelector('.jp-Dialog') !== null;
-                    }""", arg=[FRONT, target], timeout=ms)
+                    }""",
+                    arg=[FRONT, target],
+                    timeout=ms,
+                )
             except PlaywrightTimeout:  # nothing opened: reported below, the caller decides
                 waited = False
             page.locator(FRONT).locator(".jp-Cell").first.wait_for(timeout=ms)
@@ -280,8 +310,14 @@ def follow_exercise_link(server: LabServer, chapter: str, *, timeout_s: float = 
             url = page.url
         finally:
             browser.close()
-    return {"href": href, "url": url, "front_text": front_text, "tab_titles": tabs, "errors": errors,
-            "something_opened": waited}
+    return {
+        "href": href,
+        "url": url,
+        "front_text": front_text,
+        "tab_titles": tabs,
+        "errors": errors,
+        "something_opened": waited,
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

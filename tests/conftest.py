@@ -1,4 +1,5 @@
 """Shared pytest configuration."""
+
 # Fixture notebooks are inputs of tests (grading, case studies, browser), not chapters:
 # nbval must not collect them.
 collect_ignore_glob = ["fixtures/*"]
@@ -22,8 +23,11 @@ def small(request):
     """The test module's exercise (``NAME``) on its hand-built data: ``small_<dataset>()`` per dataset."""
     from exercise_support import on_hand_built_data
 
-    builders = {attr[len("small_"):]: f for attr, f in vars(request.module).items()
-                if attr.startswith("small_") and callable(f)}
+    builders = {
+        attr[len("small_") :]: f
+        for attr, f in vars(request.module).items()
+        if attr.startswith("small_") and callable(f)
+    }
     return on_hand_built_data(request.module.NAME, builders)
 
 

@@ -10,6 +10,7 @@ hand-made data (``small_retail()``, ``small_b2b()``, ...); the fixtures ``small`
 on that data, :func:`on_hand_built_data`) and ``shipped`` (on the shipped data) in
 ``tests/conftest.py`` give it the two exercises its tests run checks on.
 """
+
 from __future__ import annotations
 
 import functools
@@ -46,8 +47,9 @@ def executed_student_version(name: str) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     saved = os.environ.pop(ENV_STUDENT_ID, None)
     try:
-        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(STUDENT)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(STUDENT)}}
+        ).execute()
     finally:
         if saved is not None:
             os.environ[ENV_STUDENT_ID] = saved
@@ -61,8 +63,13 @@ def check_cells(nb: nbformat.NotebookNode) -> list:
 
 def payloads(cells: list) -> list[dict]:
     """The check results (autograder payloads) in the outputs of ``cells``."""
-    return [o["data"][MIMETYPE] for c in cells if c.cell_type == "code" for o in c.get("outputs", [])
-            if MIMETYPE in o.get("data", {})]
+    return [
+        o["data"][MIMETYPE]
+        for c in cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if MIMETYPE in o.get("data", {})
+    ]
 
 
 def stored_payloads(name: str) -> list[dict]:
@@ -76,6 +83,7 @@ def on_hand_built_data(name: str, builders: Mapping[str, Callable[[], Any]]) -> 
     Used through the ``small`` fixture (tests/conftest.py), with the test module's
     ``small_<dataset>()`` functions as ``builders``.
     """
+
     def loader(dataset: str, student_id: str | None) -> Any:
         assert dataset in builders, f"{name}: the test builds no {dataset!r} data (define small_{dataset}())"
         return builders[dataset]()
@@ -90,8 +98,9 @@ def run(ex: Exercise, name: str, answer: Any) -> CheckResult:
     return res
 
 
-def assert_answers_are_personal(name: str, check: str, answer_of: Callable[[Exercise], Any],
-                                ids: tuple[str, str] = ("s001", "s002")) -> tuple[Any, Any]:
+def assert_answers_are_personal(
+    name: str, check: str, answer_of: Callable[[Exercise], Any], ids: tuple[str, str] = ("s001", "s002")
+) -> tuple[Any, Any]:
     """Two students get different expected answers: each one's right answer passes for them and
     fails for the other. ``answer_of(ex)`` computes the right answer from ``ex.data(...)``.
 

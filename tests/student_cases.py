@@ -14,6 +14,7 @@ the test then counts on the other students. Figures are drawn here and described
 Numbers are rounded the way the chapters print them in the ``rounded`` cases: the one rounding
 policy of the checks says such an answer passes.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,9 +37,9 @@ class Case:
     check: str
     answer: Any
     ok: bool
-    words: str = ""          # for a mistake: what its message must say
-    exists: bool = True      # False: in this student's data the mistake gives the right answer
-    label: str = ""          # a name for the case in failure reports
+    words: str = ""  # for a mistake: what its message must say
+    exists: bool = True  # False: in this student's data the mistake gives the right answer
+    label: str = ""  # a name for the case in failure reports
 
     @property
     def key(self) -> tuple[str, str]:
@@ -67,8 +68,14 @@ def wrong(check: str, answer: Any, words: str, correct: Any = None, label: str =
     return Case(check, answer, False, words, exists, label or words)
 
 
-def bars(values: pd.Series, *, title: str = "A chart", xlabel: str = "category",
-         ylabel: str = "value (currency units)", horizontal: bool = False) -> dict:
+def bars(
+    values: pd.Series,
+    *,
+    title: str = "A chart",
+    xlabel: str = "category",
+    ylabel: str = "value (currency units)",
+    horizontal: bool = False,
+) -> dict:
     """Draw the bars the way a student does (pandas), and describe the figure as data."""
     fig, ax = plt.subplots()
     (values.plot.barh if horizontal else values.plot.bar)(ax=ax)
@@ -123,13 +130,18 @@ def cases_01(d, ctx) -> list[Case]:
     who = profiled_customer(ds)
     mine = ds.orders[ds.orders["customer_id"] == who]
     contacts = ds.interactions[ds.interactions["customer_id"] == who]
-    row = {"orders": len(mine), "revenue": float(kept(mine)["amount"].sum()),
-           "complaints": int((contacts["kind"] == "complaint").sum())}
+    row = {
+        "orders": len(mine),
+        "revenue": float(kept(mine)["amount"].sum()),
+        "complaints": int((contacts["kind"] == "complaint").sum()),
+    }
     bad = damaged_orders(ds)
-    problems = {"missing_amounts": int(bad["amount"].isna().sum()),
-                "negative_amounts": int((bad["amount"] < 0).sum()),
-                "future_dates": int((bad["order_date"] > ds.as_of).sum()),
-                "duplicate_orders": int(bad["order_id"].duplicated().sum())}
+    problems = {
+        "missing_amounts": int(bad["amount"].isna().sum()),
+        "negative_amounts": int((bad["amount"] < 0).sum()),
+        "future_dates": int((bad["order_date"] > ds.as_of).sum()),
+        "duplicate_orders": int(bad["order_id"].duplicated().sum()),
+    }
     labels = {k: kind for k, (_, kind) in STATEMENTS.items()}
     benefits = {k: kind for k, (_, kind) in BENEFITS.items()}
     return [
@@ -140,10 +152,16 @@ def cases_01(d, ctx) -> list[Case]:
         wrong("customer_row", {**row, "complaints": len(contacts)}, "every service contact"),
         wrong("customer_row", {**row, "revenue": float(kept(mine)["amount"].mean())}, "mean order value"),
         right("data_quality_counts", problems),
-        wrong("data_quality_counts", {**problems, "duplicate_orders": int(bad["order_id"].duplicated(keep=False).sum())},
-              "both copies"),
-        wrong("data_quality_counts", {**problems, "future_dates": int((bad["order_date"] > pd.Timestamp.today()).sum())},
-              "compared the dates with today"),
+        wrong(
+            "data_quality_counts",
+            {**problems, "duplicate_orders": int(bad["order_id"].duplicated(keep=False).sum())},
+            "both copies",
+        ),
+        wrong(
+            "data_quality_counts",
+            {**problems, "future_dates": int((bad["order_date"] > pd.Timestamp.today()).sum())},
+            "compared the dates with today",
+        ),
         right("marketing_types", labels),
         wrong("marketing_types", {k: "relationship" for k in labels}, "labelled wrongly"),
         wrong("marketing_types", {k: np.int64(0) for k in labels}, "not one of the labels"),
@@ -271,11 +289,21 @@ def cases_04(d, ctx) -> list[Case]:
 
     ds = d["retail"]
     k = kept(ds.orders).groupby("customer_id")
-    table = pd.DataFrame({"recency_days": (ds.as_of - k["order_date"].max()).dt.days,
-                          "frequency": k.size(), "monetary": k["amount"].sum()})
+    table = pd.DataFrame(
+        {
+            "recency_days": (ds.as_of - k["order_date"].max()).dt.days,
+            "frequency": k.size(),
+            "monetary": k["amount"].sum(),
+        }
+    )
     a = ds.orders.groupby("customer_id")
-    with_returns = pd.DataFrame({"recency_days": (ds.as_of - a["order_date"].max()).dt.days,
-                                 "frequency": a.size(), "monetary": a["amount"].sum()})
+    with_returns = pd.DataFrame(
+        {
+            "recency_days": (ds.as_of - a["order_date"].max()).dt.days,
+            "frequency": a.size(),
+            "monetary": a["amount"].sum(),
+        }
+    )
     scores = rfm.score(rfm.rfm_table(ds.orders, as_of=ds.as_of))
     seg = rfm.segment(scores).astype(str)
     champ = seg == "Champions"
@@ -288,8 +316,11 @@ def cases_04(d, ctx) -> list[Case]:
         wrong("rfm_table", table.assign(monetary=k["amount"].mean()), "mean spend per order"),
         right("rfm_scores", scores[["R", "F", "M"]]),
         wrong("rfm_scores", scores[["R", "F", "M"]].assign(R=6 - scores["R"]), "wrong way"),
-        wrong("rfm_scores", rfm.score(rfm.rfm_table(ds.orders, as_of=ds.as_of), method="quantile")[["R", "F", "M"]],
-              "quantile scores"),
+        wrong(
+            "rfm_scores",
+            rfm.score(rfm.rfm_table(ds.orders, as_of=ds.as_of), method="quantile")[["R", "F", "M"]],
+            "quantile scores",
+        ),
         right("n_champions", int(champ.sum())),
         wrong("n_champions", int((scores["RFM"] == "555").sum()), "code 555", int(champ.sum())),
         wrong("n_champions", int((scores["R"] == 5).sum()), "every customer with R = 5", int(champ.sum())),
@@ -415,10 +446,12 @@ def cases_08(d, ctx) -> list[Case]:
     swapped = satisfaction.IPA_QUADRANTS[(bool(hi_perf), bool(hi_imp))]
     inter = ds.interactions
     comp = inter[inter["kind"] == "complaint"]
-    t = comp.groupby(comp["topic"].astype(str)).agg(share_resolved=("resolved", "mean"),
-                                                   median_hours=("resolution_hours", "median"))
-    everything = inter.groupby(inter["topic"].astype(str)).agg(share_resolved=("resolved", "mean"),
-                                                              median_hours=("resolution_hours", "median"))
+    t = comp.groupby(comp["topic"].astype(str)).agg(
+        share_resolved=("resolved", "mean"), median_hours=("resolution_hours", "median")
+    )
+    everything = inter.groupby(inter["topic"].astype(str)).agg(
+        share_resolved=("resolved", "mean"), median_hours=("resolution_hours", "median")
+    )
     mean_h = comp.groupby(comp["topic"].astype(str))["resolution_hours"].mean()
     return [
         right("nps", nps),
@@ -462,7 +495,7 @@ def cases_09(d, ctx) -> list[Case]:
     end = set(o.loc[q == pd.Period("2024Q3"), "customer_id"])
     new = set(o.loc[first == pd.Period("2024Q3"), "customer_id"])
     churn = 1 - (len(end) - len(new)) / len(start)
-    risk, _ = once(ctx, "risk", lambda: early_warning(o, ds.as_of))   # the exercise's loyalty.at_risk call
+    risk, _ = once(ctx, "risk", lambda: early_warning(o, ds.as_of))  # the exercise's loyalty.at_risk call
     early = risk[risk["ratio"] <= 2]
     n = len(early)
     value = once(ctx, "programme", lambda: programme(ds))[1]
@@ -485,8 +518,9 @@ def cases_09(d, ctx) -> list[Case]:
     every = o.groupby("customer_id").size().reindex(attitude.index, fill_value=0)
     counts_all = loyalty.loyalty_matrix(attitude, every, attitude_cut=5, patronage_cut="median")["loyalty"]
     x = retention_inputs(ds)
-    econ = loyalty.retention_economics(x["retention"], x["margin"], 0.10, gain_points=2,
-                                       acquisition_cost=x["acquisition_cost"], period="year")
+    econ = loyalty.retention_economics(
+        x["retention"], x["margin"], 0.10, gain_points=2, acquisition_cost=x["acquisition_cost"], period="year"
+    )
     gain = float(econ.loc["change_%", "profit"])
     return [
         right("churn_q3", churn),
@@ -515,12 +549,19 @@ def cases_09(d, ctx) -> list[Case]:
         right("lost_share_by_topic", lost_share.round(3), "rounded"),
         wrong("lost_share_by_topic", per_complaint, "counted complaints", lost_share),
         wrong("lost_share_by_topic", all_risk, "everyone past their warning point"),
-        wrong("lost_share_by_topic", pairs["customer_id"].isin(lost).groupby(pairs["topic"]).sum().astype(float),
-              "numbers of lost customers"),
+        wrong(
+            "lost_share_by_topic",
+            pairs["customer_id"].isin(lost).groupby(pairs["topic"]).sum().astype(float),
+            "numbers of lost customers",
+        ),
         right("loyalty_chart", bars(counts, ylabel="customers")),
         wrong("loyalty_chart", bars(counts / counts.sum(), ylabel="share"), "shares"),
-        wrong("loyalty_chart", bars(counts_all.astype(str).value_counts(), ylabel="customers"), "every year",
-              bars(counts, ylabel="customers")),
+        wrong(
+            "loyalty_chart",
+            bars(counts_all.astype(str).value_counts(), ylabel="customers"),
+            "every year",
+            bars(counts, ylabel="customers"),
+        ),
         right("profit_gain_2pts", gain),
         right("profit_gain_2pts", round(gain, 1), "rounded"),
         wrong("profit_gain_2pts", float(economics(ds, 0.02).loc["change_%", "profit"]), "as a share (0.02)"),
@@ -549,7 +590,7 @@ def cases_10(d, ctx) -> list[Case]:
     wallet_before = b2b.wallets[b2b.wallets["year"] == 2023].set_index("account_id")["category_spend"]
     k = kept(ds.orders)
     bought = k.groupby([k["customer_id"], k["category"].astype(str)]).size().unstack(fill_value=0) > 0
-    both = (bought["beauty"] & bought["household"])
+    both = bought["beauty"] & bought["household"]
     lift = float(both.mean() / (bought["beauty"].mean() * bought["household"].mean()))
     o = ds.orders
     allb = o.groupby([o["customer_id"], o["category"].astype(str)]).size().unstack(fill_value=0) > 0
@@ -592,10 +633,15 @@ def cases_10(d, ctx) -> list[Case]:
         right("upsell_potential", upsell),
         right("upsell_potential", round(upsell, 2), "rounded"),
         wrong("upsell_potential", len(cand), "number of candidates"),
-        wrong("upsell_potential", float(((per_r["aov"].median() - cand_r["aov"]) * cand_r["orders"]).sum()),
-              "include returned ones", upsell),
-        wrong("upsell_potential", float(((per["aov"].mean() - cand_m["aov"]) * cand_m["orders"]).sum()),
-              "median customer"),
+        wrong(
+            "upsell_potential",
+            float(((per_r["aov"].median() - cand_r["aov"]) * cand_r["orders"]).sum()),
+            "include returned ones",
+            upsell,
+        ),
+        wrong(
+            "upsell_potential", float(((per["aov"].mean() - cand_m["aov"]) * cand_m["orders"]).sum()), "median customer"
+        ),
         wrong("upsell_potential", float((per["aov"].median() - cand["aov"]).sum()), "gap per order only"),
         right("identify_win_keep", jobs),
         wrong("identify_win_keep", {**jobs, "B": "win"}, "labelled wrongly"),
@@ -627,7 +673,9 @@ def cases_11(d, ctx) -> list[Case]:
         if (direction == "at most" and value > target) or (direction == "at least" and value < target):
             missed.append(name)
     all_years = _top(rev_all[rev_all > 0])
-    flip = [m for m in missed if m != "top20_share"] + (["top20_share"] if all_years > TARGETS["top20_share"][1] else [])
+    flip = [m for m in missed if m != "top20_share"] + (
+        ["top20_share"] if all_years > TARGETS["top20_share"][1] else []
+    )
     return [
         right("top20_kpi_year", top),
         right("top20_kpi_year", round(top, 3), "rounded"),

@@ -1,4 +1,5 @@
 """Tests for crmlab.bgbb on the donation data of Fader, Hardie & Shang (2010)."""
+
 from __future__ import annotations
 
 import math
@@ -59,9 +60,14 @@ def test_in_sample_and_conditional_totals_match_hardies_spreadsheet(model, donat
 def test_mean_formula_equals_the_sum_over_opportunities(model):
     # E[X(n)] = sum_t P(alive at t) * E[p] = alpha/(alpha+beta) * sum_t B(gamma, delta+t)/B(gamma, delta)
     p = model.params
-    direct = np.cumsum([p["alpha"] / (p["alpha"] + p["beta"])
-                        * math.exp(betaln(p["gamma"], p["delta"] + t) - betaln(p["gamma"], p["delta"]))
-                        for t in range(1, 11)])
+    direct = np.cumsum(
+        [
+            p["alpha"]
+            / (p["alpha"] + p["beta"])
+            * math.exp(betaln(p["gamma"], p["delta"] + t) - betaln(p["gamma"], p["delta"]))
+            for t in range(1, 11)
+        ]
+    )
     assert model.expected_purchases_new(np.arange(1, 11)) == pytest.approx(direct, rel=1e-10)
 
 
@@ -112,5 +118,4 @@ def test_bad_patterns_are_named(donations):
     with pytest.raises(CRMDataError, match="periods"):
         fit_bgbb(donations.drop(columns="periods"), weights="weights")
     with pytest.raises(CRMDataError, match="whole number of periods"):
-        BGBB({"alpha": 1, "beta": 1, "gamma": 1, "delta": 1}, log_likelihood=0, n=1).expected_purchases(
-            donations, 2.5)
+        BGBB({"alpha": 1, "beta": 1, "gamma": 1, "delta": 1}, log_likelihood=0, n=1).expected_purchases(donations, 2.5)

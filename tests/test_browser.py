@@ -10,6 +10,7 @@ CLV chapter when it exists, otherwise a small fixture with the same kind of widg
 driving a figure and a text readout). The tests need ``/usr/bin/chromium``
 (``apt-get install -y chromium``; ``.ci/run`` installs it) and skip without it.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,8 +69,9 @@ def test_the_link_check_fails_when_only_notebooks_is_served():
         seen = follow_exercise_link(server, "04_rfm", timeout_s=20, chapter_path="04_rfm.ipynb")
     finally:
         server.stop()
-    opened = any("exercises/student/04_rfm.ipynb" in t for t in seen["tab_titles"]) and \
-        seen["front_text"].startswith("04 · Exercises")
+    opened = any("exercises/student/04_rfm.ipynb" in t for t in seen["tab_titles"]) and seen["front_text"].startswith(
+        "04 · Exercises"
+    )
     assert not opened, seen
     assert seen["errors"] or not seen["something_opened"], seen
 
@@ -88,8 +90,9 @@ def test_moving_the_slider_changes_the_output(session):
     observed, _ = session
     before, after = observed["before"], observed["after"]
     assert after["readouts"][0] != before["readouts"][0], "the slider did not move"
-    assert (after["images"] != before["images"]) or (after["output_text"] != before["output_text"]), \
+    assert (after["images"] != before["images"]) or (after["output_text"] != before["output_text"]), (
         "moving the slider did not change the figure or the text output"
+    )
     assert after["errors"] == []
     if NOTEBOOK == FIXTURE:
         # The fixture prints the customers left after 10 periods: 100 * r**10.
@@ -116,8 +119,11 @@ def test_arrow_keys_on_the_focused_handle_move_the_slider(session):
 
 def test_nothing_is_written_into_the_repository(session):
     """Served as the Quickstart serves it, the test still leaves the workbook untouched (no checkpoints)."""
-    written = [p for folder in ("notebooks", "exercises", "tests", "datasets")
-               for p in (ROOT / folder).glob("**/.ipynb_checkpoints/*")]
+    written = [
+        p
+        for folder in ("notebooks", "exercises", "tests", "datasets")
+        for p in (ROOT / folder).glob("**/.ipynb_checkpoints/*")
+    ]
     assert not written, f"written into the repository: {written}"
 
 

@@ -1,4 +1,5 @@
 """Tests for crmlab.btyd_models: the shared interface, uncertainty, comparison, diagnostics, threads."""
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,9 @@ def orders():
 
 @pytest.fixture(scope="module")
 def cdnow(orders):
-    return btyd.summary_from_transactions(orders, calibration_end="1997-09-30", observation_end="1998-06-30",
-                                          time_unit="W")
+    return btyd.summary_from_transactions(
+        orders, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +137,15 @@ def test_clv_interval(models, cdnow):
     out = bm.clv_interval(models["bgnbd"], spend, sub, horizon=52, discount_rate=weekly, margin=0.3, draws=40, seed=3)
     again = bm.clv_interval(models["bgnbd"], spend, sub, horizon=52, discount_rate=weekly, margin=0.3, draws=40, seed=3)
     pd.testing.assert_frame_equal(out, again)
-    ref = btyd.probabilistic_clv(btyd.fit_bgnbd(cdnow), btyd.fit_gamma_gamma(cdnow), sub, horizon=52,
-                                 discount_rate=weekly, time_unit="W", margin=0.3)
+    ref = btyd.probabilistic_clv(
+        btyd.fit_bgnbd(cdnow),
+        btyd.fit_gamma_gamma(cdnow),
+        sub,
+        horizon=52,
+        discount_rate=weekly,
+        time_unit="W",
+        margin=0.3,
+    )
     assert out["clv"].to_numpy() == pytest.approx(ref["clv"].to_numpy(), rel=1e-5)
     lo, hi = out.iloc[:, 1], out.iloc[:, 2]
     assert (lo < hi).all() and ((lo <= out["clv"]) & (out["clv"] <= hi)).mean() > 0.9
@@ -202,8 +211,13 @@ def test_the_optimiser_runs_with_one_blas_thread(name, monkeypatch, cdnow):
     from threadpoolctl import threadpool_info
 
     seen = []
-    cls = type(bm.fit_model(name, datasets.load("donations").patterns if name == "bgbb" else cdnow,
-                            **({"weights": "weights"} if name == "bgbb" else {})))
+    cls = type(
+        bm.fit_model(
+            name,
+            datasets.load("donations").patterns if name == "bgbb" else cdnow,
+            **({"weights": "weights"} if name == "bgbb" else {}),
+        )
+    )
     original = cls._nll.__func__
 
     def spy(klass, *args):

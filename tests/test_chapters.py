@@ -4,6 +4,7 @@ nbval (run over notebooks/ by the same pytest command) re-executes each chapter 
 compares its stored text outputs; this file checks what nbval does not: that every
 chapter exists and has the parts a chapter must have.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = [
-    "00_start_here", "01_what_is_crm", "02_customer_value", "03_segmentation", "04_rfm",
-    "05_customer_lifetime_value", "06_customer_lifecycle", "07_relationship_development",
-    "08_satisfaction_and_complaints", "09_loyalty_retention_churn",
-    "10_acquisition_and_development", "11_crm_in_practice",
+    "00_start_here",
+    "01_what_is_crm",
+    "02_customer_value",
+    "03_segmentation",
+    "04_rfm",
+    "05_customer_lifetime_value",
+    "06_customer_lifecycle",
+    "07_relationship_development",
+    "08_satisfaction_and_complaints",
+    "09_loyalty_retention_churn",
+    "10_acquisition_and_development",
+    "11_crm_in_practice",
 ]
 # Chapter 00 is the tour: it has no exercises of its own beyond the warm-up and no Discuss section.
 SECTIONS = ["You will learn", "## Discuss", "## Exercises", "## Summary"]

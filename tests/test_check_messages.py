@@ -9,6 +9,7 @@
   prints it passes, in a number, a Series and a table alike, and an answer with more decimals
   must be right to those decimals.
 """
+
 from __future__ import annotations
 
 import matplotlib
@@ -92,28 +93,33 @@ def test_an_answer_rounded_as_printed_passes_everywhere(value, decimals, extra):
     answer = round(value, decimals + extra)
     expect_number(answer, value, decimals=decimals)
     expect_series(pd.Series({"a": answer, "b": 1.0}), pd.Series({"a": value, "b": 1.0}), decimals=decimals)
-    expect_frame(pd.DataFrame({"k": ["a"], "v": [answer]}), pd.DataFrame({"k": ["a"], "v": [value]}), key="k",
-                 decimals=decimals)
+    expect_frame(
+        pd.DataFrame({"k": ["a"], "v": [answer]}), pd.DataFrame({"k": ["a"], "v": [value]}), key="k", decimals=decimals
+    )
 
 
 @given(values, st.integers(min_value=0, max_value=4))
 def test_an_answer_off_by_more_than_half_a_printed_unit_fails(value, decimals):
-    off = round(value, decimals) + 0.6 * 10.0 ** -decimals + 2e-6 * abs(value)   # beyond float noise (rtol 1e-6)
+    off = round(value, decimals) + 0.6 * 10.0**-decimals + 2e-6 * abs(value)  # beyond float noise (rtol 1e-6)
     with pytest.raises(Fail):
         expect_number(off, value, decimals=decimals)
     with pytest.raises(Fail):
         expect_series(pd.Series({"a": off}), pd.Series({"a": value}), decimals=decimals)
 
 
-@pytest.mark.parametrize(("answer", "expected", "decimals", "ok"), [
-    (4.19, 4.1873, 2, True),      # the issue's case: the chapter prints 4.19
-    (1.145, 1.14548, 2, True),    # the issue's case: more decimals than printed, right to those decimals
-    (4.2, 4.1973, 2, True),       # 4.20 is stored as 4.2
-    (4.2, 4.23, 2, False),        # but 4.2 is not 4.23 rounded
-    (0.709, 0.7074, 3, False),    # three decimals must be right to three decimals
-    (0.7074, 0.70744, 3, True),
-    (12, 12.4, 0, True), (13, 12.4, 0, False),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected", "decimals", "ok"),
+    [
+        (4.19, 4.1873, 2, True),  # the issue's case: the chapter prints 4.19
+        (1.145, 1.14548, 2, True),  # the issue's case: more decimals than printed, right to those decimals
+        (4.2, 4.1973, 2, True),  # 4.20 is stored as 4.2
+        (4.2, 4.23, 2, False),  # but 4.2 is not 4.23 rounded
+        (0.709, 0.7074, 3, False),  # three decimals must be right to three decimals
+        (0.7074, 0.70744, 3, True),
+        (12, 12.4, 0, True),
+        (13, 12.4, 0, False),
+    ],
+)
 def test_rounding_policy_cases(answer, expected, decimals, ok):
     assert bool(rounded_match(answer, expected, decimals)) is ok
 

@@ -1,4 +1,5 @@
 """Exercise checks: comparators, never-raising check runs, personal data, chapter 00's checks."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,18 @@ from hypothesis import strategies as st
 from crmlab import datasets
 from crmlab._validate import CRMDataError
 from crmlab.checks import (
-    MIMETYPE, CheckResult, Fail, checks_for, exercise, expect_axes, expect_choice, expect_frame,
-    expect_number, expect_series, list_exercises, register,
+    MIMETYPE,
+    CheckResult,
+    Fail,
+    checks_for,
+    exercise,
+    expect_axes,
+    expect_choice,
+    expect_frame,
+    expect_number,
+    expect_series,
+    list_exercises,
+    register,
 )
 from crmlab.checks import ch00_start_here as ch00
 
@@ -34,20 +45,25 @@ from crmlab.checks import ch00_start_here as ch00
 #   orders per region: North 1, South 4, East 5 -> most orders: East
 # --------------------------------------------------------------------------------------
 def small_retail() -> datasets.Dataset:
-    customers = pd.DataFrame({
-        "customer_id": pd.array(["R1", "R2", "R3", "R4", "R5", "R6"], dtype="string"),
-        "signup_date": pd.to_datetime(["2022-05-01", "2023-01-15", "2023-12-31", "2024-02-01",
-                                       "2023-06-30", "2024-03-03"]),
-        "region": pd.Categorical(["North", "South", "South", "East", "East", "South"]),
-    })
-    orders = pd.DataFrame({
-        "order_id": [f"O{i}" for i in range(1, 11)],
-        "customer_id": ["R1", "R2", "R2", "R3", "R6", "R4", "R5", "R5", "R4", "R4"],
-        "order_date": pd.to_datetime(["2024-01-01"] * 10),
-        "amount": [500.0, 20.0, 30.0, 40.0, 10.0, 100.0, 60.0, 25.0, 15.0, 5.0],
-        "channel": pd.Categorical(["store", "web", "web", "app", "web", "store", "app", "store", "web", "web"]),
-        "returned": [False, False, True, False, False, False, True, False, False, False],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": pd.array(["R1", "R2", "R3", "R4", "R5", "R6"], dtype="string"),
+            "signup_date": pd.to_datetime(
+                ["2022-05-01", "2023-01-15", "2023-12-31", "2024-02-01", "2023-06-30", "2024-03-03"]
+            ),
+            "region": pd.Categorical(["North", "South", "South", "East", "East", "South"]),
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"O{i}" for i in range(1, 11)],
+            "customer_id": ["R1", "R2", "R2", "R3", "R6", "R4", "R5", "R5", "R4", "R4"],
+            "order_date": pd.to_datetime(["2024-01-01"] * 10),
+            "amount": [500.0, 20.0, 30.0, 40.0, 10.0, 100.0, 60.0, 25.0, 15.0, 5.0],
+            "channel": pd.Categorical(["store", "web", "web", "app", "web", "store", "app", "store", "web", "web"]),
+            "returned": [False, False, True, False, False, False, True, False, False, False],
+        }
+    )
     return datasets.Dataset("retail", {"customers": customers, "orders": orders}, pd.Timestamp("2024-12-31"))
 
 
@@ -70,10 +86,18 @@ def test_expect_number_tolerates_type_and_rounding():
     expect_number(2.004, 2.0, rtol=0, atol=0.01)
 
 
-@pytest.mark.parametrize("answer, words", [
-    (True, "True"), ("12", "text '12'"), (float("nan"), "NaN"), ([1, 2], "holds") ,
-    (pd.Series([1, 2]), "Series with 2 values"), (5, "too high (by 66.67%)"), (1, "too low"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (True, "True"),
+        ("12", "text '12'"),
+        (float("nan"), "NaN"),
+        ([1, 2], "holds"),
+        (pd.Series([1, 2]), "Series with 2 values"),
+        (5, "too high (by 66.67%)"),
+        (1, "too low"),
+    ],
+)
 def test_expect_number_messages(answer, words):
     with pytest.raises(Fail) as info:
         expect_number(answer, 3)
@@ -113,21 +137,24 @@ def test_expect_frame_tolerates_harmless_differences():
 def test_expect_frame_value_message_names_row_and_hint():
     got = hand_channel_table().assign(orders=[3, 6, 2])
     with pytest.raises(Fail) as info:
-        expect_frame(got, hand_channel_table(), key="channel", entity="channels",
-                     hints={"orders": "Count orders."})
-    assert str(info.value) == ("1 of 3 channels has a different 'orders', e.g. web: you have 6, "
-                               "expected 5. Hint: Count orders.")
+        expect_frame(got, hand_channel_table(), key="channel", entity="channels", hints={"orders": "Count orders."})
+    assert str(info.value) == (
+        "1 of 3 channels has a different 'orders', e.g. web: you have 6, expected 5. Hint: Count orders."
+    )
 
 
-@pytest.mark.parametrize("mutate, words", [
-    (lambda d: d.drop(columns="revenue"), "no column 'revenue'"),
-    (lambda d: d.rename(columns={"revenue": "Revenue"}), "'Revenue' → 'revenue'"),
-    (lambda d: d.iloc[:2], "2 channels, expected 3: 1 missing (e.g. app)"),
-    (lambda d: pd.concat([d, d.iloc[:1]]), "store appears more than once"),
-    (lambda d: d.drop(columns="channel"), "no 'channel' column or index"),
-    (lambda d: d.assign(orders=d["orders"].astype(str)), "'orders' holds"),
-    (lambda d: d.assign(revenue=[1.0, 2.0, 3.0], orders=[0, 0, 0]), "Also different: revenue"),
-])
+@pytest.mark.parametrize(
+    "mutate, words",
+    [
+        (lambda d: d.drop(columns="revenue"), "no column 'revenue'"),
+        (lambda d: d.rename(columns={"revenue": "Revenue"}), "'Revenue' → 'revenue'"),
+        (lambda d: d.iloc[:2], "2 channels, expected 3: 1 missing (e.g. app)"),
+        (lambda d: pd.concat([d, d.iloc[:1]]), "store appears more than once"),
+        (lambda d: d.drop(columns="channel"), "no 'channel' column or index"),
+        (lambda d: d.assign(orders=d["orders"].astype(str)), "'orders' holds"),
+        (lambda d: d.assign(revenue=[1.0, 2.0, 3.0], orders=[0, 0, 0]), "Also different: revenue"),
+    ],
+)
 def test_expect_frame_failures_are_specific(mutate, words):
     with pytest.raises(Fail) as info:
         expect_frame(mutate(hand_channel_table()), hand_channel_table(), key="channel", entity="channels")
@@ -205,9 +232,16 @@ def test_check_result_payload_and_display(ex, capsys):
     bundle = res._repr_mimebundle_()
     assert bundle["text/plain"] == res.message
     payload = json.loads(json.dumps(bundle[MIMETYPE]))
-    assert payload == {"name": "signups_2023", "passed": True, "points": 1, "max_points": 1,
-                       "message": res.message, "exercise": "00_start_here", "student_id": None,
-                       "error": None}
+    assert payload == {
+        "name": "signups_2023",
+        "passed": True,
+        "points": 1,
+        "max_points": 1,
+        "message": res.message,
+        "exercise": "00_start_here",
+        "student_id": None,
+        "error": None,
+    }
 
 
 def test_none_unknown_check_and_summary(ex, capsys):
@@ -237,12 +271,18 @@ def test_a_check_that_crashes_reports_kindly():
 
 
 answers = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=8), st.lists(st.integers(), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=3), st.floats(allow_nan=True), max_size=3),
-    st.builds(lambda cols, n: pd.DataFrame({c: np.arange(n) for c in cols}),
-              st.lists(st.sampled_from(["channel", "orders", "revenue", "x"]), unique=True, max_size=3),
-              st.integers(0, 4)),
+    st.builds(
+        lambda cols, n: pd.DataFrame({c: np.arange(n) for c in cols}),
+        st.lists(st.sampled_from(["channel", "orders", "revenue", "x"]), unique=True, max_size=3),
+        st.integers(0, 4),
+    ),
     st.builds(lambda v: pd.Series(v, dtype=float), st.lists(st.floats(allow_nan=True), max_size=3)),
 )
 
@@ -260,8 +300,16 @@ def test_any_answer_gives_a_verdict_never_an_exception(ex, answer, name):
 def test_every_check_of_every_exercise_fails_kindly_on_junk(exercise_name):
     """On the real (shipped) data: nonsense answers fail with a message, never an error."""
     ex = exercise(exercise_name)
-    junk = [None, object(), "some text", float("nan"), [1, 2], pd.DataFrame(),
-            pd.DataFrame({"unrelated": [1, 2]}), pd.Series(dtype=float)]
+    junk = [
+        None,
+        object(),
+        "some text",
+        float("nan"),
+        [1, 2],
+        pd.DataFrame(),
+        pd.DataFrame({"unrelated": [1, 2]}),
+        pd.Series(dtype=float),
+    ]
     for name in ex.checks:
         for answer in junk:
             res = ex.run(name, answer)
@@ -289,12 +337,23 @@ def test_student_id_precedence(monkeypatch):
 def solution_answers(ds):
     """The exercise's solution code, as a student would write it."""
     kept = ds.orders[~ds.orders["returned"]]
-    table = pd.DataFrame({"orders": ds.orders.groupby("channel", observed=True).size(),
-                          "revenue": kept.groupby("channel", observed=True)["amount"].sum()})
-    region = kept.merge(ds.customers[["customer_id", "region"]], on="customer_id").groupby(
-        "region", observed=True)["amount"].sum().idxmax()
-    return {"signups_2023": int((ds.customers["signup_date"].dt.year == 2023).sum()),
-            "orders_per_channel": table, "top_region": region}
+    table = pd.DataFrame(
+        {
+            "orders": ds.orders.groupby("channel", observed=True).size(),
+            "revenue": kept.groupby("channel", observed=True)["amount"].sum(),
+        }
+    )
+    region = (
+        kept.merge(ds.customers[["customer_id", "region"]], on="customer_id")
+        .groupby("region", observed=True)["amount"]
+        .sum()
+        .idxmax()
+    )
+    return {
+        "signups_2023": int((ds.customers["signup_date"].dt.year == 2023).sum()),
+        "orders_per_channel": table,
+        "top_region": region,
+    }
 
 
 def test_personal_data_gives_personal_answers(monkeypatch):
@@ -345,20 +404,27 @@ def test_ch00_correct_answers_pass(ex):
         plt.close(fig)
 
 
-@pytest.mark.parametrize("name, answer, words", [
-    ("signups_2023", 6, "number of all customers"),
-    ("signups_2023", 5, "counts 2023 and later"),
-    ("signups_2023", 2, "sign-ups of another year"),
-    ("signups_2023", 4, "too high"),
-    ("orders_per_channel", hand_channel_table().assign(revenue=[625.0, 80.0, 100.0]), "includes returned orders"),
-    ("orders_per_channel", hand_channel_table().assign(revenue=[625 / 3, 12.5, 40.0]), "mean order value"),
-    ("orders_per_channel", hand_channel_table().assign(orders=[3, 4, 1]), "Count every order of the channel, returned or not"),
-    ("orders_per_channel", hand_channel_table().drop(columns="orders"), "no column 'orders'"),
-    ("top_region", "South", "not the region with the most revenue"),
-    ("top_region", "East", "not the region with the most revenue"),
-    ("top_region", "Westt", "not one of the possible answers"),
-    ("top_region", pd.Series({"North": 500.0, "East": 145.0}), "idxmax"),
-])
+@pytest.mark.parametrize(
+    "name, answer, words",
+    [
+        ("signups_2023", 6, "number of all customers"),
+        ("signups_2023", 5, "counts 2023 and later"),
+        ("signups_2023", 2, "sign-ups of another year"),
+        ("signups_2023", 4, "too high"),
+        ("orders_per_channel", hand_channel_table().assign(revenue=[625.0, 80.0, 100.0]), "includes returned orders"),
+        ("orders_per_channel", hand_channel_table().assign(revenue=[625 / 3, 12.5, 40.0]), "mean order value"),
+        (
+            "orders_per_channel",
+            hand_channel_table().assign(orders=[3, 4, 1]),
+            "Count every order of the channel, returned or not",
+        ),
+        ("orders_per_channel", hand_channel_table().drop(columns="orders"), "no column 'orders'"),
+        ("top_region", "South", "not the region with the most revenue"),
+        ("top_region", "East", "not the region with the most revenue"),
+        ("top_region", "Westt", "not one of the possible answers"),
+        ("top_region", pd.Series({"North": 500.0, "East": 145.0}), "idxmax"),
+    ],
+)
 def test_ch00_typical_wrong_answers(ex, name, answer, words):
     res = ex.run(name, answer)
     assert not res.passed and res.points == 0 and res.error is None
@@ -394,10 +460,24 @@ def test_shipped_tables_come_back_exactly(name):
     pd.testing.assert_frame_equal(back, table)
 
 
-@pytest.mark.parametrize("value", [
-    3, -2**40, 2.5, float("nan"), float("inf"), True, "北京", None, pd.Timestamp("2024-03-01"),
-    pd.Timedelta(days=3), [1, "a", None], (1, 2), {"a": 1, ("x", 1): [2.5]},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        3,
+        -(2**40),
+        2.5,
+        float("nan"),
+        float("inf"),
+        True,
+        "北京",
+        None,
+        pd.Timestamp("2024-03-01"),
+        pd.Timedelta(days=3),
+        [1, "a", None],
+        (1, 2),
+        {"a": 1, ("x", 1): [2.5]},
+    ],
+)
 def test_scalars_and_containers_come_back(value):
     back = _through_json(value)
     if isinstance(value, float) and np.isnan(value):
@@ -447,25 +527,33 @@ def test_hostile_objects_never_stop_the_hand_out():
     assert json.dumps(encode(deep))  # cut, not a recursion error
 
 
-@pytest.mark.parametrize("data, words", [
-    ([1, 2], "must be an object with a kind"),
-    ({"kind": "pickle", "value": "gASV"}, "unknown answer kind 'pickle'"),
-    ({"kind": "frame", "index": {"range": 2}, "columns": [{"name": "a", "dtype": "int64", "values": [1]}]},
-     "column 'a' has 1 values for 2 rows"),
-    ({"kind": "float", "value": "1e3; import os"}, "not a number"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ([1, 2], "must be an object with a kind"),
+        ({"kind": "pickle", "value": "gASV"}, "unknown answer kind 'pickle'"),
+        (
+            {"kind": "frame", "index": {"range": 2}, "columns": [{"name": "a", "dtype": "int64", "values": [1]}]},
+            "column 'a' has 1 values for 2 rows",
+        ),
+        ({"kind": "float", "value": "1e3; import os"}, "not a number"),
+    ],
+)
 def test_malformed_answer_data_is_refused(data, words):
     with pytest.raises(AnswerDataError, match=words):
         decode(data)
 
 
-@pytest.mark.parametrize("draw", [
-    lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.bar(ax=ax),
-    lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.barh(ax=ax),
-    lambda ax: ax.bar(["a", "b", "c"], [1, 2, 3]),
-    lambda ax: pd.DataFrame({"x": [1, 2], "y": [3, 4]}, index=["p", "q"]).plot.bar(ax=ax),
-    lambda ax: (ax.plot([1, 2, 3], [4, 5, 6], label="line"), ax.scatter([1], [2]), ax.legend()),
-])
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.bar(ax=ax),
+        lambda ax: pd.Series({"web": 3.0, "store": 5.0}).plot.barh(ax=ax),
+        lambda ax: ax.bar(["a", "b", "c"], [1, 2, 3]),
+        lambda ax: pd.DataFrame({"x": [1, 2], "y": [3, 4]}, index=["p", "q"]).plot.bar(ax=ax),
+        lambda ax: (ax.plot([1, 2, 3], [4, 5, 6], label="line"), ax.scatter([1], [2]), ax.legend()),
+    ],
+)
 def test_a_figure_drawn_again_from_its_description_reads_the_same(draw):
     fig, ax = plt.subplots()
     draw(ax)
@@ -490,7 +578,9 @@ def test_grading_mode_hands_answers_out_and_uses_the_graders_id(tmp_path, monkey
     ex.summary()
     lines = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
     assert [(d["exercise"], d["name"], decode(d["answer"])) for d in lines] == [
-        ("00_start_here", "signups_2023", 3), ("00_start_here", "top_region", "North")]
+        ("00_start_here", "signups_2023", 3),
+        ("00_start_here", "top_region", "North"),
+    ]
     out = capsys.readouterr().out
     assert "signups_2023: answer handed in; the grader checks it." in out and "✔" not in out
     assert "the grader scores this notebook" in out
@@ -503,8 +593,7 @@ def test_crmlab_results_come_back_as_themselves_other_records_as_dicts():
 
     from crmlab.btyd import BGNBDResult
 
-    fit = BGNBDResult(r=0.24, alpha=4.41, a=0.79, b=2.43, log_likelihood=-9582.4, n=2357, time_unit="W",
-                      converged=True)
+    fit = BGNBDResult(r=0.24, alpha=4.41, a=0.79, b=2.43, log_likelihood=-9582.4, n=2357, time_unit="W", converged=True)
     back = _through_json(fit)
     assert type(back) is BGNBDResult and back == fit
 
@@ -513,5 +602,10 @@ def test_crmlab_results_come_back_as_themselves_other_records_as_dicts():
         x: int
 
     assert _through_json(Elsewhere(3)) == {"x": 3}
-    forged = {"kind": "record", "module": "os", "type": "system", "fields": {"command": {"kind": "text", "value": "id"}}}
+    forged = {
+        "kind": "record",
+        "module": "os",
+        "type": "system",
+        "fields": {"command": {"kind": "text", "value": "id"}},
+    }
     assert decode(forged) == {"command": "id"}  # only crmlab's own classes are ever built

@@ -11,6 +11,7 @@ does not exist for that student; every mistake must exist, and be named, for at 
 Check messages are also scanned: no Python repr of a numpy or pandas object, no multi-line dump,
 no "1 customers", no absurd percentage, "an int" not "a int".
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,13 @@ REPRS = [
     (re.compile(r"\b(array|Series|DataFrame|Index)\("), "a numpy/pandas repr"),
     (re.compile(r"\bdtype[:=]"), "a dtype from a pandas dump"),
     (re.compile(r"\bName: \w+"), "the footer of a Series dump"),
-    (re.compile(r"(?<![\d,.])1 (customers|orders|values|rows|items|statements|attributes|channels|stages|"
-                r"topics|phases|classes|labels|bars)\b"), "a plural after 1"),
+    (
+        re.compile(
+            r"(?<![\d,.])1 (customers|orders|values|rows|items|statements|attributes|channels|stages|"
+            r"topics|phases|classes|labels|bars)\b"
+        ),
+        "a plural after 1",
+    ),
     (re.compile(r"\ba (int|ndarray|object|array|Index|integer|element)\b"), "a wrong article"),
     (re.compile(r"by \d{4,}[\d,.]*%"), "an absurd percentage"),
 ]
@@ -44,8 +50,10 @@ REPRS = [
 @pytest.fixture(scope="module")
 def student_data():
     """Each student's datasets, generated once for the module (the checks get fresh copies)."""
-    return {sid: {"retail": datasets.load("retail", student_id=sid), "b2b": datasets.load("b2b", student_id=sid)}
-            for sid in IDS}
+    return {
+        sid: {"retail": datasets.load("retail", student_id=sid), "b2b": datasets.load("b2b", student_id=sid)}
+        for sid in IDS
+    }
 
 
 def _exercise(name: str, sid, data):
@@ -95,7 +103,13 @@ def test_every_student_is_graded_alike(name, student_data):
 
 def test_the_message_scan_finds_what_it_looks_for():
     """The wording test is able to fail: each bad pattern is found in a sentence that has it."""
-    bad = ["Your answer np.float64(156.63) is too high.", "3 of 1 customers differ.", "Your answer is a int.",
-           "It is too high (by 325327.98%).", "0    1.0\nName: x, dtype: float64", "1 customers have"]
+    bad = [
+        "Your answer np.float64(156.63) is too high.",
+        "3 of 1 customers differ.",
+        "Your answer is a int.",
+        "It is too high (by 325327.98%).",
+        "0    1.0\nName: x, dtype: float64",
+        "1 customers have",
+    ]
     assert all(message_problems(m) for m in bad)
     assert not message_problems("1 of 3 customers has a different 'frequency', e.g. R00017: you have 5, expected 4.")

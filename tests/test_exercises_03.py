@@ -4,6 +4,7 @@ Revenue concentration and ABC classes run on ten hand-built customers worked out
 k-means checks on the shipped data, against a profile recomputed here with plain pandas. The
 shared tests (test_exercises_all.py) run the stored source and the unsolved student version.
 """
+
 from __future__ import annotations
 
 import matplotlib
@@ -48,26 +49,35 @@ def test_expected_values_by_hand():
     assert ch03.abc_counts(small_retail()).to_dict() == {"A": 3, "B": 3, "C": 4}
 
 
-@pytest.mark.parametrize(("name", "answer"), [
-    ("top20_share", 0.70), ("top20_share", 0.7000001), ("top20_share", np.float64(0.7)),
-    ("abc_counts", pd.Series({"C": 4, "A": 3, "B": 3})), ("abc_counts", {"A": 3, "B": 3, "C": 4}),
-])
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("top20_share", 0.70),
+        ("top20_share", 0.7000001),
+        ("top20_share", np.float64(0.7)),
+        ("abc_counts", pd.Series({"C": 4, "A": 3, "B": 3})),
+        ("abc_counts", {"A": 3, "B": 3, "C": 4}),
+    ],
+)
 def test_right_answers_pass(small, name, answer):
     assert run(small, name, answer).passed
 
 
-@pytest.mark.parametrize(("name", "answer", "words"), [
-    ("top20_share", 0.01, "bottom"),
-    ("top20_share", 804 / 1300, "includes returned orders"),
-    ("top20_share", 0.618, "includes returned orders"),     # the mistake rounded as the chapter prints
-    ("top20_share", 0.7009, "too high"),                     # four decimals must be right to four decimals
-    ("top20_share", 70.0, "percentage"),
-    ("top20_share", 0.2, "share of customers"),
-    ("top20_share", 0.75, "too high"),
-    ("abc_counts", pd.Series({"A": 2, "B": 3, "C": 5}), "crosses the 80 % line is still an A"),
-    ("abc_counts", pd.Series({"A": 3, "B": 3, "C": 5}), "hold 11 customers"),
-    ("abc_counts", pd.Series({"A": 3, "B": 3}), "missing"),
-])
+@pytest.mark.parametrize(
+    ("name", "answer", "words"),
+    [
+        ("top20_share", 0.01, "bottom"),
+        ("top20_share", 804 / 1300, "includes returned orders"),
+        ("top20_share", 0.618, "includes returned orders"),  # the mistake rounded as the chapter prints
+        ("top20_share", 0.7009, "too high"),  # four decimals must be right to four decimals
+        ("top20_share", 70.0, "percentage"),
+        ("top20_share", 0.2, "share of customers"),
+        ("top20_share", 0.75, "too high"),
+        ("abc_counts", pd.Series({"A": 2, "B": 3, "C": 5}), "crosses the 80 % line is still an A"),
+        ("abc_counts", pd.Series({"A": 3, "B": 3, "C": 5}), "hold 11 customers"),
+        ("abc_counts", pd.Series({"A": 3, "B": 3}), "missing"),
+    ],
+)
 def test_typical_wrong_answers(small, name, answer, words):
     res = run(small, name, answer)
     assert not res.passed
@@ -91,11 +101,11 @@ def test_pareto_figure(small):
     ax2.set(title="Pareto", xlabel="customers", ylabel="revenue")
     assert "does not show the cumulative share" in run(small, "pareto_figure", ax2).message
     fig, ax3 = plt.subplots()
-    ax3.plot([0, 10, 20, 100], [0, 50, 70, 100])                 # in percent: fine
+    ax3.plot([0, 10, 20, 100], [0, 50, 70, 100])  # in percent: fine
     ax3.set(title="Pareto", xlabel="customers (%)", ylabel="revenue (%)")
     assert run(small, "pareto_figure", ax3).passed
     fig, ax4 = plt.subplots()
-    ax4.plot([0, 0.1, 0.2, 1.0], [0, 0.004, 0.01, 1.0])          # ranked from the smallest: a Lorenz curve
+    ax4.plot([0, 0.1, 0.2, 1.0], [0, 0.004, 0.01, 1.0])  # ranked from the smallest: a Lorenz curve
     ax4.set(title="Lorenz", xlabel="customers", ylabel="revenue")
     assert "Lorenz curve" in run(small, "pareto_figure", ax4).message
     plt.close("all")
@@ -136,33 +146,50 @@ def test_target_segment_by_hand():
     #   young online 2 + 2 + 0.6 = 4.6 (fit 2: out), families 1.2 + 1.2 + 1 = 3.4,
     #   premium home 1.6 + 2 + 0.2 = 3.8, seniors in town 0.8 + 1.2 + 1 = 3.0 -> premium home;
     #   unweighted among those the firm can serve: families 11, premium home 10, seniors 10.
-    assert ch03.segment_scores().round(6).to_dict() == {"young online": 4.6, "families": 3.4, "premium home": 3.8,
-                                                        "seniors in town": 3.0}
+    assert ch03.segment_scores().round(6).to_dict() == {
+        "young online": 4.6,
+        "families": 3.4,
+        "premium home": 3.8,
+        "seniors in town": 3.0,
+    }
     assert ch03.target_segment() == "premium home"
 
 
-@pytest.mark.parametrize(("answer", "ok", "words"), [
-    ("premium home", True, "correct"), (" Premium Home", True, "correct"),
-    ("young online", False, "most attractive segment, but the firm's capabilities fit it badly"),
-    ("seniors in town", False, "fits the firm best"),
-    ("families", False, "unweighted sum"),
-    ("students", False, "not one of the possible answers"),
-])
+@pytest.mark.parametrize(
+    ("answer", "ok", "words"),
+    [
+        ("premium home", True, "correct"),
+        (" Premium Home", True, "correct"),
+        ("young online", False, "most attractive segment, but the firm's capabilities fit it badly"),
+        ("seniors in town", False, "fits the firm best"),
+        ("families", False, "unweighted sum"),
+        ("students", False, "not one of the possible answers"),
+    ],
+)
 def test_target_segment(small, answer, ok, words):
     res = run(small, "target_segment", answer)
     assert res.passed == ok and words in res.message, res.message
 
 
-RIGHT_KINDS = {"region": "geographic", "age_band": "demographic", "income_band": "demographic",
-               "attitude": "psychographic", "frequency": "behavioural", "share_cat_kitchen": "behavioural"}
+RIGHT_KINDS = {
+    "region": "geographic",
+    "age_band": "demographic",
+    "income_band": "demographic",
+    "attitude": "psychographic",
+    "frequency": "behavioural",
+    "share_cat_kitchen": "behavioural",
+}
 
 
-@pytest.mark.parametrize(("answer", "ok", "words"), [
-    (RIGHT_KINDS, True, "correct"),
-    ({**RIGHT_KINDS, "frequency": "behavioral", "region": " Geographic"}, True, "correct"),
-    ({**RIGHT_KINDS, "attitude": "demographic"}, False, "1 of 6 statements is labelled wrongly: attitude"),
-    ({**RIGHT_KINDS, "region": "place"}, False, "'place' is not one of the labels"),
-])
+@pytest.mark.parametrize(
+    ("answer", "ok", "words"),
+    [
+        (RIGHT_KINDS, True, "correct"),
+        ({**RIGHT_KINDS, "frequency": "behavioral", "region": " Geographic"}, True, "correct"),
+        ({**RIGHT_KINDS, "attitude": "demographic"}, False, "1 of 6 statements is labelled wrongly: attitude"),
+        ({**RIGHT_KINDS, "region": "place"}, False, "'place' is not one of the labels"),
+    ],
+)
 def test_variable_kinds(small, answer, ok, words):
     res = run(small, "variable_kinds", answer)
     assert res.passed == ok and words in res.message, res.message

@@ -5,6 +5,7 @@ need ties and real segment sizes on the shipped data, with the wrong answers bui
 pandas as a student would. The shared tests (test_exercises_all.py) run the stored source and
 the unsolved student version.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -29,14 +30,23 @@ NAME = "04_rfm"
 # Segments (R, F): C3 (5, 5) Champions; C1 (4, 3) Potential loyalist; C2 (3, 1) About to sleep;
 #   C6 (2, 4) At risk; C5 (1, 2) Hibernating -> 1 Champion with 60 / 770 = 0.0779 of spend
 # --------------------------------------------------------------------------------------
-ROWS = [("C1", "2024-06-01", 30.0, True), ("C1", "2024-12-01", 100.0, False), ("C1", "2024-12-21", 50.0, False),
-        ("C2", "2024-10-02", 40.0, False),
-        ("C3", "2024-09-01", 20.0, False), ("C3", "2024-11-01", 20.0, False), ("C3", "2024-12-31", 20.0, False),
-        ("C4", "2024-03-01", 200.0, True), ("C5", "2023-12-31", 500.0, False),
-        ("C6", "2024-07-01", 10.0, False), ("C6", "2024-08-01", 10.0, False)]
-RIGHT = pd.DataFrame({"recency_days": [10, 90, 0, 366, 152], "frequency": [2, 1, 3, 1, 2],
-                      "monetary": [150.0, 40.0, 60.0, 500.0, 20.0]},
-                     index=pd.Index(["C1", "C2", "C3", "C5", "C6"], name="customer_id"))
+ROWS = [
+    ("C1", "2024-06-01", 30.0, True),
+    ("C1", "2024-12-01", 100.0, False),
+    ("C1", "2024-12-21", 50.0, False),
+    ("C2", "2024-10-02", 40.0, False),
+    ("C3", "2024-09-01", 20.0, False),
+    ("C3", "2024-11-01", 20.0, False),
+    ("C3", "2024-12-31", 20.0, False),
+    ("C4", "2024-03-01", 200.0, True),
+    ("C5", "2023-12-31", 500.0, False),
+    ("C6", "2024-07-01", 10.0, False),
+    ("C6", "2024-08-01", 10.0, False),
+]
+RIGHT = pd.DataFrame(
+    {"recency_days": [10, 90, 0, 366, 152], "frequency": [2, 1, 3, 1, 2], "monetary": [150.0, 40.0, 60.0, 500.0, 20.0]},
+    index=pd.Index(["C1", "C2", "C3", "C5", "C6"], name="customer_id"),
+)
 SCORES = pd.DataFrame({"R": [4, 3, 5, 1, 2], "F": [3, 1, 5, 2, 4], "M": [4, 2, 3, 5, 1]}, index=RIGHT.index)
 
 
@@ -49,42 +59,61 @@ def small_retail() -> datasets.Dataset:
 def test_expected_values_by_hand():
     got = ch04.rfm_expected(small_retail())[["recency_days", "frequency", "monetary"]]
     pd.testing.assert_frame_equal(got.sort_index(), RIGHT, check_dtype=False)
-    pd.testing.assert_frame_equal(ch04.scores_expected(small_retail())[["R", "F", "M"]].sort_index(), SCORES,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ch04.scores_expected(small_retail())[["R", "F", "M"]].sort_index(), SCORES, check_dtype=False
+    )
     assert ch04.champions(small_retail()).sum() == 1
 
 
-@pytest.mark.parametrize(("name", "answer"), [
-    ("rfm_table", RIGHT), ("rfm_table", RIGHT.reset_index().iloc[::-1]),
-    ("rfm_table", RIGHT.astype(float)),
-    ("rfm_scores", SCORES), ("rfm_scores", SCORES.reset_index()),
-    ("n_champions", 1), ("n_champions", 1.0),
-    ("champions_spend_share", 60 / 770),
-])
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("rfm_table", RIGHT),
+        ("rfm_table", RIGHT.reset_index().iloc[::-1]),
+        ("rfm_table", RIGHT.astype(float)),
+        ("rfm_scores", SCORES),
+        ("rfm_scores", SCORES.reset_index()),
+        ("n_champions", 1),
+        ("n_champions", 1.0),
+        ("champions_spend_share", 60 / 770),
+    ],
+)
 def test_right_answers_pass(small, name, answer):
     assert run(small, name, answer).passed
 
 
-@pytest.mark.parametrize(("name", "answer", "words"), [
-    ("rfm_table", RIGHT.assign(recency_days=RIGHT["recency_days"] + 1), "exactly 1 day more"),
-    ("rfm_table", RIGHT.assign(recency_days=RIGHT["recency_days"] - 1), "exactly 1 day less"),
-    ("rfm_table", RIGHT.assign(frequency=[3, 1, 3, 1, 2]), "frequency counts returned orders"),
-    ("rfm_table", RIGHT.assign(monetary=[75.0, 40.0, 20.0, 500.0, 10.0]), "mean spend per order"),
-    ("rfm_table", RIGHT.assign(monetary=[180.0, 40.0, 60.0, 500.0, 20.0]), "includes returned orders"),
-    # everything computed on all orders: C1 R 10 F 3 M 180, and C4 (only a return) appears
-    ("rfm_table", pd.concat([RIGHT.assign(frequency=[3, 1, 3, 1, 2], monetary=[180.0, 40, 60, 500, 20]),
-                             pd.DataFrame({"recency_days": [305], "frequency": [1], "monetary": [200.0]},
-                                          index=pd.Index(["C4"], name="customer_id"))]),
-     "counts returned orders"),
-    ("rfm_table", RIGHT.drop(columns="monetary"), "no column 'monetary'"),
-    ("rfm_table", RIGHT.iloc[:3], "missing"),
-    ("rfm_scores", SCORES.assign(R=6 - SCORES["R"]), "wrong way"),
-    ("rfm_scores", SCORES.assign(M=[1, 2, 3, 4, 5]), "different 'M'"),
-    ("n_champions", 0, "only the code 555"),  # C3 is 553: no customer has 555
-    ("n_champions", 2, "too high"),
-    ("champions_spend_share", 0.2, "share of *customers*"),     # 1 of 5 customers
-    ("champions_spend_share", 100 * 60 / 770, "percentage"),
-])
+@pytest.mark.parametrize(
+    ("name", "answer", "words"),
+    [
+        ("rfm_table", RIGHT.assign(recency_days=RIGHT["recency_days"] + 1), "exactly 1 day more"),
+        ("rfm_table", RIGHT.assign(recency_days=RIGHT["recency_days"] - 1), "exactly 1 day less"),
+        ("rfm_table", RIGHT.assign(frequency=[3, 1, 3, 1, 2]), "frequency counts returned orders"),
+        ("rfm_table", RIGHT.assign(monetary=[75.0, 40.0, 20.0, 500.0, 10.0]), "mean spend per order"),
+        ("rfm_table", RIGHT.assign(monetary=[180.0, 40.0, 60.0, 500.0, 20.0]), "includes returned orders"),
+        # everything computed on all orders: C1 R 10 F 3 M 180, and C4 (only a return) appears
+        (
+            "rfm_table",
+            pd.concat(
+                [
+                    RIGHT.assign(frequency=[3, 1, 3, 1, 2], monetary=[180.0, 40, 60, 500, 20]),
+                    pd.DataFrame(
+                        {"recency_days": [305], "frequency": [1], "monetary": [200.0]},
+                        index=pd.Index(["C4"], name="customer_id"),
+                    ),
+                ]
+            ),
+            "counts returned orders",
+        ),
+        ("rfm_table", RIGHT.drop(columns="monetary"), "no column 'monetary'"),
+        ("rfm_table", RIGHT.iloc[:3], "missing"),
+        ("rfm_scores", SCORES.assign(R=6 - SCORES["R"]), "wrong way"),
+        ("rfm_scores", SCORES.assign(M=[1, 2, 3, 4, 5]), "different 'M'"),
+        ("n_champions", 0, "only the code 555"),  # C3 is 553: no customer has 555
+        ("n_champions", 2, "too high"),
+        ("champions_spend_share", 0.2, "share of *customers*"),  # 1 of 5 customers
+        ("champions_spend_share", 100 * 60 / 770, "percentage"),
+    ],
+)
 def test_typical_wrong_answers(small, name, answer, words):
     res = run(small, name, answer)
     assert not res.passed

@@ -3,6 +3,7 @@
 The retail checks run on a hand-built scenario whose answers are worked out below; the
 BG/NBD checks on the real CDNOW data, where the published parameters must pass.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,11 +35,16 @@ NAME = "05_customer_lifetime_value"
 def small_retail() -> datasets.Dataset:
     rows = [  # customer, date, gross margin, returned
         ("C6", "2022-12-01", 5.0, False),
-        ("C1", "2023-03-01", 5.0, False), ("C2", "2023-04-01", 5.0, False),
-        ("C3", "2023-05-01", 5.0, False), ("C4", "2023-06-01", 5.0, False),
-        ("C1", "2024-05-01", 30.0, False), ("C1", "2024-06-01", 10.0, False),
-        ("C2", "2024-02-01", 50.0, True), ("C2", "2024-03-01", 20.0, False),
-        ("C5", "2024-07-01", 40.0, False), ("C6", "2024-08-01", 60.0, False),
+        ("C1", "2023-03-01", 5.0, False),
+        ("C2", "2023-04-01", 5.0, False),
+        ("C3", "2023-05-01", 5.0, False),
+        ("C4", "2023-06-01", 5.0, False),
+        ("C1", "2024-05-01", 30.0, False),
+        ("C1", "2024-06-01", 10.0, False),
+        ("C2", "2024-02-01", 50.0, True),
+        ("C2", "2024-03-01", 20.0, False),
+        ("C5", "2024-07-01", 40.0, False),
+        ("C6", "2024-08-01", 60.0, False),
     ]
     orders = pd.DataFrame(rows, columns=["customer_id", "order_date", "gross_margin", "returned"])
     orders["order_date"] = pd.to_datetime(orders["order_date"])
@@ -64,7 +70,7 @@ def clv_with_cost(r, cost):
     return M * r / (1 + D - r) - cost * math.sqrt(1 + D) / (1 + D - r)
 
 
-GAIN_A = N * (clv_with_cost(R + 0.04, 5) - CLV)   # 4 * (101.94 - 16.92 - 85.71) = -2.78
+GAIN_A = N * (clv_with_cost(R + 0.04, 5) - CLV)  # 4 * (101.94 - 16.92 - 85.71) = -2.78
 GAIN_B = N * (clv_with_cost(R + 0.08, 24) - CLV)  # 4 * (122.96 - 93.23 - 85.71) = -223.92
 
 
@@ -78,35 +84,45 @@ def test_expected_values_by_hand():
     assert gains["A"] == pytest.approx(GAIN_A) and gains["B"] == pytest.approx(GAIN_B)
 
 
-@pytest.mark.parametrize(("name", "answer"), [
-    ("retention_2024", 0.75), ("retention_2024", pd.Series([0.75])),
-    ("margin_2024", 40), ("clv_retail", 85.7143),
-    ("equity_gain_A", GAIN_A), ("equity_gain_B", GAIN_B), ("best_programme", " a"),
-])
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("retention_2024", 0.75),
+        ("retention_2024", pd.Series([0.75])),
+        ("margin_2024", 40),
+        ("clv_retail", 85.7143),
+        ("equity_gain_A", GAIN_A),
+        ("equity_gain_B", GAIN_B),
+        ("best_programme", " a"),
+    ],
+)
 def test_right_answers_pass(ex, name, answer):
     assert run(ex, name, answer).passed
 
 
-@pytest.mark.parametrize(("name", "answer", "words"), [
-    ("retention_2024", 0.5, "strict retention rate"),
-    ("retention_2024", 0.25, "churn rate"),
-    ("retention_2024", 75, "percentage"),
-    ("margin_2024", 160, "total margin"),
-    ("margin_2024", 160.0, "total margin"),
-    ("margin_2024", 52.5, "counts returned orders"),
-    ("margin_2024", 32, "margin per order"),
-    ("clv_retail", M * R / (1 - R), "discount is missing"),               # 120
-    ("clv_retail", M * (1 + D) / (1 + D - R), "adds this year's margin"),  # 125.71
-    ("clv_retail", M * R / (11 - R), "discount rate of 10"),
-    ("clv_retail", R / (1 + D - R), "margin multiple"),
-    ("clv_retail", M * 0.5 / (1 + D - 0.5), "strict retention"),
-    ("clv_retail", "85.7", "not text"),
-    ("equity_gain_A", N * (M * 0.79 / (1.1 - 0.79) - CLV), "leaves out what programme A costs"),
-    ("equity_gain_A", GAIN_A / N, "gain per customer"),
-    ("equity_gain_A", N * clv_with_cost(0.79, 5), "not the gain"),
-    ("equity_gain_B", N * (clv_with_cost(0.75 * 1.08, 24) - CLV), "percentage points"),
-    ("best_programme", "C", "possible answers"),
-])
+@pytest.mark.parametrize(
+    ("name", "answer", "words"),
+    [
+        ("retention_2024", 0.5, "strict retention rate"),
+        ("retention_2024", 0.25, "churn rate"),
+        ("retention_2024", 75, "percentage"),
+        ("margin_2024", 160, "total margin"),
+        ("margin_2024", 160.0, "total margin"),
+        ("margin_2024", 52.5, "counts returned orders"),
+        ("margin_2024", 32, "margin per order"),
+        ("clv_retail", M * R / (1 - R), "discount is missing"),  # 120
+        ("clv_retail", M * (1 + D) / (1 + D - R), "adds this year's margin"),  # 125.71
+        ("clv_retail", M * R / (11 - R), "discount rate of 10"),
+        ("clv_retail", R / (1 + D - R), "margin multiple"),
+        ("clv_retail", M * 0.5 / (1 + D - 0.5), "strict retention"),
+        ("clv_retail", "85.7", "not text"),
+        ("equity_gain_A", N * (M * 0.79 / (1.1 - 0.79) - CLV), "leaves out what programme A costs"),
+        ("equity_gain_A", GAIN_A / N, "gain per customer"),
+        ("equity_gain_A", N * clv_with_cost(0.79, 5), "not the gain"),
+        ("equity_gain_B", N * (clv_with_cost(0.75 * 1.08, 24) - CLV), "percentage points"),
+        ("best_programme", "C", "possible answers"),
+    ],
+)
 def test_typical_wrong_answers(ex, name, answer, words):
     res = run(ex, name, answer)
     assert not res.passed

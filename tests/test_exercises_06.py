@@ -1,4 +1,5 @@
 """Exercise 06 (customer lifecycle): its checks pass right answers and diagnose wrong ones."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -31,15 +32,18 @@ NAME = "06_customer_lifecycle"
 #   true patterns (below): C1 A, C2 B, C3 A, C5 C -> true share of A among ended = 2/4 = 0.5
 # --------------------------------------------------------------------------------------
 def small_retail() -> datasets.Dataset:
-    rows = ([("C1", "2024-01-05", 10.0), ("C1", "2024-02-07", 20.0), ("C2", "2024-06-02", 30.0)]
-            + [("C5", f"2024-{m:02d}-10", 50.0) for m in range(1, 7)]
-            + [("C3", "2024-09-01", 40.0), ("C4", "2024-12-10", 25.0)])
+    rows = (
+        [("C1", "2024-01-05", 10.0), ("C1", "2024-02-07", 20.0), ("C2", "2024-06-02", 30.0)]
+        + [("C5", f"2024-{m:02d}-10", 50.0) for m in range(1, 7)]
+        + [("C3", "2024-09-01", 40.0), ("C4", "2024-12-10", 25.0)]
+    )
     orders = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
     orders["order_date"] = pd.to_datetime(orders["order_date"])
     orders["gross_margin"] = orders["amount"] / 2
     orders["returned"] = False
-    truth = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4", "C5"],
-                          "true_pattern": ["A", "B", "A", "active", "C"]})
+    truth = pd.DataFrame(
+        {"customer_id": ["C1", "C2", "C3", "C4", "C5"], "true_pattern": ["A", "B", "A", "active", "C"]}
+    )
     return datasets.Dataset("retail", {"orders": orders, "truth": truth}, pd.Timestamp("2024-12-31"))
 
 
@@ -55,44 +59,63 @@ def shipped():
 
 def test_expected_values_by_hand():
     ds = small_retail()
-    assert ch06.stage_counts(ds).to_dict() == {"exploration": 1, "formation": 1, "stability": 0,
-                                               "decline": 0, "ended": 1}
-    assert ch06.stage_counts(ds, ds.as_of).to_dict() == {"exploration": 1, "formation": 0, "stability": 0,
-                                                         "decline": 0, "ended": 4}
+    assert ch06.stage_counts(ds).to_dict() == {
+        "exploration": 1,
+        "formation": 1,
+        "stability": 0,
+        "decline": 0,
+        "ended": 1,
+    }
+    assert ch06.stage_counts(ds, ds.as_of).to_dict() == {
+        "exploration": 1,
+        "formation": 0,
+        "stability": 0,
+        "decline": 0,
+        "ended": 4,
+    }
     shares = ch06.pattern_shares(ds)
     assert shares == {"share": 0.75, "n_a": 3.0, "share_of_all": 0.6, "true_share": 0.5}
 
 
-@pytest.mark.parametrize("answer", [
-    pd.Series({"exploration": 1, "formation": 1, "stability": 0, "decline": 0, "ended": 1}),
-    {"ended": 1, "formation": 1, "exploration": 1},            # value_counts leaves out empty stages
-    pd.Series([1.0, 1.0, 1.0], index=pd.CategoricalIndex(["ended", "formation", "exploration"])),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pd.Series({"exploration": 1, "formation": 1, "stability": 0, "decline": 0, "ended": 1}),
+        {"ended": 1, "formation": 1, "exploration": 1},  # value_counts leaves out empty stages
+        pd.Series([1.0, 1.0, 1.0], index=pd.CategoricalIndex(["ended", "formation", "exploration"])),
+    ],
+)
 def test_stage_counts_right_answers_pass(small, answer):
     assert run(small, "stage_counts", answer).passed
 
 
-@pytest.mark.parametrize(("answer", "words"), [
-    ({"exploration": 1, "ended": 4}, "end of the data"),
-    ({"exploration": 1 / 3, "formation": 1 / 3, "ended": 1 / 3}, "shares of customers"),
-    ({"exploration": 1, "formation": 1}, "1 missing (e.g. ended)"),
-    ({"exploration": 2, "formation": 1, "ended": 1}, "different value"),
-])
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ({"exploration": 1, "ended": 4}, "end of the data"),
+        ({"exploration": 1 / 3, "formation": 1 / 3, "ended": 1 / 3}, "shares of customers"),
+        ({"exploration": 1, "formation": 1}, "1 missing (e.g. ended)"),
+        ({"exploration": 2, "formation": 1, "ended": 1}, "different value"),
+    ],
+)
 def test_stage_counts_wrong_answers(small, answer, words):
     res = run(small, "stage_counts", answer)
     assert not res.passed and words in res.message, res.message
 
 
-@pytest.mark.parametrize(("answer", "passed", "words"), [
-    (0.75, True, "correct"),
-    (0.750, True, "correct"),        # rounded to three decimals
-    (0.7501, False, "too high"),     # four decimals must be right to four decimals
-    (75, False, "percentage"),
-    (3, False, "number of pattern-A relationships"),
-    (0.6, False, "active ones too"),
-    (0.5, False, "true patterns"),
-    (0.9, False, "too high"),
-])
+@pytest.mark.parametrize(
+    ("answer", "passed", "words"),
+    [
+        (0.75, True, "correct"),
+        (0.750, True, "correct"),  # rounded to three decimals
+        (0.7501, False, "too high"),  # four decimals must be right to four decimals
+        (75, False, "percentage"),
+        (3, False, "number of pattern-A relationships"),
+        (0.6, False, "active ones too"),
+        (0.5, False, "true patterns"),
+        (0.9, False, "too high"),
+    ],
+)
 def test_share_pattern_a(small, answer, passed, words):
     res = run(small, "share_pattern_a", answer)
     assert res.passed is passed and words in res.message, res.message
@@ -107,8 +130,9 @@ def test_net_per_explorer_on_the_shipped_data(shipped):
 
     full = io(customers=ds.customers, interactions=ds.interactions)
     # the net per customer is margin minus every cost, divided by the customers in exploration
-    by_hand = (full["gross_margin"] - full["acquisition_cost"] - full["service_cost"]
-               - full["marketing_cost"]) / full["customers"]
+    by_hand = (full["gross_margin"] - full["acquisition_cost"] - full["service_cost"] - full["marketing_cost"]) / full[
+        "customers"
+    ]
     assert run(shipped, "net_per_explorer", by_hand).passed
     assert run(shipped, "net_per_explorer", round(by_hand, 2)).passed
     wrong = {

@@ -1,5 +1,6 @@
 """Exercise 09 · Loyalty, retention and churn: the checks pass right answers, fail typical wrong
 ones with the right message, never crash, and follow each student's own data."""
+
 from __future__ import annotations
 
 
@@ -25,9 +26,17 @@ NAME = "09_loyalty_retention_churn"
 #   Counting e as retained: 1 - 4/4 = 0; strict (a, b kept): 1 - 2/4 = 0.5.
 # --------------------------------------------------------------------------------------
 def quarter_orders() -> datasets.Dataset:
-    rows = [("f", "2024-01-10"), ("a", "2024-04-02"), ("b", "2024-05-02"), ("c", "2024-05-20"),
-            ("d", "2024-06-30"), ("a", "2024-07-01"), ("b", "2024-08-15"), ("e", "2024-09-01"),
-            ("f", "2024-09-30")]
+    rows = [
+        ("f", "2024-01-10"),
+        ("a", "2024-04-02"),
+        ("b", "2024-05-02"),
+        ("c", "2024-05-20"),
+        ("d", "2024-06-30"),
+        ("a", "2024-07-01"),
+        ("b", "2024-08-15"),
+        ("e", "2024-09-01"),
+        ("f", "2024-09-30"),
+    ]
     orders = pd.DataFrame(rows, columns=["customer_id", "order_date"])
     orders["order_date"] = pd.to_datetime(orders["order_date"])
     return datasets.Dataset("retail", {"orders": orders}, pd.Timestamp("2024-12-31"))
@@ -60,8 +69,14 @@ def solution(small):
     risk_value = value.reindex(risk.index).fillna(0.0)
     saved = 5 / 100 * at_risk_value.sum()
     cost = len(early) * 1.5 * 5
-    return {"risk": risk, "early": early, "saved": saved, "cost": cost, "net": saved - cost,
-            "all_net": 5 / 100 * risk_value.sum() - len(risk) * 1.5 * 5}
+    return {
+        "risk": risk,
+        "early": early,
+        "saved": saved,
+        "cost": cost,
+        "net": saved - cost,
+        "all_net": 5 / 100 * risk_value.sum() - len(risk) * 1.5 * 5,
+    }
 
 
 def test_churn_by_hand(ex_hand):
@@ -70,13 +85,16 @@ def test_churn_by_hand(ex_hand):
     assert not ex_hand.run("churn_q3", 0.2501).passed  # four decimals must be right to four decimals
 
 
-@pytest.mark.parametrize("answer, words", [
-    (0.0, "new customers of the quarter as retained"),
-    (0.5, "strict churn"),
-    (0.75, "retention rate: churn = 1 - retention"),
-    (25, "in percent"),
-    (0.3, "too high"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (0.0, "new customers of the quarter as retained"),
+        (0.5, "strict churn"),
+        (0.75, "retention rate: churn = 1 - retention"),
+        (25, "in percent"),
+        (0.3, "too high"),
+    ],
+)
 def test_churn_typical_mistakes(ex_hand, answer, words):
     res = ex_hand.run("churn_q3", answer)
     assert not res.passed and words in res.message, res.message
@@ -99,8 +117,13 @@ def test_net_benefit_and_break_even(ex_small, solution):
     assert solution["saved"] - n * be * 5 == pytest.approx(0, abs=1e-6)
     assert ex_small.run("break_even_cost", be).passed
     assert ex_small.run("break_even_cost", round(be, 2)).passed
-    for answer, words in [(100 * be, "mean CLV"), (n * be, "whole list"), (be - 1.5, "above today's 1.5"),
-                          (net / (5 * n), "net benefit per customer and point"), (be + 1, "too high")]:
+    for answer, words in [
+        (100 * be, "mean CLV"),
+        (n * be, "whole list"),
+        (be - 1.5, "above today's 1.5"),
+        (net / (5 * n), "net benefit per customer and point"),
+        (be + 1, "too high"),
+    ]:
         res = ex_small.run("break_even_cost", answer)
         assert not res.passed and words in res.message, (words, res.message)
 
@@ -108,7 +131,7 @@ def test_net_benefit_and_break_even(ex_small, solution):
 def test_profit_gain_of_two_points_by_hand(ex_small, small):
     x = ch09.retention_inputs(small)
     r, m, a = x["retention"], x["margin"], x["acquisition_cost"]
-    new = 1000 * (1 - r)                                     # what keeps a base of 1,000 constant
+    new = 1000 * (1 - r)  # what keeps a base of 1,000 constant
     profit = [c * m - new * a for c in (1000, new / (1 - (r + 0.02)))]
     gain = 100 * (profit[1] - profit[0]) / profit[0]
     assert ex_small.run("profit_gain_2pts", gain).passed
@@ -117,13 +140,16 @@ def test_profit_gain_of_two_points_by_hand(ex_small, small):
     assert not res.passed and "currency units" in res.message, res.message
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda s: s["saved"], "CLV saved only"),
-    (lambda s: s["saved"] - 1.5 * 5, "cost of one customer only"),
-    (lambda s: 100 * s["saved"] - s["cost"], "5/100 of the value at risk"),
-    (lambda s: s["saved"] - s["cost"] / 5, "multiply by the 5 points"),
-    (lambda s: s["all_net"], "early-warning list"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda s: s["saved"], "CLV saved only"),
+        (lambda s: s["saved"] - 1.5 * 5, "cost of one customer only"),
+        (lambda s: 100 * s["saved"] - s["cost"], "5/100 of the value at risk"),
+        (lambda s: s["saved"] - s["cost"] / 5, "multiply by the 5 points"),
+        (lambda s: s["all_net"], "early-warning list"),
+    ],
+)
 def test_net_benefit_typical_mistakes(ex_small, solution, wrong, words):
     res = ex_small.run("net_benefit", wrong(solution))
     assert not res.passed and words in res.message, res.message
@@ -142,7 +168,7 @@ def test_loyalty_chart_compares_the_bars(ex_small, small):
     ax.set_ylabel("customers")
     assert ex_small.run("loyalty_chart", ax).passed
     fig2, ax2 = plt.subplots()
-    ax2.bar(["true", "latent", "spurious", "none"], [4, 3, 2, 1])     # any four bars no longer pass
+    ax2.bar(["true", "latent", "spurious", "none"], [4, 3, 2, 1])  # any four bars no longer pass
     ax2.set(title="Loyalty", xlabel="kind", ylabel="customers")
     assert not ex_small.run("loyalty_chart", ax2).passed
     fig3, ax3 = plt.subplots()

@@ -1,4 +1,5 @@
 """Exercise 11 (CRM in practice): its checks pass right answers and diagnose wrong ones."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,17 +27,30 @@ NAME = "11_crm_in_practice"
 #   all years (+ a 2023 answer 0): 3/9 - 4/9 -> -11.1; mean 6.875
 # --------------------------------------------------------------------------------------
 def small_retail() -> datasets.Dataset:
-    rows = [("c", "2022-06-01"), ("a", "2023-02-01"), ("b", "2023-03-01"), ("d", "2023-04-01"),
-            ("e", "2023-05-01"), ("a", "2024-02-01"), ("b", "2024-03-01"), ("c", "2024-04-01"),
-            ("x", "2024-05-01"), ("y", "2024-06-01")]
+    rows = [
+        ("c", "2022-06-01"),
+        ("a", "2023-02-01"),
+        ("b", "2023-03-01"),
+        ("d", "2023-04-01"),
+        ("e", "2023-05-01"),
+        ("a", "2024-02-01"),
+        ("b", "2024-03-01"),
+        ("c", "2024-04-01"),
+        ("x", "2024-05-01"),
+        ("y", "2024-06-01"),
+    ]
     rows += [("x", "2024-07-01")]
     orders = pd.DataFrame(rows, columns=["customer_id", "order_date"])
     orders["order_date"] = pd.to_datetime(orders["order_date"])
     orders["amount"] = [10.0] * 5 + [50.0, 20.0, 15.0, 10.0, 5.0, 40.0]
     orders["returned"] = [False] * 10 + [True]
-    surveys = pd.DataFrame({"customer_id": list("abcxyabcd"),
-                            "survey_date": pd.to_datetime(["2024-07-01"] * 8 + ["2023-07-01"]),
-                            "recommend": [10, 9, 8, 7, 6, 5, 0, 10, 0]})
+    surveys = pd.DataFrame(
+        {
+            "customer_id": list("abcxyabcd"),
+            "survey_date": pd.to_datetime(["2024-07-01"] * 8 + ["2023-07-01"]),
+            "recommend": [10, 9, 8, 7, 6, 5, 0, 10, 0],
+        }
+    )
     return datasets.Dataset("retail", {"orders": orders, "surveys": surveys}, pd.Timestamp("2024-12-31"))
 
 
@@ -47,24 +61,27 @@ def test_expected_values_by_hand():
     assert ch11.top_share_variants(ch11.revenue_per_buyer(orders, None)) == pytest.approx([0.48, 0.4, 0.6])
 
 
-@pytest.mark.parametrize(("check", "answer", "passed", "words"), [
-    ("top20_kpi_year", 0.5, True, "correct"),
-    ("top20_kpi_year", np.float64(0.500), True, "correct"),
-    ("top20_kpi_year", 0.48, False, "share over all years"),
-    ("top20_kpi_year", 0.4, False, "share over all years"),
-    ("top20_kpi_year", 50 / 140, False, "includes returned orders"),
-    ("top20_kpi_year", 0.05, False, "*bottom* 20 %"),
-    ("top20_kpi_year", 50, False, "percentage"),
-    ("top20_kpi_year", 0.2, False, "share of customers"),
-    ("top20_kpi_year", 0.7, False, "too high"),
-    ("nps_2024", 0.0, True, "correct"),
-    ("nps_2024", -0.0, True, "correct"),
-    ("nps_2024", 0.04, False, "too high"),       # two decimals must be right to two decimals
-    ("nps_2024", 12.5, False, "Promoters answer 9 or 10"),
-    ("nps_2024", -100 / 9, False, "every year"),
-    ("nps_2024", 6.875, False, "mean answer"),
-    ("nps_2024", 30, False, "too high"),
-])
+@pytest.mark.parametrize(
+    ("check", "answer", "passed", "words"),
+    [
+        ("top20_kpi_year", 0.5, True, "correct"),
+        ("top20_kpi_year", np.float64(0.500), True, "correct"),
+        ("top20_kpi_year", 0.48, False, "share over all years"),
+        ("top20_kpi_year", 0.4, False, "share over all years"),
+        ("top20_kpi_year", 50 / 140, False, "includes returned orders"),
+        ("top20_kpi_year", 0.05, False, "*bottom* 20 %"),
+        ("top20_kpi_year", 50, False, "percentage"),
+        ("top20_kpi_year", 0.2, False, "share of customers"),
+        ("top20_kpi_year", 0.7, False, "too high"),
+        ("nps_2024", 0.0, True, "correct"),
+        ("nps_2024", -0.0, True, "correct"),
+        ("nps_2024", 0.04, False, "too high"),  # two decimals must be right to two decimals
+        ("nps_2024", 12.5, False, "Promoters answer 9 or 10"),
+        ("nps_2024", -100 / 9, False, "every year"),
+        ("nps_2024", 6.875, False, "mean answer"),
+        ("nps_2024", 30, False, "too high"),
+    ],
+)
 def test_answers_on_the_hand_built_data(small, check, answer, passed, words):
     res = run(small, check, answer)
     assert res.passed is passed and words in res.message, res.message
@@ -87,8 +104,12 @@ def test_missed_targets_on_the_shipped_data(shipped):
     # shipped retail 2024: churn 0.41 > 0.35, NPS 27.8 < 30, resolved 0.71 < 0.80 miss;
     # acquisition cost 21.6 <= 25 and top-20% share 0.63 <= 0.70 meet their targets
     assert ch11.missed(kpi) == {"churn_rate", "nps", "complaints_resolved"}
-    for answer in (["churn_rate", "nps", "complaints_resolved"], ("nps", "complaints_resolved", "churn_rate"),
-                   {"churn_rate", " nps", "complaints_resolved"}, pd.Index(["churn_rate", "nps", "complaints_resolved"])):
+    for answer in (
+        ["churn_rate", "nps", "complaints_resolved"],
+        ("nps", "complaints_resolved", "churn_rate"),
+        {"churn_rate", " nps", "complaints_resolved"},
+        pd.Index(["churn_rate", "nps", "complaints_resolved"]),
+    ):
         assert run(shipped, "missed_targets", answer).passed
     wrong = {
         "meet their target": ["acquisition_cost", "top20_share"],
@@ -107,5 +128,6 @@ def test_missed_targets_on_the_shipped_data(shipped):
 # The notebooks (stored source all ✔, unsolved student version ✘ kindly) are tested for every
 # exercise in test_exercises_all.py and test_release.py.
 def test_two_students_get_different_expected_answers():
-    assert_answers_are_personal(NAME, "top20_kpi_year",
-                                lambda ex: ch11.top_share_variants(ch11.revenue_per_buyer(ex.data("retail").orders))[0])
+    assert_answers_are_personal(
+        NAME, "top20_kpi_year", lambda ex: ch11.top_share_variants(ch11.revenue_per_buyer(ex.data("retail").orders))[0]
+    )

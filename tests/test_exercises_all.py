@@ -7,6 +7,7 @@ countable by the grader (its payload names a registered check, with 0 of that ch
 That the stored sources show every check ✔ is tested in ``test_release.py``; chapter-specific
 right and wrong answers are in ``test_exercises_NN.py``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -54,7 +55,12 @@ def test_every_registered_check_is_reported_and_countable(unsolved):
 def test_the_summary_counts_nothing_passed(unsolved):
     name, nb = unsolved
     ex = exercise(name)
-    shown = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" and "ex.summary()" in c.source
-                    for o in c.outputs if o.output_type == "stream")
+    shown = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code" and "ex.summary()" in c.source
+        for o in c.outputs
+        if o.output_type == "stream"
+    )
     expected = f"{name}: 0 of {len(ex.checks)} checks passed, 0 of {ex.max_points:g} point"
     assert expected in shown, shown

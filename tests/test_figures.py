@@ -6,6 +6,7 @@ legends over data, overlapping tick labels, text outside the figure, raw column 
 offset notation, cut markers. What a program cannot judge (is a colour map diverging for
 signed values, is an axis of amounts zero-based) is asserted for the figures that need it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -111,11 +112,14 @@ def test_every_widget_opens_with_the_chapter_numbers(name):
             if cell["cell_type"] == "code" and i != index:
                 values |= prose.output_numbers(prose.output_text(cell))
         stray = [n["text"] for n in prose.prose_numbers(text, name) if not prose.backed(n, values)]
-        assert not stray, (f"{name} cell {index}: the widget opens with {stray}, numbers no other output of the "
-                           f"chapter shows (readout: {text[:300]!r})")
+        assert not stray, (
+            f"{name} cell {index}: the widget opens with {stray}, numbers no other output of the "
+            f"chapter shows (readout: {text[:300]!r})"
+        )
 
 
 # ------------------------------------------------------------------ the checker can fail
+
 
 def _fresh():
     from crmlab import style

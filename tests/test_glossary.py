@@ -1,4 +1,5 @@
 """Tests for crmlab.glossary: lookups in English, Chinese and Korean, aliases, completeness."""
+
 from __future__ import annotations
 
 import re
@@ -24,77 +25,116 @@ def test_issue_examples():
     assert lookup("CLV") is clv
 
 
-@pytest.mark.parametrize("name, en", [
-    # English, any case, hyphens or spaces
-    ("Customer Lifetime Value", "customer lifetime value"),
-    ("SHARE-OF-WALLET", "share of wallet"),
-    ("cross selling", "cross-selling"),
-    # Chinese, as the course writes it
-    ("钱包份额", "share of wallet"),
-    ("流失警戒点", "churn warning point"),
-    ("交叉销售", "cross-selling"),
-    ("追加销售", "up-selling"),
-    ("客户信息库", "customer information base"),
-    ("客户让渡价值", "customer delivered value"),
-    # Korean
-    ("고객생애가치", "customer lifetime value"),
-    ("지갑점유율", "share of wallet"),
-    ("고객이탈", "customer churn"),
-    ("교차판매", "cross-selling"),
-    ("고객만족도", "customer satisfaction"),
-    # aliases and abbreviations
-    ("LTV", "customer lifetime value"),
-    ("客户终生价值", "customer lifetime value"),
-    ("SOW", "share of wallet"),
-    ("NPS", "Net Promoter Score"),
-    ("80/20 rule", "Pareto principle"),
-    ("360° view", "360-degree customer view"),
-    ("single customer view", "360-degree customer view"),
-    ("sBG", "shifted-beta-geometric model"),
-    ("BG/NBD", "BG/NBD model"),
-    ("P(alive)", "P(alive)"),
-    ("TDABC", "time-driven activity-based costing"),
-    ("6σ", "six sigma"),
-    ("10C", "10C structure"),
-    ("IPA", "importance-performance analysis"),
-    ("Dick & Basu", "loyalty matrix"),
-    ("pattern C", "early exit pattern"),
-    ("ＣＬＶ", "customer lifetime value"),  # full-width letters from a Chinese keyboard
-])
+@pytest.mark.parametrize(
+    "name, en",
+    [
+        # English, any case, hyphens or spaces
+        ("Customer Lifetime Value", "customer lifetime value"),
+        ("SHARE-OF-WALLET", "share of wallet"),
+        ("cross selling", "cross-selling"),
+        # Chinese, as the course writes it
+        ("钱包份额", "share of wallet"),
+        ("流失警戒点", "churn warning point"),
+        ("交叉销售", "cross-selling"),
+        ("追加销售", "up-selling"),
+        ("客户信息库", "customer information base"),
+        ("客户让渡价值", "customer delivered value"),
+        # Korean
+        ("고객생애가치", "customer lifetime value"),
+        ("지갑점유율", "share of wallet"),
+        ("고객이탈", "customer churn"),
+        ("교차판매", "cross-selling"),
+        ("고객만족도", "customer satisfaction"),
+        # aliases and abbreviations
+        ("LTV", "customer lifetime value"),
+        ("客户终生价值", "customer lifetime value"),
+        ("SOW", "share of wallet"),
+        ("NPS", "Net Promoter Score"),
+        ("80/20 rule", "Pareto principle"),
+        ("360° view", "360-degree customer view"),
+        ("single customer view", "360-degree customer view"),
+        ("sBG", "shifted-beta-geometric model"),
+        ("BG/NBD", "BG/NBD model"),
+        ("P(alive)", "P(alive)"),
+        ("TDABC", "time-driven activity-based costing"),
+        ("6σ", "six sigma"),
+        ("10C", "10C structure"),
+        ("IPA", "importance-performance analysis"),
+        ("Dick & Basu", "loyalty matrix"),
+        ("pattern C", "early exit pattern"),
+        ("ＣＬＶ", "customer lifetime value"),  # full-width letters from a Chinese keyboard
+    ],
+)
 def test_lookup_in_all_languages_and_aliases(name, en):
     assert lookup(name).en == en
 
 
 def test_course_concepts_are_all_there():
     # The CRM triangle: philosophy, implementation, technology (理念 / 实施 / 技术).
-    assert [lookup(z).en for z in ("管理理念", "实施途径", "技术支持")] == \
-        ["CRM philosophy", "CRM implementation", "CRM technology"]
+    assert [lookup(z).en for z in ("管理理念", "实施途径", "技术支持")] == [
+        "CRM philosophy",
+        "CRM implementation",
+        "CRM technology",
+    ]
     # Lifecycle stages and patterns A-D (陈明亮 2003), taught in chapter 06.
     stages = [lookup(z) for z in ("考察期", "形成期", "稳定期", "退化期")]
     assert {t.chapter for t in stages} == {6}
     assert [lookup(f"pattern {p}").zh for p in "ABCD"] == ["早期流产型", "中途夭折型", "提前退出型", "长久保持型"]
     # Relationship phases (Dwyer, Schurr & Oh 1987), chapter 07.
     phases = [lookup(z).en for z in ("注意", "熟悉", "深入", "信赖", "解散")]
-    assert phases == ["awareness phase", "exploration phase", "expansion phase",
-                      "commitment phase", "dissolution phase"]
+    assert phases == [
+        "awareness phase",
+        "exploration phase",
+        "expansion phase",
+        "commitment phase",
+        "dissolution phase",
+    ]
     # The four parts of lifetime value, chapter 05.
     parts = [lookup(z) for z in ("交易价值", "推荐价值", "成长价值", "知识价值")]
     assert [t.en for t in parts] == ["transaction value", "referral value", "growth value", "knowledge value"]
     assert {t.chapter for t in parts} == {5}
     # Kotler's delivered value and its eight components, chapter 02.
     ch2 = set(table(chapter=2).english)
-    assert {"customer delivered value", "total customer value", "total customer cost",
-            "product value", "service value", "personnel value", "image value",
-            "monetary cost", "time cost", "energy cost", "psychic cost",
-            "perceived benefits", "perceived sacrifices"} <= ch2
+    assert {
+        "customer delivered value",
+        "total customer value",
+        "total customer cost",
+        "product value",
+        "service value",
+        "personnel value",
+        "image value",
+        "monetary cost",
+        "time cost",
+        "energy cost",
+        "psychic cost",
+        "perceived benefits",
+        "perceived sacrifices",
+    } <= ch2
     # Dick & Basu's four loyalty types, chapter 09.
     assert {lookup(x).chapter for x in ("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty")} == {9}
-    for en in ("relationship marketing", "transaction marketing", "database marketing",
-               "one-to-one marketing", "customer share", "RFM analysis", "customer equity",
-               "customer profitability", "activity-based costing", "whale curve", "SERVQUAL",
-               "service recovery", "complaint handling", "churn rate", "cohort", "acquisition cost",
-               "acquisition equity", "data quality", "CRM implementation steps",
-               "expectation-disconfirmation", "retention rate"):
+    for en in (
+        "relationship marketing",
+        "transaction marketing",
+        "database marketing",
+        "one-to-one marketing",
+        "customer share",
+        "RFM analysis",
+        "customer equity",
+        "customer profitability",
+        "activity-based costing",
+        "whale curve",
+        "SERVQUAL",
+        "service recovery",
+        "complaint handling",
+        "churn rate",
+        "cohort",
+        "acquisition cost",
+        "acquisition equity",
+        "data quality",
+        "CRM implementation steps",
+        "expectation-disconfirmation",
+        "retention rate",
+    ):
         assert lookup(en).en == en
 
 
@@ -262,7 +302,7 @@ def alias_terms_in(text: str) -> list[tuple[str, str]]:
         start = 0
         for part in re.split(r"[,，、;；]", m.group(1)):
             word = part.strip()
-            before = m.group(1)[:m.group(1).find(part, start)]
+            before = m.group(1)[: m.group(1).find(part, start)]
             start += len(part) + 1
             core = re.sub(r"^(?:the course's|also|or|又称|亦称|也称|即)\s*", "", word)
             if core in alias_of and not _NAMED_AS_ALIAS.search(before + word[: len(word) - len(core)]):
@@ -274,7 +314,10 @@ def alias_terms_in(text: str) -> list[tuple[str, str]]:
 def test_chapters_use_the_glossary_chinese_term(name):
     """One concept, one Chinese name: the glossary's (客户满意度, not 客户满意 / 顾客满意度)."""
     cells = json.loads((_ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
-    used = [(i, a, z) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-            for a, z in alias_terms_in("".join(c["source"]))]
-    assert not used, f"{name}: write the glossary's term: " + "; ".join(
-        f"cell {i}: {a} -> {z}" for i, a, z in used)
+    used = [
+        (i, a, z)
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "markdown"
+        for a, z in alias_terms_in("".join(c["source"]))
+    ]
+    assert not used, f"{name}: write the glossary's term: " + "; ".join(f"cell {i}: {a} -> {z}" for i, a, z in used)

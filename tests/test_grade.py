@@ -4,6 +4,7 @@ answers scored and merged; LMS exports; the kernel's environment; the sandbox fa
 The attacks of a hostile class (forged results, writes outside, background processes, fork
 bombs ...) are in ``test_grade_hostile.py``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "exercises" / "source" / "00_start_here.ipynb"
 STUDENT = ROOT / "exercises" / "student"
 TIMEOUT = 60  # seconds per notebook: the good ones take about 7 s; generous so a busy machine never times them out
-CHECKS = 5  # 00_start_here: signups 1 + orders per channel 2 + top region 1 + chart 1 (crmlab/checks/ch00_start_here.py)
+CHECKS = (
+    5  # 00_start_here: signups 1 + orders per channel 2 + top region 1 + chart 1 (crmlab/checks/ch00_start_here.py)
+)
 WRITTEN = 2  # its written answer (crmlab/checks/_written.py)
 
 
@@ -37,8 +40,11 @@ def _edit(cell_text: str, old: str, new: str, nb) -> None:
 
 
 def _digest(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -73,19 +79,45 @@ def batch(tmp_path_factory):
     before = _digest(subs)
     err, said = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(said):
-        code = cli.main(["grade", "00_start_here", str(subs), "--out", str(tmp / "gradebook.csv"),
-                         "--workers", "2", "--timeout", str(TIMEOUT), "--feedback", str(tmp / "feedback"),
-                         "--roster", str(roster), "--export", "moodle"])
+        code = cli.main(
+            [
+                "grade",
+                "00_start_here",
+                str(subs),
+                "--out",
+                str(tmp / "gradebook.csv"),
+                "--workers",
+                "2",
+                "--timeout",
+                str(TIMEOUT),
+                "--feedback",
+                str(tmp / "feedback"),
+                "--roster",
+                str(roster),
+                "--export",
+                "moodle",
+            ]
+        )
     with open(tmp / "gradebook.csv", newline="", encoding="utf-8") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
-    return {"code": code, "rows": rows, "before": before, "after": _digest(subs), "stderr": err.getvalue(),
-            "stdout": said.getvalue(), "tmp": tmp, "header": (tmp / "gradebook.csv").read_text().splitlines()[0]}
+    return {
+        "code": code,
+        "rows": rows,
+        "before": before,
+        "after": _digest(subs),
+        "stderr": err.getvalue(),
+        "stdout": said.getvalue(),
+        "tmp": tmp,
+        "header": (tmp / "gradebook.csv").read_text().splitlines()[0],
+    }
 
 
 def test_gradebook_layout(batch):
     assert batch["code"] == 0
-    assert batch["header"] == ("student_id,signups_2023,orders_per_channel,top_region,channel_chart,"
-                               "written:channel_advice,total,max,status,written_answers,file,seconds")
+    assert batch["header"] == (
+        "student_id,signups_2023,orders_per_channel,top_region,channel_chart,"
+        "written:channel_advice,total,max,status,written_answers,file,seconds"
+    )
     assert sorted(batch["rows"]) == ["s001", "s003", "s004", "s005", "s006", "s007", "s008"]
     assert {r["max"] for r in batch["rows"].values()} == {str(CHECKS + WRITTEN)}
     assert "written answers to score: " in batch["stdout"]
@@ -93,7 +125,12 @@ def test_gradebook_layout(batch):
 
 def test_good_submission_gets_full_points_on_its_own_data(batch):
     r = batch["rows"]["s001"]
-    assert (r["total"], r["status"], r["written_answers"], r["written:channel_advice"]) == (str(CHECKS), "ok", "1 of 1", "")
+    assert (r["total"], r["status"], r["written_answers"], r["written:channel_advice"]) == (
+        str(CHECKS),
+        "ok",
+        "1 of 1",
+        "",
+    )
 
 
 def test_wrong_submission_filed_under_its_file_name_with_the_metadata_noted(batch):
@@ -102,7 +139,12 @@ def test_wrong_submission_filed_under_its_file_name_with_the_metadata_noted(batc
     assert r["status"] == "id mismatch: the notebook's metadata says 's001'; graded as 's004' (the file name)"
     # the chart shows the revenue with the returns in it, so it is wrong too
     assert (r["signups_2023"], r["orders_per_channel"], r["top_region"], r["channel_chart"], r["total"]) == (
-        "0", "0", "1", "0", "1")
+        "0",
+        "0",
+        "1",
+        "0",
+        "1",
+    )
     feedback = (batch["tmp"] / "feedback" / "s004.md").read_text(encoding="utf-8")
     assert f"**Score: 1 of {CHECKS + WRITTEN} points** (1 of {CHECKS} from the checks" in feedback
     assert "counts 2023 and later" in feedback and "includes returned orders" in feedback
@@ -125,7 +167,8 @@ def test_timeout_invalid_and_missing_rows(batch):
     assert rows["s006"]["status"] == "missing: no 00_start_here.ipynb in s006/"
     assert rows["s008"]["status"] == "missing: no submission"
     assert "the notebook was stopped (time limit) in code cell 2 (`while True:`) before this check" in (
-        batch["tmp"] / "feedback" / "s005.md").read_text(encoding="utf-8")
+        batch["tmp"] / "feedback" / "s005.md"
+    ).read_text(encoding="utf-8")
 
 
 def test_submissions_are_never_modified(batch):
@@ -178,11 +221,14 @@ def test_written_answers_are_scored_and_merged(batch, tmp_path):
     assert "✔ signups_2023" in text  # the check messages are kept
 
 
-@pytest.mark.parametrize("points, words", [
-    (3, "points 3 outside 0 to 2"),
-    (-1, "points -1 outside 0 to 2"),
-    ("two", "points 'two' is not a number"),
-])
+@pytest.mark.parametrize(
+    "points, words",
+    [
+        (3, "points 3 outside 0 to 2"),
+        (-1, "points -1 outside 0 to 2"),
+        ("two", "points 'two' is not a number"),
+    ],
+)
 def test_merge_refuses_bad_scores_naming_question_and_student(batch, tmp_path, points, words):
     data = yaml.safe_load((batch["tmp"] / "gradebook.written.yaml").read_text(encoding="utf-8"))
     data["questions"][0]["answers"][0]["points"] = points
@@ -205,8 +251,22 @@ def test_merge_refuses_unknown_students(batch, tmp_path):
 def test_canvas_export_from_the_command_line(batch, tmp_path):
     out = tmp_path / "canvas.csv"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert cli.main(["gradebook", "export", str(batch["tmp"] / "gradebook.csv"), "--lms", "canvas",
-                         "--out", str(out), "--name", "Exercise 00"]) == 0
+        assert (
+            cli.main(
+                [
+                    "gradebook",
+                    "export",
+                    str(batch["tmp"] / "gradebook.csv"),
+                    "--lms",
+                    "canvas",
+                    "--out",
+                    str(out),
+                    "--name",
+                    "Exercise 00",
+                ]
+            )
+            == 0
+        )
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Exercise 00"]
     assert rows[1] == ["Points Possible", "", "", "", "", str(CHECKS + WRITTEN)]
@@ -220,7 +280,10 @@ def test_find_submissions_ids_come_from_file_names(tmp_path):
     (tmp_path / ".ipynb_checkpoints").mkdir()
     subs = find_submissions(tmp_path, "00_start_here", roster=["s1", "s3"])
     assert [(s.student_id, bool(s.path), s.metadata_id) for s in subs] == [
-        ("s1", True, None), ("s2", True, "s9"), ("s3", False, None)]
+        ("s1", True, None),
+        ("s2", True, "s9"),
+        ("s3", False, None),
+    ]
 
 
 def test_restore_check_cells_puts_back_changed_and_missing_ones():
@@ -233,7 +296,8 @@ def test_restore_check_cells_puts_back_changed_and_missing_ones():
     assert restored == {"missing": ["signups_2023"], "changed": ["orders_per_channel"]}
     assert [c.id for c in nb.cells] == [c.id for c in source.cells]
     assert [c.source for c in nb.cells if "ex.check(" in c.source] == [
-        c.source for c in source.cells if "ex.check(" in c.source]
+        c.source for c in source.cells if "ex.check(" in c.source
+    ]
 
 
 def test_auto_without_a_working_sandbox_says_so_loudly(tmp_path, monkeypatch):
@@ -245,9 +309,11 @@ def test_auto_without_a_working_sandbox_says_so_loudly(tmp_path, monkeypatch):
     with contextlib.redirect_stderr(err):
         rows = grade("00_start_here", subs, tmp_path / "gb.csv", workers=1, roster=["s2"], progress=False)
     assert "WARNING: NOT SANDBOXED: bwrap is not installed (test)" in err.getvalue()
-    assert [r["status"] for r in rows] == ["NOT SANDBOXED: bwrap is not installed (test); invalid notebook: "
-                                           "Notebook does not appear to be JSON: 'not a notebook'",
-                                           "NOT SANDBOXED: bwrap is not installed (test); missing: no submission"]
+    assert [r["status"] for r in rows] == [
+        "NOT SANDBOXED: bwrap is not installed (test); invalid notebook: "
+        "Notebook does not appear to be JSON: 'not a notebook'",
+        "NOT SANDBOXED: bwrap is not installed (test); missing: no submission",
+    ]
     with pytest.raises(sandbox.SandboxError, match="--sandbox bwrap asked for, but bwrap is not installed"):
         grade("00_start_here", subs, tmp_path / "gb.csv", workers=1, sandbox="bwrap", progress=False)
 
@@ -256,16 +322,19 @@ def test_the_kernel_sees_nothing_of_the_grader(tmp_path, monkeypatch):
     """No grader variable in the kernel's environment, no grader process or command line in its /proc."""
     monkeypatch.setenv("CRMLAB_GRADER_SECRET", "do-not-leak")
     nb = nbformat.read(SOURCE, as_version=4)
-    nb.cells.insert(2, new_code_cell(
-        "import os\n"
-        "print(sorted(os.environ))\n"
-        "print('pids:', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
-        "print('cmdlines:', [open(f'/proc/{p}/cmdline').read() for p in os.listdir('/proc') if p.isdigit()])"))
+    nb.cells.insert(
+        2,
+        new_code_cell(
+            "import os\n"
+            "print(sorted(os.environ))\n"
+            "print('pids:', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
+            "print('cmdlines:', [open(f'/proc/{p}/cmdline').read() for p in os.listdir('/proc') if p.isdigit()])"
+        ),
+    )
     path = tmp_path / "s001.ipynb"
     nbformat.write(nb, path)
     executed = tmp_path / "executed.ipynb"
-    row = grade_notebook(str(path), "00_start_here", "s001", timeout=TIMEOUT, sandbox="bwrap",
-                         save_executed=executed)
+    row = grade_notebook(str(path), "00_start_here", "s001", timeout=TIMEOUT, sandbox="bwrap", save_executed=executed)
     assert (row["total"], row["status"]) == (CHECKS, "ok")
     out = nbformat.read(executed, as_version=4).cells[2].outputs[0]["text"]
     assert "do-not-leak" not in out and "CRMLAB_GRADER_SECRET" not in out
@@ -320,11 +389,25 @@ def test_a_notebook_saved_with_other_cell_ids_keeps_its_check_cells_in_place():
 
 def test_written_file_carries_any_answer_text_and_never_overwrites_scores(tmp_path, capsys):
     """Answers with YAML syntax, indentation, tabs, CR, Chinese text survive the fill-in file as they are."""
-    text = ("points: 2\n- item\n  indented: yes\n---\n...\n# not a comment\n|\n\ttabbed\r\n"
-            "客户终身价值 matters.  \nlast line")
+    text = (
+        "points: 2\n- item\n  indented: yes\n---\n...\n# not a comment\n|\n\ttabbed\r\n"
+        "客户终身价值 matters.  \nlast line"
+    )
     spec = next(iter(written_for("04_rfm").values()))
-    row = {"student_id": "s1", "written": [{"name": spec.name, "cell_id": spec.cell_id, "max": spec.points,
-                                            "question": "Q?", "answer": text, "points": None, "comment": ""}]}
+    row = {
+        "student_id": "s1",
+        "written": [
+            {
+                "name": spec.name,
+                "cell_id": spec.cell_id,
+                "max": spec.points,
+                "question": "Q?",
+                "answer": text,
+                "points": None,
+                "comment": "",
+            }
+        ],
+    }
     path = tmp_path / "gb.written.yaml"
     gradebook.write_written([row], "04_rfm", path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -347,8 +430,9 @@ def graded_sources():
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {p.stem: pool.submit(grade_notebook, str(p), p.stem, "s001", timeout=300, sandbox="bwrap")
-                   for p in SOURCES}
+        futures = {
+            p.stem: pool.submit(grade_notebook, str(p), p.stem, "s001", timeout=300, sandbox="bwrap") for p in SOURCES
+        }
         return {name: fut.result() for name, fut in futures.items()}
 
 
@@ -371,17 +455,24 @@ def test_a_control_group_holds_the_memory_of_all_processes_of_a_sandbox():
     group = sandbox.ControlGroup("crmlab-test-memory", sandbox.Limits(memory_bytes=200 * 1024**2, processes=16))
     try:
         if not group.paths:  # not root, or no memory/pids controllers: per-process limits only
-            assert not (os.geteuid() == 0 and (Path("/sys/fs/cgroup/memory/cgroup.procs").is_file()
-                                               or Path("/sys/fs/cgroup/cgroup.controllers").is_file()))
+            assert not (
+                os.geteuid() == 0
+                and (
+                    Path("/sys/fs/cgroup/memory/cgroup.procs").is_file()
+                    or Path("/sys/fs/cgroup/cgroup.controllers").is_file()
+                )
+            )
             return
-        hog = ("import os, time\n"
-               "for _ in range(3):\n"
-               "    if os.fork() == 0:\n"
-               "        block = bytearray(os.urandom(1)) * (120 * 1024**2)  # 120 MB, touched\n"
-               "        time.sleep(5)\n"
-               "        os._exit(0)\n"
-               "codes = [os.waitstatus_to_exitcode(os.wait()[1]) for _ in range(3)]\n"
-               "print(sorted(codes))\n")
+        hog = (
+            "import os, time\n"
+            "for _ in range(3):\n"
+            "    if os.fork() == 0:\n"
+            "        block = bytearray(os.urandom(1)) * (120 * 1024**2)  # 120 MB, touched\n"
+            "        time.sleep(5)\n"
+            "        os._exit(0)\n"
+            "codes = [os.waitstatus_to_exitcode(os.wait()[1]) for _ in range(3)]\n"
+            "print(sorted(codes))\n"
+        )
         proc = subprocess.run(group.command([sys.executable, "-c", hog]), capture_output=True, text=True, timeout=60)
         killed = eval(proc.stdout.strip())  # noqa: S307 - our own printed list of exit codes
         assert -9 in killed  # three times 120 MB do not fit in 200 MB: the group's limit killed one

@@ -11,6 +11,7 @@ another student's id in its metadata; a memory hog; a fork bomb. They are graded
 The sandbox is bubblewrap (``bwrap``); the test fails, saying so, where it does not work
 (``.ci/run`` installs it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -86,8 +87,9 @@ def _sandbox_processes(token: str) -> list[str]:
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError):
-            uid = int(next(line.split()[1] for line in (proc / "status").read_text().splitlines()
-                           if line.startswith("Uid:")))
+            uid = int(
+                next(line.split()[1] for line in (proc / "status").read_text().splitlines() if line.startswith("Uid:"))
+            )
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             if uid >= FIRST_UID or token in cmd:
                 found.append(f"{proc.name} uid={uid} {cmd[:80]}")
@@ -114,19 +116,28 @@ def hostile(tmp_path_factory):
         folder.mkdir()
     (outside / "canary.txt").write_text("must stay as it is\n", encoding="utf-8")
     gradebook = out / "gradebook.csv"
-    subst = {"__TOKEN__": token, "__ROOT__": str(ROOT), "__OTHER__": str(subs / "s01.ipynb"),
-             "__OUTSIDE__": str(outside), "__GRADEBOOK__": str(gradebook)}
+    subst = {
+        "__TOKEN__": token,
+        "__ROOT__": str(ROOT),
+        "__OTHER__": str(subs / "s01.ipynb"),
+        "__OUTSIDE__": str(outside),
+        "__GRADEBOOK__": str(gradebook),
+    }
 
     n_champions, share = _other_students_numbers("s01")
     copied = _set_line(_solution(), "STUDENT_ID = None", 'STUDENT_ID = "s01"')
     _set_line(copied, 'n_champions = int((segments == "Champions").sum())', f"n_champions = {n_champions}")
-    champions_line = next(line for c in copied.cells for line in c.source.splitlines()
-                          if line.startswith("champions_share = scores.loc"))
+    champions_line = next(
+        line for c in copied.cells for line in c.source.splitlines() if line.startswith("champions_share = scores.loc")
+    )
     _set_line(copied, champions_line, f"champions_share = {share!r}")
     no_checks = _solution()
     no_checks.cells = [c for c in no_checks.cells if "ex.check(" not in c.source]
-    syntax = _set_line(_solution(), "rfm_table = rfm.rfm_table(ds.orders, as_of=ds.as_of)",
-                       "rfm_table = rfm.rfm_table(ds.orders, as_of=ds.as_of")
+    syntax = _set_line(
+        _solution(),
+        "rfm_table = rfm.rfm_table(ds.orders, as_of=ds.as_of)",
+        "rfm_table = rfm.rfm_table(ds.orders, as_of=ds.as_of",
+    )
     metadata = _solution()
     metadata.metadata["crmlab"] = {"student_id": "s01"}
 
@@ -155,18 +166,44 @@ def hostile(tmp_path_factory):
     err, said = io.StringIO(), io.StringIO()
     started = time.monotonic()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(said):
-        code = cli.main(["grade", "04_rfm", str(subs), "--out", str(gradebook), "--workers", "2",
-                         "--timeout", str(TIMEOUT), "--feedback", str(out / "feedback"), "--sandbox", "bwrap",
-                         "--keep-executed", str(out / "executed")])
+        code = cli.main(
+            [
+                "grade",
+                "04_rfm",
+                str(subs),
+                "--out",
+                str(gradebook),
+                "--workers",
+                "2",
+                "--timeout",
+                str(TIMEOUT),
+                "--feedback",
+                str(out / "feedback"),
+                "--sandbox",
+                "bwrap",
+                "--keep-executed",
+                str(out / "executed"),
+            ]
+        )
     seconds = time.monotonic() - started
     gradebook_bytes = gradebook.read_bytes()
     time.sleep(5)  # what a surviving process would do, it has had time to do
     after = {"checkout": _digest(ROOT, SKIP_DIRS), "submissions": _digest(subs), "outside": _digest(outside)}
     with open(gradebook, newline="", encoding="utf-8") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
-    return {"code": code, "rows": rows, "before": before, "after": after, "token": token, "out": out,
-            "gradebook_bytes": gradebook_bytes, "gradebook_after": gradebook.read_bytes(),
-            "processes": _sandbox_processes(token), "seconds": seconds, "stdout": said.getvalue()}
+    return {
+        "code": code,
+        "rows": rows,
+        "before": before,
+        "after": after,
+        "token": token,
+        "out": out,
+        "gradebook_bytes": gradebook_bytes,
+        "gradebook_after": gradebook.read_bytes(),
+        "processes": _sandbox_processes(token),
+        "seconds": seconds,
+        "stdout": said.getvalue(),
+    }
 
 
 def _feedback(hostile, sid: str) -> str:
@@ -268,8 +305,11 @@ def test_nothing_outside_the_sandbox_changed(hostile):
     # The checkout is shared with other work in progress: any file that changed during the run
     # must not carry the token every hostile write carries.
     token = hostile["token"].encode()
-    changed = [p for p in set(before["checkout"]) | set(after["checkout"])
-               if before["checkout"].get(p) != after["checkout"].get(p)]
+    changed = [
+        p
+        for p in set(before["checkout"]) | set(after["checkout"])
+        if before["checkout"].get(p) != after["checkout"].get(p)
+    ]
     for rel in changed:
         path = ROOT / rel
         assert not (path.exists() and token in path.read_bytes()), rel

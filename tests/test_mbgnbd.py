@@ -9,6 +9,7 @@ likelihood when nobody drops out; simulation from known parameters recovers
 them; its distribution of purchases sums to one and has the closed-form mean.
 ``benchmarks/bench_clv.py`` compares it with lifetimes' ModifiedBetaGeoFitter.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,9 @@ from crmlab.mbgnbd import MBGNBD, fit_mbgnbd
 
 @pytest.fixture(scope="module")
 def cdnow():
-    return btyd.summary_from_transactions(datasets.load("cdnow").orders, calibration_end="1997-09-30",
-                                          observation_end="1998-06-30", time_unit="W")
+    return btyd.summary_from_transactions(
+        datasets.load("cdnow").orders, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_likelihood_equals_direct_integration(hist):
     v, wv = roots_jacobi(60, b - 1, a - 1)
     p, wp = (1 + v) / 2, wv / 2 ** (a + b - 1) / beta_fn(a, b)
     L, P = np.meshgrid(lam, p, indexing="ij")
-    ind = (1 - P) ** (x + 1) * L ** x * np.exp(-L * T) + P * (1 - P) ** x * L ** x * np.exp(-L * tx)
+    ind = (1 - P) ** (x + 1) * L**x * np.exp(-L * T) + P * (1 - P) ** x * L**x * np.exp(-L * tx)
     val = wl @ ind @ wp
     assert wl.sum() == pytest.approx(1.0) and wp.sum() == pytest.approx(1.0)
     assert _ll((r, al, a, b), x, tx, T) == pytest.approx(math.log(val), abs=1e-6)
@@ -71,8 +73,9 @@ def test_gradient_is_the_derivative(cdnow):
     p0 = np.log([0.5, 6.0, 0.9, 1.6])
     _, g = MBGNBD._nll(p0, x, tx, T, w)
     h = 1e-6
-    num = [(MBGNBD._nll(p0 + h * e, x, tx, T, w)[0] - MBGNBD._nll(p0 - h * e, x, tx, T, w)[0]) / (2 * h)
-           for e in np.eye(4)]
+    num = [
+        (MBGNBD._nll(p0 + h * e, x, tx, T, w)[0] - MBGNBD._nll(p0 - h * e, x, tx, T, w)[0]) / (2 * h) for e in np.eye(4)
+    ]
     assert g == pytest.approx(num, rel=1e-5)
 
 
@@ -90,8 +93,9 @@ def test_pmf_sums_to_one_and_matches_the_means(model, cdnow):
     assert p @ np.arange(301) == pytest.approx(model.expected_purchases_new(39.0), rel=1e-6)
     c = model.conditional_probability_of_purchases(cdnow.head(40), 39, 200)
     assert np.allclose(c.sum(axis=1), 1.0)
-    assert np.allclose(c.iloc[:, :-1].to_numpy() @ np.arange(200), model.expected_purchases(cdnow.head(40), 39),
-                       rtol=1e-5)
+    assert np.allclose(
+        c.iloc[:, :-1].to_numpy() @ np.arange(200), model.expected_purchases(cdnow.head(40), 39), rtol=1e-5
+    )
 
 
 def test_simulation_agrees_with_pmf_and_recovers_parameters():
@@ -118,5 +122,7 @@ def test_weights(cdnow):
     pat.attrs["time_unit"] = "W"
     a, b = fit_mbgnbd(pat, weights="n"), fit_mbgnbd(cdnow)
     assert a.params == pytest.approx(b.params, rel=1e-5)
-    assert isinstance(a.conditional_probability_of_purchases(pd.DataFrame(
-        {"frequency": [1], "recency": [3.0], "T": [5.0]}), 4, 3), pd.DataFrame)
+    assert isinstance(
+        a.conditional_probability_of_purchases(pd.DataFrame({"frequency": [1], "recency": [3.0], "T": [5.0]}), 4, 3),
+        pd.DataFrame,
+    )

@@ -13,6 +13,7 @@ thing while the code does another:
 * figures: long gaps are counted, not hidden; twelve cohorts get twelve colours; the
   dashboard's axes start at zero; no raw column names in a legend.
 """
+
 from __future__ import annotations
 
 import matplotlib
@@ -37,12 +38,31 @@ def _close_figures():
 # Ten customers. Everyone but x buys "milk"; "jam" is bought by a, b, c only, and a, b, c, d
 # bought "bread". Rules from bread: bread -> milk has confidence 4/4 = 1.0 but lift 1.0 / (9/10)
 # = 1.11; bread -> jam has confidence 3/4 = 0.75 and lift 0.75 / (3/10) = 2.5.
-BASKETS = pd.DataFrame({
-    "customer_id": ["a", "a", "a", "b", "b", "b", "c", "c", "c", "d", "d",
-                    "e", "f", "g", "h", "i", "x", "x"],
-    "category": ["bread", "milk", "jam", "bread", "milk", "jam", "bread", "milk", "jam", "bread", "milk",
-                 "milk", "milk", "milk", "milk", "milk", "tea", "cake"],
-})
+BASKETS = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "a", "b", "b", "b", "c", "c", "c", "d", "d", "e", "f", "g", "h", "i", "x", "x"],
+        "category": [
+            "bread",
+            "milk",
+            "jam",
+            "bread",
+            "milk",
+            "jam",
+            "bread",
+            "milk",
+            "jam",
+            "bread",
+            "milk",
+            "milk",
+            "milk",
+            "milk",
+            "milk",
+            "milk",
+            "tea",
+            "cake",
+        ],
+    }
+)
 
 
 def test_next_best_category_ranks_by_lift_and_reports_confidence():
@@ -61,16 +81,23 @@ def test_ranking_by_confidence_favours_the_popular_category():
     # confidence 4/5 = 0.8 and lift 0.8 / (10/12) = 0.96. By lift bread comes first, by confidence milk.
     orders = pd.concat([BASKETS, pd.DataFrame({"customer_id": ["j", "j", "z"], "category": ["jam", "milk", "jam"]})])
     rules = acquisition.co_purchase(orders)
-    z = {metric: acquisition.next_best_category(orders, rules, min_lift=0.0, metric=metric)
-         .query("customer_id == 'z'") for metric in ("lift", "confidence")}
+    z = {
+        metric: acquisition.next_best_category(orders, rules, min_lift=0.0, metric=metric).query("customer_id == 'z'")
+        for metric in ("lift", "confidence")
+    }
     assert z["lift"]["category"].tolist() == ["bread", "milk"]
     assert z["lift"]["score"].round(2).tolist() == [1.8, 0.96]
     assert z["confidence"]["category"].tolist() == ["milk", "bread"]
 
 
 def test_co_purchase_leaves_out_returned_orders_and_counts_them():
-    orders = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "category": ["tea", "cups", "tea", "cups"],
-                           "returned": [False, True, False, False]})
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "category": ["tea", "cups", "tea", "cups"],
+            "returned": [False, True, False, False],
+        }
+    )
     kept = acquisition.co_purchase(orders).set_index(["antecedent", "consequent"])
     # without a's returned cups: tea bought by a, b; cups by b only -> tea -> cups confidence 1/2
     assert kept.loc[("tea", "cups"), "confidence"] == pytest.approx(0.5)
@@ -83,12 +110,22 @@ def test_co_purchase_leaves_out_returned_orders_and_counts_them():
 def test_acquisition_equity_is_margin_minus_the_cost_of_the_same_customers():
     # a (cost 50) and b (cost 30) signed up in January 2023, c (cost 100) in June 2024: on
     # 2024-12-31 only a and b have a complete first year. First-year margins: a 80, b 20.
-    cu = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_channel": ["web"] * 3,
-                       "acquisition_cost": [50.0, 30.0, 100.0],
-                       "signup_date": ["2023-01-01", "2023-01-01", "2024-06-01"]})
-    o = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
-                      "order_date": ["2023-02-01", "2024-02-01", "2023-03-01", "2024-07-01"],
-                      "amount": [200.0, 100.0, 60.0, 90.0], "gross_margin": [80.0, 40.0, 20.0, 30.0]})
+    cu = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "acquisition_channel": ["web"] * 3,
+            "acquisition_cost": [50.0, 30.0, 100.0],
+            "signup_date": ["2023-01-01", "2023-01-01", "2024-06-01"],
+        }
+    )
+    o = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "order_date": ["2023-02-01", "2024-02-01", "2023-03-01", "2024-07-01"],
+            "amount": [200.0, 100.0, 60.0, 90.0],
+            "gross_margin": [80.0, 40.0, 20.0, 30.0],
+        }
+    )
     q = acquisition.acquisition_quality(cu, o, as_of="2024-12-31").loc["web"]
     assert q["acquisition_cost"] == pytest.approx(60.0)  # (50 + 30 + 100) / 3, eq. 10.1 over all acquired
     assert q["first_period_cost"] == pytest.approx(40.0)  # (50 + 30) / 2, the customers whose margin counts
@@ -117,9 +154,18 @@ def test_phase_explorer_opens_on_the_exact_matrix_and_returns_to_it():
     p = _unround_matrix()
     rewards = {"awareness": 0.0, "exploration": -3.17, "expansion": 14.89, "commitment": 21.12, "dissolution": 0.0}
     exact = relationship.markov_clv(p, rewards, 0.01)["awareness"]
-    rounded = relationship.markov_clv(relationship.adjusted_transitions(p, {
-        ("exploration", "expansion"): 0.38, ("exploration", "dissolution"): 0.14,
-        ("commitment", "dissolution"): 0.04}), rewards, 0.01)["awareness"]
+    rounded = relationship.markov_clv(
+        relationship.adjusted_transitions(
+            p,
+            {
+                ("exploration", "expansion"): 0.38,
+                ("exploration", "dissolution"): 0.14,
+                ("commitment", "dissolution"): 0.04,
+            },
+        ),
+        rewards,
+        0.01,
+    )["awareness"]
     assert round(exact, 2) != round(rounded, 2)  # the example would catch a slider-rounded start
     box = widgets.phase_simulation_explorer(p, n=50, periods=12, seed=1, rewards=rewards, discount=0.01)
     assert f"{exact:,.2f}" in box.readout.value
@@ -153,8 +199,9 @@ def test_warning_point_histogram_counts_the_gaps_it_leaves_off():
 
 def test_twelve_cohorts_get_twelve_colours_and_a_legend_off_the_data():
     k = np.arange(12)
-    matrix = pd.DataFrame([np.where(k <= 11 - c, 0.9 * 0.9 ** k, np.nan) for c in range(12)],
-                          index=[f"C{c}" for c in range(12)], columns=k)
+    matrix = pd.DataFrame(
+        [np.where(k <= 11 - c, 0.9 * 0.9**k, np.nan) for c in range(12)], index=[f"C{c}" for c in range(12)], columns=k
+    )
     ax = plots.plot_cohort_curves(matrix)
     colours = {matplotlib.colors.to_hex(line.get_color()) for line in ax.lines[:12]}
     assert len(ax.lines) == 13 and len(colours) == 12
@@ -165,23 +212,34 @@ def test_twelve_cohorts_get_twelve_colours_and_a_legend_off_the_data():
 
 
 def test_dashboard_axes_start_at_zero():
-    h = pd.DataFrame({"active_customers": [1500.0, 1650.0], "churn_rate": [0.40, 0.42]},
-                     index=pd.to_datetime(["2023-12-31", "2024-12-31"]))
+    h = pd.DataFrame(
+        {"active_customers": [1500.0, 1650.0], "churn_rate": [0.40, 0.42]},
+        index=pd.to_datetime(["2023-12-31", "2024-12-31"]),
+    )
     axes = plots.plot_kpi_dashboard(h, kpis=["active_customers", "churn_rate"])
     assert [ax.get_ylim()[0] for ax in axes[:2]] == [0.0, 0.0]
 
 
 def test_acquisition_figure_names_its_measures_in_words():
-    q = pd.DataFrame({"first_period_cost": [10.0], "first_period_margin": [50.0], "acquisition_equity": [40.0],
-                      "retention_revenue": [70.0]}, index=pd.Index(["email_list"], name="acquisition_channel"))
+    q = pd.DataFrame(
+        {
+            "first_period_cost": [10.0],
+            "first_period_margin": [50.0],
+            "acquisition_equity": [40.0],
+            "retention_revenue": [70.0],
+        },
+        index=pd.Index(["email_list"], name="acquisition_channel"),
+    )
     ax = plots.plot_acquisition_quality(q)
     labels = [t.get_text() for t in ax.get_legend().get_texts()] + [t.get_text() for t in ax.get_xticklabels()]
     assert labels and not any("_" in t for t in labels)
 
 
 def test_ipa_labels_point_away_from_the_vertical_crosshair():
-    ipa = pd.DataFrame({"importance": [6.0, 4.0], "performance": [4.0, 6.0],
-                        "quadrant": ["Concentrate here", "Possible overkill"]}, index=["slow", "clean"])
+    ipa = pd.DataFrame(
+        {"importance": [6.0, 4.0], "performance": [4.0, 6.0], "quadrant": ["Concentrate here", "Possible overkill"]},
+        index=["slow", "clean"],
+    )
     ipa.attrs.update(performance_line=5.0, importance_line=5.0)
     ax = plots.plot_importance_performance(ipa)
     align = {t.get_text(): t.get_ha() for t in ax.texts if t.get_text() in ("slow", "clean")}
@@ -217,7 +275,8 @@ def test_ended_is_a_verdict_a_new_order_reverses():
     # > the customer's own usual gap, none yet) April is "ended"; May's order brings the customer back.
     from crmlab import lifecycle
 
-    orders = pd.DataFrame({"customer_id": ["a", "a"], "order_date": ["2024-01-10", "2024-05-10"],
-                           "amount": [20.0, 90.0]})
+    orders = pd.DataFrame(
+        {"customer_id": ["a", "a"], "order_date": ["2024-01-10", "2024-05-10"], "amount": [20.0, 90.0]}
+    )
     stages = lifecycle.stage_history(orders, as_of="2024-05-31")["stage"].astype(str).tolist()
     assert stages[3] == "ended" and stages[4] != "ended"

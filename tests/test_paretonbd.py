@@ -1,4 +1,5 @@
 """Tests for crmlab.paretonbd: published estimates, numerical stability, forecasts, recovery."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ from crmlab.paretonbd import ParetoNBD, _ll, fit_paretonbd
 
 @pytest.fixture(scope="module")
 def cdnow():
-    return btyd.summary_from_transactions(datasets.load("cdnow").orders, calibration_end="1997-09-30",
-                                          observation_end="1998-06-30", time_unit="W")
+    return btyd.summary_from_transactions(
+        datasets.load("cdnow").orders, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,9 @@ def test_p_alive_and_forecast_match_btyd_walkthrough():
     # R package BTYD, "Buy 'Til You Die - A Walkthrough" (Dziurzynski, Wadsworth & McCarthy), p. 8:
     # with r, alpha, s, beta = 0.5534, 10.5802, 0.6061, 11.6562 a customer with x = 26,
     # t_x = 30.86, T = 31 has P(alive) = 0.9979 and is expected to buy 25.46 times in 52 weeks.
-    m = ParetoNBD({"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562},
-                  log_likelihood=math.nan, n=1, time_unit="W")
+    m = ParetoNBD(
+        {"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}, log_likelihood=math.nan, n=1, time_unit="W"
+    )
     one = pd.DataFrame({"frequency": [26], "recency": [30.86], "T": [31.0]})
     assert m.p_alive(one).iloc[0] == pytest.approx(0.9979, abs=0.0005)
     assert m.expected_purchases(one, 52).iloc[0] == pytest.approx(25.46, abs=0.01)
@@ -50,8 +53,9 @@ def test_p_alive_and_forecast_match_btyd_walkthrough():
 def test_unconditional_expectation_matches_btyd():
     # BTYD manual (pnbd.Expectation on the CDNOW fit): E[X(t)] for t = 1..3 weeks
     # 0.0508, 0.0992, 0.1454 (to 0.002: the manual's parameters differ in the 4th digit)
-    m = ParetoNBD({"r": 0.5533, "alpha": 10.5776, "s": 0.6061, "beta": 11.6687},
-                  log_likelihood=math.nan, n=1, time_unit="W")
+    m = ParetoNBD(
+        {"r": 0.5533, "alpha": 10.5776, "s": 0.6061, "beta": 11.6687}, log_likelihood=math.nan, n=1, time_unit="W"
+    )
     assert m.expected_purchases_new([1, 2, 3]) == pytest.approx([0.0508, 0.0992, 0.1454], abs=0.002)
 
 
@@ -59,14 +63,20 @@ def _ll_textbook(r, al, s, be, x, tx, T):
     """The likelihood as written in the MATLAB note, with the original hypergeometric terms (small x only)."""
     if al >= be:
         z = lambda t: (al - be) / (al + t)  # noqa: E731
-        A0 = (hyp2f1(r + s + x, s + 1, r + s + x + 1, z(tx)) / (al + tx) ** (r + s + x)
-              - hyp2f1(r + s + x, s + 1, r + s + x + 1, z(T)) / (al + T) ** (r + s + x))
+        A0 = hyp2f1(r + s + x, s + 1, r + s + x + 1, z(tx)) / (al + tx) ** (r + s + x) - hyp2f1(
+            r + s + x, s + 1, r + s + x + 1, z(T)
+        ) / (al + T) ** (r + s + x)
     else:
         z = lambda t: (be - al) / (be + t)  # noqa: E731
-        A0 = (hyp2f1(r + s + x, r + x, r + s + x + 1, z(tx)) / (be + tx) ** (r + s + x)
-              - hyp2f1(r + s + x, r + x, r + s + x + 1, z(T)) / (be + T) ** (r + s + x))
-    L = math.exp(gammaln(r + x) - gammaln(r)) * al ** r * be ** s * (
-        1 / ((al + T) ** (r + x) * (be + T) ** s) + s / (r + s + x) * A0)
+        A0 = hyp2f1(r + s + x, r + x, r + s + x + 1, z(tx)) / (be + tx) ** (r + s + x) - hyp2f1(
+            r + s + x, r + x, r + s + x + 1, z(T)
+        ) / (be + T) ** (r + s + x)
+    L = (
+        math.exp(gammaln(r + x) - gammaln(r))
+        * al**r
+        * be**s
+        * (1 / ((al + T) ** (r + x) * (be + T) ** s) + s / (r + s + x) * A0)
+    )
     return math.log(L)
 
 

@@ -12,6 +12,7 @@ percentages (``14 %`` ~ ``0.1412``), amounts with "million"/"thousand" are scale
 stated in words ("loses 13,067") matches the negative output. Figures (PNG) are not text: a
 number read off a figure must also be printed by the cell that draws it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,20 +31,44 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 #: before numbers are read. Keep it short; add an entry only with a reason a reviewer accepts.
 ALLOWED: list[tuple[str, str, str]] = [
     # --- structure of the workbook, not results
-    ("", r"\b(?:chapters?|ch\.|exercises?|cells?|sections?|steps?|questions?|parts?|figures?|tables?)"
-         r"\s+\d+(?:\.\d+)?(?:\s*(?:[-–,]|and|or|to)\s*\d+(?:\.\d+)?)*",
-     "chapter, exercise, cell, step and figure numbers are references, not results"),
-    ("", r"\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b",
-     "the day of a date (31 December 2024): the as-of date is stated in the code cell that sets it"),
-    ("", r"(?<![\d.,])(?:19|20)\d\d(?:[a-z]\b|(?![\d%]|[.,]\d))", "years and citation years (Hughes 1994, Reichheld 2003a)"),
+    (
+        "",
+        r"\b(?:chapters?|ch\.|exercises?|cells?|sections?|steps?|questions?|parts?|figures?|tables?)"
+        r"\s+\d+(?:\.\d+)?(?:\s*(?:[-–,]|and|or|to)\s*\d+(?:\.\d+)?)*",
+        "chapter, exercise, cell, step and figure numbers are references, not results",
+    ),
+    (
+        "",
+        r"\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b",
+        "the day of a date (31 December 2024): the as-of date is stated in the code cell that sets it",
+    ),
+    (
+        "",
+        r"(?<![\d.,])(?:19|20)\d\d(?:[a-z]\b|(?![\d%]|[.,]\d))",
+        "years and citation years (Hughes 1994, Reichheld 2003a)",
+    ),
     ("", r"\bQ[1-4]\b", "quarter names (Q4 is a period, not a result)"),
     ("", r"\b(?:top|bottom)\s+(?:10|20|25|50)\s*%", "the share of customers a concentration measure is taken at"),
-    ("", r"\b(?:\d+\s*[-–]\s*\d+|\d+(?:\s*,\s*\d+)+)\s+(?:scale|points?)\b", "the points of a rating scale (1-5, 0-10)"),
-    ("", r"\b[1-5]\s*[-–]\s*5\b|\b1\s*…\s*5\b|\b5\s*…\s*1\b|\b555\b|\b111\b", "RFM's score range 1-5 and codes 555 ... 111"),
-    ("", r"\b0\s*[-–]\s*10\b|\b0\s*[-–]\s*6\b|\b9\s*[-–]\s*10\b|\b7\s*[-–]\s*8\b",
-     "the NPS answer scale 0-10 and its bands 0-6, 7-8, 9-10 (Reichheld 2003)"),
-    ("", r"\b80\s*/\s*20\b|\b20\s*%\s+of\s+(?:the\s+)?customers?\b[^.]{0,40}?\b80\s*%",
-     "the name of the Pareto rule (80/20) and its statement"),
+    (
+        "",
+        r"\b(?:\d+\s*[-–]\s*\d+|\d+(?:\s*,\s*\d+)+)\s+(?:scale|points?)\b",
+        "the points of a rating scale (1-5, 0-10)",
+    ),
+    (
+        "",
+        r"\b[1-5]\s*[-–]\s*5\b|\b1\s*…\s*5\b|\b5\s*…\s*1\b|\b555\b|\b111\b",
+        "RFM's score range 1-5 and codes 555 ... 111",
+    ),
+    (
+        "",
+        r"\b0\s*[-–]\s*10\b|\b0\s*[-–]\s*6\b|\b9\s*[-–]\s*10\b|\b7\s*[-–]\s*8\b",
+        "the NPS answer scale 0-10 and its bands 0-6, 7-8, 9-10 (Reichheld 2003)",
+    ),
+    (
+        "",
+        r"\b80\s*/\s*20\b|\b20\s*%\s+of\s+(?:the\s+)?customers?\b[^.]{0,40}?\b80\s*%",
+        "the name of the Pareto rule (80/20) and its statement",
+    ),
     ("", r"\b360\s*°", "the 360° customer profile (a name)"),
     ("", r"\b10C\b|\b4Ps?\b|\b7Ps?\b|\b4Cs?\b", "names of frameworks: 10C, 4P, 4C"),
     ("", r"\bA\s*[-–]\s*D\b|\bABC\b", "pattern and class letters"),
@@ -60,7 +85,8 @@ ALLOWED: list[tuple[str, str, str]] = [
 # percent sign or a scale word. Digits inside identifiers (R00944, s042, b2b, py3) are not numbers.
 NUMBER = re.compile(
     r"(?<![\w.$\\/#-])(?P<sign>[-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w])"
-    r"(?P<pct>\s?%|\s?per\s?cent)?(?:\s+(?P<scale>million|thousand|billion))?")
+    r"(?P<pct>\s?%|\s?per\s?cent)?(?:\s+(?P<scale>million|thousand|billion))?"
+)
 OUT_NUMBER = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 #: Whole numbers up to this size are counts in words ("two accounts", "five stages", scores 1-5);
@@ -123,9 +149,16 @@ def prose_numbers(src: str, name: str = "") -> list[dict]:
         decimals = len(m["num"].split(".")[1]) if "." in m["num"] else 0
         if decimals == 0 and not m["pct"] and not m["scale"] and value <= SMALL:
             continue
-        found.append({"text": m.group(0).strip(), "value": value, "decimals": decimals,
-                      "percent": bool(m["pct"]), "scale": SCALES.get(m["scale"] or "", 1.0),
-                      "context": text[max(0, m.start() - 60):m.end() + 40].replace("\n", " ")})
+        found.append(
+            {
+                "text": m.group(0).strip(),
+                "value": value,
+                "decimals": decimals,
+                "percent": bool(m["pct"]),
+                "scale": SCALES.get(m["scale"] or "", 1.0),
+                "context": text[max(0, m.start() - 60) : m.end() + 40].replace("\n", " "),
+            }
+        )
     return found
 
 
@@ -182,7 +215,7 @@ def backed(number: dict, values) -> bool:
     (True, False)
     """
     p, d, scale = number["value"], number["decimals"], number["scale"]
-    half = 0.5 * 10 ** -d + 1e-9
+    half = 0.5 * 10**-d + 1e-9
     factors = [1.0, 100.0] if number["percent"] else [1.0, 100.0, 0.01] if d else [1.0]
     for x in values:
         for f in factors:
@@ -216,16 +249,21 @@ def test_every_number_in_the_prose_is_shown_by_an_output(name):
     assert not problems, (
         f"{len(problems)} number(s) in the prose of {name} appear in no stored output (print the value in "
         "the cell that computes it, correct the sentence, or - for a constant of a formula or the "
-        "literature - add it with its reason to ALLOWED):\n" + "\n".join(problems))
+        "literature - add it with its reason to ALLOWED):\n" + "\n".join(problems)
+    )
 
 
 # ------------------------------------------------------------------ the test can fail
 
+
 def test_a_planted_wrong_sentence_is_caught(monkeypatch):
     """A sentence whose number no output shows is reported with its cell; a true one is not."""
     cells = [
-        {"cell_type": "code", "outputs": [{"output_type": "execute_result", "data": {"text/plain": "0.5762\n1437"}}],
-         "source": "x"},
+        {
+            "cell_type": "code",
+            "outputs": [{"output_type": "execute_result", "data": {"text/plain": "0.5762\n1437"}}],
+            "source": "x",
+        },
         {"cell_type": "markdown", "source": "57.6 % of the list had churned; 1,437 returned orders."},
         {"cell_type": "markdown", "source": "The lower multiplier flags 214 customers."},
     ]
@@ -243,15 +281,19 @@ def test_a_rounding_must_be_a_true_rounding():
 
 
 def test_references_and_allowed_constants_are_not_read_as_claims():
-    text = ("See chapter 05 and exercises 3-4; eq. (6.1) on 31 December 2024 (Reichheld 2003). "
-            "Scores 1–5, the 80/20 rule, the 360° profile, codes 555 … 111, customer R00944, s042.")
+    text = (
+        "See chapter 05 and exercises 3-4; eq. (6.1) on 31 December 2024 (Reichheld 2003). "
+        "Scores 1–5, the 80/20 rule, the 360° profile, codes 555 … 111, customer R00944, s042."
+    )
     assert prose_numbers(text) == []
 
 
 def test_every_allowance_has_a_reason_and_is_used():
     """An entry nobody needs is noise in a list meant to be reviewed."""
-    prose = {name: "\n".join("".join(c["source"]) for c in _cells(name) if c["cell_type"] == "markdown")
-             for name in NOTEBOOKS}
+    prose = {
+        name: "\n".join("".join(c["source"]) for c in _cells(name) if c["cell_type"] == "markdown")
+        for name in NOTEBOOKS
+    }
     for prefix, pattern, reason in ALLOWED:
         assert len(reason) > 15, f"give a reason for {pattern!r}"
         used = any(re.search(pattern, text, flags=re.I) for name, text in prose.items() if name.startswith(prefix))

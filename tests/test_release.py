@@ -1,4 +1,5 @@
 """Releasing exercises: solutions stripped, reproducible bytes, drift detected, sources in step."""
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,21 @@ SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
 
 
 def make_source(folder: Path, name: str = "98_demo.ipynb", extra_cells=()) -> Path:
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Demo"),
-        new_code_cell(
-            "total = None\nfor i in range(3):\n    ### BEGIN SOLUTION\n    total = (total or 0) + i\n"
-            "    ### END SOLUTION\nprint(total)",
-            execution_count=4, outputs=[new_output("stream", name="stdout", text="3\n")],
-            metadata={"execution": {"iopub.status.busy": "2024-01-01T00:00:00"}, "tags": ["keep"]}),
-        new_markdown_cell("**Your answer:**\n\n### BEGIN SOLUTION\nThe web channel.\n### END SOLUTION"),
-        new_code_cell("secret = 42", metadata={"nbgrader": {"solution": True}}),
-        *extra_cells,
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Demo"),
+            new_code_cell(
+                "total = None\nfor i in range(3):\n    ### BEGIN SOLUTION\n    total = (total or 0) + i\n"
+                "    ### END SOLUTION\nprint(total)",
+                execution_count=4,
+                outputs=[new_output("stream", name="stdout", text="3\n")],
+                metadata={"execution": {"iopub.status.busy": "2024-01-01T00:00:00"}, "tags": ["keep"]},
+            ),
+            new_markdown_cell("**Your answer:**\n\n### BEGIN SOLUTION\nThe web channel.\n### END SOLUTION"),
+            new_code_cell("secret = 42", metadata={"nbgrader": {"solution": True}}),
+            *extra_cells,
+        ]
+    )
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell{i}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,11 +49,14 @@ def test_strip_solutions_keeps_indentation_and_outside_code():
     assert strip_solutions("Hi\n### BEGIN SOLUTION\nsecret\n### END SOLUTION", "markdown")[0] == "Hi\n" + TEXT_STUB
 
 
-@pytest.mark.parametrize("source, words", [
-    ("### BEGIN SOLUTION\nx = 1", "'### BEGIN SOLUTION' on line 1 has no matching '### END SOLUTION'"),
-    ("x = 1\n### END SOLUTION", "'### END SOLUTION' on line 2 without a '### BEGIN SOLUTION'"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "on line 2 inside the solution opened on line 1"),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "'### BEGIN SOLUTION' on line 1 has no matching '### END SOLUTION'"),
+        ("x = 1\n### END SOLUTION", "'### END SOLUTION' on line 2 without a '### BEGIN SOLUTION'"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "on line 2 inside the solution opened on line 1"),
+    ],
+)
 def test_unbalanced_markers_are_refused(source, words):
     with pytest.raises(ReleaseError, match=re.escape(words)):
         strip_solutions(source, where="x.ipynb, cell 2")
@@ -60,7 +68,9 @@ def test_release_strips_solutions_outputs_and_run_metadata(tmp_path):
     out = tmp_path / "student" / "98_demo.ipynb"
     nb = nbformat.read(out, as_version=4)
     code, answer, whole = nb.cells[1], nb.cells[2], nb.cells[3]
-    assert code.source == "total = None\nfor i in range(3):\n    " + CODE_STUB.replace("\n", "\n    ") + "\nprint(total)"
+    assert (
+        code.source == "total = None\nfor i in range(3):\n    " + CODE_STUB.replace("\n", "\n    ") + "\nprint(total)"
+    )
     assert code.outputs == [] and code.execution_count is None
     assert code.metadata == {"tags": ["keep"]}
     assert answer.source == "**Your answer:**\n\n" + TEXT_STUB
@@ -118,8 +128,13 @@ def test_source_uses_exactly_its_registered_checks_and_is_stored_passing(source)
     specs = checks_for(source.stem)
     used = [m for c in nb.cells if c.cell_type == "code" for m in re.findall(r'ex\.check\(\s*"(\w+)"', c.source)]
     assert sorted(used) == sorted(specs)
-    stored = {o["data"][MIMETYPE]["name"]: o["data"][MIMETYPE] for c in nb.cells if c.cell_type == "code"
-              for o in c.outputs if MIMETYPE in o.get("data", {})}
+    stored = {
+        o["data"][MIMETYPE]["name"]: o["data"][MIMETYPE]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if MIMETYPE in o.get("data", {})
+    }
     assert sorted(stored) == sorted(specs)
     assert all(p["passed"] for p in stored.values()), [p["message"] for p in stored.values()]
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
@@ -142,7 +157,9 @@ def test_every_written_answer_has_registered_points_shown_to_the_student(source)
     from crmlab.checks._written import points_note, written_for
 
     nb = nbformat.read(source, as_version=4)
-    answer_cells = [c.id for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    answer_cells = [
+        c.id for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
     specs = written_for(source.stem)
     assert [s.cell_id for s in specs.values()] == answer_cells  # registered in notebook order
     student = nbformat.reads(release_notebook(source), as_version=4)

@@ -1,4 +1,5 @@
 """Tests for crmlab.style: the workbook's plot style is applied, complete and idempotent."""
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,7 @@ def test_use_is_idempotent_and_independent_of_earlier_settings():
     first = dict(matplotlib.rcParams)
     style.use()
     assert dict(matplotlib.rcParams) == first
-    matplotlib.rcParams.update({"figure.dpi": 300, "lines.linewidth": 7, "axes.grid": False,
-                                "font.size": 30})
+    matplotlib.rcParams.update({"figure.dpi": 300, "lines.linewidth": 7, "axes.grid": False, "font.size": 30})
     style.use()
     assert dict(matplotlib.rcParams) == first
 
@@ -87,6 +87,7 @@ def test_an_english_figure_renders_without_warnings_at_100_dpi():
 
 def test_same_figure_same_bytes():
     """Deterministic: the same plot under the style gives identical PNG bytes."""
+
     def render():
         style.use()
         fig, ax = plt.subplots()

@@ -10,6 +10,7 @@ computed: a value from the chapter's namespace, the same one its stored outputs 
 A readout number agrees when it is the chapter's number rounded to the digits the readout
 prints ("86%" agrees with 0.855, "229.02" with 229.0213); nothing else passes.
 """
+
 from __future__ import annotations
 
 import ast
@@ -85,7 +86,7 @@ def agrees(shown: str, expected: float) -> bool:
     value = float(text)
     if pct:
         value, decimals = value / 100, decimals + 2
-    return abs(value - float(expected)) <= 0.5 * 10 ** -decimals + 1e-9
+    return abs(value - float(expected)) <= 0.5 * 10**-decimals + 1e-9
 
 
 def grab(text: str, pattern: str) -> str:
@@ -104,10 +105,20 @@ def spec_02(ns: dict, text: str) -> list:
     out = []
     for name in ns["offers"].iloc[:2]["offer"]:
         esc = re.escape(str(name))
-        out.append((f"{name}: delivered value", grab(text, esc + r": delivered value " + NUM),
-                    rows.loc[name, "delivered_value"]))
-        out.append((f"{name}: ratio", grab(text, esc + r": delivered value [\d,.]+ \(ratio " + NUM),
-                    rows.loc[name, "value_ratio"]))
+        out.append(
+            (
+                f"{name}: delivered value",
+                grab(text, esc + r": delivered value " + NUM),
+                rows.loc[name, "delivered_value"],
+            )
+        )
+        out.append(
+            (
+                f"{name}: ratio",
+                grab(text, esc + r": delivered value [\d,.]+ \(ratio " + NUM),
+                rows.loc[name, "value_ratio"],
+            )
+        )
     return out
 
 
@@ -138,8 +149,10 @@ def spec_05(ns: dict, text: str) -> list:
 
 def spec_06(ns: dict, text: str) -> list:
     counts = ns["stages"]["stage"].value_counts()
-    out = [(stage, grab(text, rf"\b{stage} " + NUM), counts.get(stage, 0))
-           for stage in ("exploration", "formation", "stability", "decline", "ended")]
+    out = [
+        (stage, grab(text, rf"\b{stage} " + NUM), counts.get(stage, 0))
+        for stage in ("exploration", "formation", "stability", "decline", "ended")
+    ]
     out.append(("accuracy, all", grab(text, NUM + " of all customers"), ns["recovery"].accuracy))
     out.append(("accuracy, ended", grab(text, NUM + " of ended relationships"), ns["recovery"].accuracy_ended))
     return out
@@ -149,8 +162,10 @@ def spec_07(ns: dict, text: str) -> list:
     times = ns["relationship"].expected_time_to_absorption(ns["tm"])
     sim = ns["sim"]
     end = sim.loc[sim["period"] == sim["period"].max(), "phase"].astype(str).value_counts(normalize=True)
-    out = [(f"months from {p}", grab(text, NUM + f" from {p}"), times[p])
-           for p in ("awareness", "exploration", "expansion", "commitment")]
+    out = [
+        (f"months from {p}", grab(text, NUM + f" from {p}"), times[p])
+        for p in ("awareness", "exploration", "expansion", "commitment")
+    ]
     out.append(("dissolved after the horizon", grab(text, NUM + " dissolved"), end.get("dissolution", 0.0)))
     out.append(("in commitment after the horizon", grab(text, NUM + " in commitment"), end.get("commitment", 0.0)))
     out.append(("Markov CLV of a new customer", grab(text, r"in awareness: " + NUM), ns["clv"]["awareness"]))
@@ -171,8 +186,11 @@ def spec_08(ns: dict, text: str) -> list:
 def spec_09(ns: dict, text: str) -> list:
     plan = ns["plan"].loc[5.0]
     return [
-        ("warning point of a typical customer", grab(text, r"typical customer: " + NUM),
-         ns["warning"].attrs["population_warning_days"]),
+        (
+            "warning point of a typical customer",
+            grab(text, r"typical customer: " + NUM),
+            ns["warning"].attrs["population_warning_days"],
+        ),
         ("customers at risk", grab(text, NUM + " customers at risk"), len(ns["early"])),
         ("value at risk", grab(text, r"value at risk " + NUM), ns["value_at_risk"].sum()),
         ("CLV saved", grab(text, r"saves CLV " + NUM), plan["clv_saved"]),
@@ -188,8 +206,13 @@ def spec_10_wallet(ns: dict, text: str) -> list:
     out = [(name, grab(text, re.escape(str(name)) + r": " + NUM), counts[name]) for name in counts.index]
     out.append(("share cut", grab(text, r"share cut " + NUM), seg.attrs["share_cut"]))
     out.append(("wallet cut", grab(text, r"wallet cut " + NUM), seg.attrs["wallet_cut"]))
-    out.append(("spent with competitors", grab(text, r"still spend " + NUM),
-                (grow["wallet"] * (1 - grow["share_of_wallet"])).sum()))
+    out.append(
+        (
+            "spent with competitors",
+            grab(text, r"still spend " + NUM),
+            (grow["wallet"] * (1 - grow["share_of_wallet"])).sum(),
+        )
+    )
     return out
 
 
@@ -234,8 +257,12 @@ SPECS: dict[tuple[str, int], Callable[[dict, str], list]] = {
 
 def test_every_widget_of_every_chapter_has_a_spec():
     """A new widget in a chapter must come with the numbers its readout is compared against."""
-    found = {(p.name, i) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) for i, _ in enumerate(widget_cells(p.name))}
-    assert found == set(SPECS), f"widgets without a spec: {sorted(found - set(SPECS))}; stale specs: {sorted(set(SPECS) - found)}"
+    found = {
+        (p.name, i) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) for i, _ in enumerate(widget_cells(p.name))
+    }
+    assert found == set(SPECS), (
+        f"widgets without a spec: {sorted(found - set(SPECS))}; stale specs: {sorted(set(SPECS) - found)}"
+    )
 
 
 @pytest.mark.parametrize("notebook, position", sorted(SPECS), ids=[f"{n[:2]}-{i}" for n, i in sorted(SPECS)])
@@ -245,8 +272,11 @@ def test_initial_readout_equals_the_chapters_numbers(notebook, position):
     text = readout_text(ns["__widgets__"][cell])
     pairs = SPECS[(notebook, position)](ns, text)
     assert pairs, "the spec compared nothing"
-    wrong = [f"{label}: readout {shown}, chapter {float(expected):,.4f}" for label, shown, expected in pairs
-             if not agrees(shown, expected)]
+    wrong = [
+        f"{label}: readout {shown}, chapter {float(expected):,.4f}"
+        for label, shown, expected in pairs
+        if not agrees(shown, expected)
+    ]
     assert not wrong, f"{notebook} cell {cell} opens on other numbers than the chapter's: " + "; ".join(wrong)
 
 

@@ -1,4 +1,5 @@
 """Tests for crmlab.widgets._clv: the retention-model CLV explorer of chapter 05."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -48,8 +49,9 @@ def test_moving_a_slider_changes_the_readout():
 def test_readout_share_of_first_periods_hand_computed():
     # share earned in the first n periods = 1 - (r/(1+d))**n; r = 0.5, d = 0: 1 - 0.5**3 = 87.5 % -> "88%"
     text = widgets.retention_clv_readout(10, 0.5, 0.0, periods=3)
-    assert text == ("CLV = 10.00 currency units (margin multiple 1.00 = r/(1+d-r)); "
-                    "88% of it is earned in the first 3 periods.")
+    assert text == (
+        "CLV = 10.00 currency units (margin multiple 1.00 = r/(1+d-r)); 88% of it is earned in the first 3 periods."
+    )
     assert widgets.retention_clv_readout(10, 0.0, 0.1).endswith("all of it is earned in the first 10 periods.")
 
 
@@ -68,13 +70,16 @@ def test_figure_is_redrawn_in_the_output_widget():
     assert second["data"]["image/png"] != first["data"]["image/png"]
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"retention": 0.99}, "retention"),
-    ({"discount": 0.5}, "discount"),
-    ({"margin": -5}, "margin"),
-    ({"periods": 0}, "periods"),
-    ({"margin": 100, "max_margin": 50}, "max_margin"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"retention": 0.99}, "retention"),
+        ({"discount": 0.5}, "discount"),
+        ({"margin": -5}, "margin"),
+        ({"periods": 0}, "periods"),
+        ({"margin": 100, "max_margin": 50}, "max_margin"),
+    ],
+)
 def test_bad_starting_values_are_refused_by_name(kwargs, name):
     with pytest.raises(CRMDataError, match=f"'{name}'"):
         widgets.retention_clv_explorer(**kwargs)
@@ -88,16 +93,28 @@ def test_chapter_05_widget_opens_on_the_chapters_own_numbers():
 
     from crmlab import datasets, loyalty, profitability
 
-    nb = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "05_customer_lifetime_value.ipynb")
-                    .read_text(encoding="utf-8"))
-    printed = [o for c in nb["cells"] if c["cell_type"] == "code" and "retention_clv_readout" in "".join(c["source"])
-               for o in c["outputs"] if o.get("output_type") == "stream"]
+    nb = json.loads(
+        (Path(__file__).resolve().parent.parent / "notebooks" / "05_customer_lifetime_value.ipynb").read_text(
+            encoding="utf-8"
+        )
+    )
+    printed = [
+        o
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "retention_clv_readout" in "".join(c["source"])
+        for o in c["outputs"]
+        if o.get("output_type") == "stream"
+    ]
     line = "".join(printed[0]["text"]).strip()
     b2b = datasets.load("b2b")
     r = loyalty.retention_rates(b2b.orders, customer="account_id", freq="YE").loc["2024", "retention"]
     o24 = b2b.orders[b2b.orders["order_date"].dt.year == 2024]
     a24 = b2b.activities[b2b.activities["date"].dt.year == 2024]
-    m = profitability.activity_based_profit(o24, a24, b2b.activity_rates).loc[o24["account_id"].unique(), "profit"].mean()
+    m = (
+        profitability.activity_based_profit(o24, a24, b2b.activity_rates)
+        .loc[o24["account_id"].unique(), "profit"]
+        .mean()
+    )
     box = widgets.retention_clv_explorer(margin=m, retention=r, discount=0.10)
     assert box.children[3].value == line
     assert box.children[0].value == r and box.children[1].value == m

@@ -1,4 +1,5 @@
 """Widgets of chapters 08 and 09: expectation management and churn management explorers."""
+
 from __future__ import annotations
 
 import re
@@ -44,10 +45,13 @@ def test_expectation_explorer_quality_slider_moves_the_optimum():
     assert float(high) > float(low)  # better quality can carry a higher promise
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"expectation": 9}, "expectation"),
-    ({"true_quality": 1}, "true_quality"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"expectation": 9}, "expectation"),
+        ({"true_quality": 1}, "true_quality"),
+    ],
+)
 def test_expectation_explorer_rejects_out_of_range(kwargs, words):
     with pytest.raises(CRMDataError, match=words):
         expectation_explorer(**kwargs)
@@ -60,9 +64,11 @@ def test_expectation_explorer_rejects_out_of_range(kwargs, words):
 #   c buys every 5 days: Feb 5, 10, 15, 20 -> own warning point 5; 10 days since -> ratio 2.0: early list
 #   pooled gaps: 10, 10, 10, 30, 30, 5, 5, 5 -> 90th percentile = 30 (b: 0 days since, not at risk)
 def hand_orders():
-    days = {"a": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-31"],
-            "b": ["2024-01-01", "2024-01-31", "2024-03-01"],
-            "c": ["2024-02-05", "2024-02-10", "2024-02-15", "2024-02-20"]}
+    days = {
+        "a": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-31"],
+        "b": ["2024-01-01", "2024-01-31", "2024-03-01"],
+        "c": ["2024-02-05", "2024-02-10", "2024-02-15", "2024-02-20"],
+    }
     rows = [(c, d) for c, ds in days.items() for d in ds]
     return pd.DataFrame(rows, columns=["customer_id", "order_date"])
 
@@ -100,5 +106,4 @@ def test_churn_management_explorer_names_bad_input():
     with pytest.raises(CRMDataError, match="multiplier"):
         churn_management_explorer(hand_orders(), pd.Series(dtype=float), as_of="2024-03-01", multiplier=5)
     with pytest.raises(CRMDataError, match="orders.*order_date"):
-        churn_management_explorer(hand_orders().drop(columns="order_date"), pd.Series(dtype=float),
-                                  as_of="2024-03-01")
+        churn_management_explorer(hand_orders().drop(columns="order_date"), pd.Series(dtype=float), as_of="2024-03-01")

@@ -1,4 +1,5 @@
 """Tests for crmlab.widgets._practice: the explorers of chapters 10 and 11."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -15,8 +16,10 @@ from crmlab.acquisition import co_purchase
 
 def sow_table():
     # four accounts in 2024: (share, wallet)
-    return pd.DataFrame({"share_of_wallet": [0.6, 0.1, 0.7, 0.2], "wallet": [900.0, 800.0, 100.0, 50.0]},
-                        index=pd.MultiIndex.from_product([list("abcd"), [2024]], names=["account_id", "year"]))
+    return pd.DataFrame(
+        {"share_of_wallet": [0.6, 0.1, 0.7, 0.2], "wallet": [900.0, 800.0, 100.0, 50.0]},
+        index=pd.MultiIndex.from_product([list("abcd"), [2024]], names=["account_id", "year"]),
+    )
 
 
 def test_wallet_explorer_counts_and_moves():
@@ -46,8 +49,12 @@ def test_wallet_explorer_default_cuts_are_medians():
 def test_cross_sell_explorer_reacts_to_min_lift():
     # 5 customers: a, b {tea, cups}, c {tea}, d {cake}, e {cups, cake}
     # tea <-> cups: lift (2/3) / (3/5) = 1.11; cups <-> cake: (1/3) / (2/5) = 0.83
-    o = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c", "d", "e", "e"],
-                      "category": ["tea", "cups", "tea", "cups", "tea", "cake", "cups", "cake"]})
+    o = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "d", "e", "e"],
+            "category": ["tea", "cups", "tea", "cups", "tea", "cake", "cups", "cake"],
+        }
+    )
     box = widgets.cross_sell_explorer(o, co_purchase(o), min_lift=1.0)
     lift = box.sliders["minimum lift"]
     assert (lift.min, lift.max) == (0.83, 1.11)
@@ -61,11 +68,18 @@ def test_cross_sell_explorer_reacts_to_min_lift():
 
 
 def history():
-    h = pd.DataFrame({"churn_rate": [0.30, 0.28, 0.25], "nps": [10.0, 12.0, 20.0], "at_risk": [40.0, 35.0, 30.0]},
-                     index=pd.to_datetime(["2023-12-31", "2024-06-30", "2024-12-31"]))
-    h.attrs.update(labels={"churn_rate": "yearly churn rate", "nps": "Net Promoter Score",
-                           "at_risk": "customers on the early-warning list"},
-                   units={"churn_rate": "share 0-1 per year", "nps": "points", "at_risk": "customers"})
+    h = pd.DataFrame(
+        {"churn_rate": [0.30, 0.28, 0.25], "nps": [10.0, 12.0, 20.0], "at_risk": [40.0, 35.0, 30.0]},
+        index=pd.to_datetime(["2023-12-31", "2024-06-30", "2024-12-31"]),
+    )
+    h.attrs.update(
+        labels={
+            "churn_rate": "yearly churn rate",
+            "nps": "Net Promoter Score",
+            "at_risk": "customers on the early-warning list",
+        },
+        units={"churn_rate": "share 0-1 per year", "nps": "points", "at_risk": "customers"},
+    )
     return h
 
 

@@ -1,4 +1,5 @@
 """Widgets of chapters 06 and 07: lifecycle rules explorer and phase simulation."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -26,9 +27,13 @@ from crmlab.widgets import (
 #   it is 5 months old with 2 orders (past exploration), level 35/6 = 5.83 > 0.2 x peak 17.5
 #   (no decline), younger than 9 months (no stability) -> formation. True patterns: a A, b active.
 # --------------------------------------------------------------------------------------
-ORDERS = pd.DataFrame({"customer_id": ["a", "a", "b"],
-                       "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"],
-                       "amount": [15.0, 20.0, 30.0]})
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "b"],
+        "order_date": ["2024-01-05", "2024-02-07", "2024-06-02"],
+        "amount": [15.0, 20.0, 30.0],
+    }
+)
 TRUTH = pd.DataFrame({"customer_id": ["a", "b"], "true_pattern": ["A", "active"]})
 
 
@@ -36,13 +41,17 @@ def test_lifecycle_explorer_readout_follows_the_sliders():
     box = lifecycle_rules_explorer(ORDERS, TRUTH, as_of="2024-06-30")
     s_after, e_after, late, readout, out = box.children
     assert (s_after.value, e_after.value, late.value) == (9, 2, 9)
-    assert readout.value == ("As of 2024-06-30: exploration 1, formation 0, stability 0, decline 0, ended 1 "
-                             "customers. Patterns recovered: 100% of all customers, 100% of ended relationships.")
+    assert readout.value == (
+        "As of 2024-06-30: exploration 1, formation 0, stability 0, decline 0, ended 1 "
+        "customers. Patterns recovered: 100% of all customers, 100% of ended relationships."
+    )
     assert out.outputs[0]["data"]["image/png"]
     first_png = out.outputs[0]["data"]["image/png"]
     e_after.value = 6
-    assert readout.value == ("As of 2024-06-30: exploration 1, formation 1, stability 0, decline 0, ended 0 "
-                             "customers. Patterns recovered: 50% of all customers, 0% of ended relationships.")
+    assert readout.value == (
+        "As of 2024-06-30: exploration 1, formation 1, stability 0, decline 0, ended 0 "
+        "customers. Patterns recovered: 50% of all customers, 0% of ended relationships."
+    )
     assert out.outputs[0]["data"]["image/png"] != first_png
     e_after.value = 2  # back to a cached setting: same text
     assert "ended 1 customers" in readout.value
@@ -74,10 +83,12 @@ def test_phase_simulation_readout_by_hand():
     sim = relationship.simulate_cohort(1000, P, periods=12, seed=3)
     rewards = {"awareness": 10, "exploration": 0, "expansion": 0, "commitment": 0, "dissolution": 0}
     text = phase_simulation_readout(P, sim, rewards=rewards, discount=0.0)
-    assert text == ("Expected months to dissolution: 2.0 from awareness (2.0 from exploration, 2.0 from "
-                    "expansion, 2.0 from commitment). Simulated cohort of 1,000: after 12 months 100% "
-                    "dissolved, 0% in commitment. Markov CLV of a customer in awareness: 20.00 currency "
-                    "units at 0.0% a month.")
+    assert text == (
+        "Expected months to dissolution: 2.0 from awareness (2.0 from exploration, 2.0 from "
+        "expansion, 2.0 from commitment). Simulated cohort of 1,000: after 12 months 100% "
+        "dissolved, 0% in commitment. Markov CLV of a customer in awareness: 20.00 currency "
+        "units at 0.0% a month."
+    )
 
 
 def test_phase_simulation_explorer_slider_changes_readout_and_figure():
@@ -94,8 +105,11 @@ def test_phase_simulation_explorer_slider_changes_readout_and_figure():
 
 
 def test_phase_simulation_explorer_refuses_bad_input():
-    three_states = pd.DataFrame([[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
-                                index=["new", "loyal", "gone"], columns=["new", "loyal", "gone"])
+    three_states = pd.DataFrame(
+        [[0.7, 0.2, 0.1], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]],
+        index=["new", "loyal", "gone"],
+        columns=["new", "loyal", "gone"],
+    )
     with pytest.raises(CRMDataError, match="missing phase"):
         phase_simulation_explorer(three_states)
     with pytest.raises(CRMDataError, match="'n'"):

@@ -66,13 +66,20 @@ wrong answers into the ``diagnose`` of :func:`expect_number`. A check function t
 passes (a returned string is added to the success message). ``None`` answers are refused
 before the function runs ("you have not answered yet").
 """
+
 from __future__ import annotations
 
 from crmlab.checks._results import ENV_STUDENT_ID, MIMETYPE, NOT_ANSWERED, CheckResult, Fail
 from crmlab.checks._registry import CheckSpec, checks_for, list_exercises, register
 from crmlab.checks._runner import CheckContext, Exercise, exercise, resolve_student_id, run_check
 from crmlab.checks._compare import (
-    _as_scalar as _as_scalar, expect_axes, expect_choice, expect_frame, expect_number, expect_series, expect_type,
+    _as_scalar as _as_scalar,
+    expect_axes,
+    expect_choice,
+    expect_frame,
+    expect_number,
+    expect_series,
+    expect_type,
     first_match,
 )
 

@@ -14,6 +14,7 @@ The idea of keeping the grader's verdict out of the student's reach follows nbgr
 autograding, which restores the test cells from the source before running a submission
 (Jupyter Development Team, https://nbgrader.readthedocs.io).
 """
+
 from __future__ import annotations
 
 import math
@@ -66,11 +67,28 @@ def _describe_axes(ax) -> dict:
         orientation = getattr(container, "orientation", None) or "vertical"
         for p in container.patches[:MAX_POINTS]:
             in_containers.add(id(p))
-            bars.append({"x": float(p.get_x()), "y": float(p.get_y()), "width": float(p.get_width()),
-                         "height": float(p.get_height()), "orientation": orientation, "group": group})
-    bars += [{"x": float(p.get_x()), "y": float(p.get_y()), "width": float(p.get_width()),
-              "height": float(p.get_height()), "orientation": None, "group": None}
-             for p in ax.patches[:MAX_POINTS] if isinstance(p, Rectangle) and id(p) not in in_containers]
+            bars.append(
+                {
+                    "x": float(p.get_x()),
+                    "y": float(p.get_y()),
+                    "width": float(p.get_width()),
+                    "height": float(p.get_height()),
+                    "orientation": orientation,
+                    "group": group,
+                }
+            )
+    bars += [
+        {
+            "x": float(p.get_x()),
+            "y": float(p.get_y()),
+            "width": float(p.get_width()),
+            "height": float(p.get_height()),
+            "orientation": None,
+            "group": None,
+        }
+        for p in ax.patches[:MAX_POINTS]
+        if isinstance(p, Rectangle) and id(p) not in in_containers
+    ]
     xlabels = [t.get_text() for t in ax.get_xticklabels()]
     ylabels = [t.get_text() for t in ax.get_yticklabels()]
     if not any(xlabels + ylabels) and ax.figure is not None and hasattr(ax.figure.canvas, "draw"):
@@ -81,8 +99,13 @@ def _describe_axes(ax) -> dict:
     lines = []
     for line in ax.lines:
         x, y = line.get_data()
-        lines.append({"x": _floats(x) if _numeric(x) else [str(v) for v in list(x)[:MAX_POINTS]],
-                      "y": _floats(y), "label": str(line.get_label())})
+        lines.append(
+            {
+                "x": _floats(x) if _numeric(x) else [str(v) for v in list(x)[:MAX_POINTS]],
+                "y": _floats(y),
+                "label": str(line.get_label()),
+            }
+        )
     collections = []
     for coll in ax.collections:
         try:
@@ -370,12 +393,21 @@ def encode(answer: Any, _depth: int = 0) -> dict:
             return {"kind": "opaque", "type": type(answer).__name__, "text": "(nested too deeply)"}
         if isinstance(answer, pd.DataFrame):
             frame = answer.iloc[:MAX_ITEMS]
-            return {"kind": "frame", "index": _index(frame.index),
-                    "columns": [{"name": _scalar(c) or {"kind": "text", "value": str(c)}, **_column(frame[c])}
-                                for c in _unique_columns(frame)]}
+            return {
+                "kind": "frame",
+                "index": _index(frame.index),
+                "columns": [
+                    {"name": _scalar(c) or {"kind": "text", "value": str(c)}, **_column(frame[c])}
+                    for c in _unique_columns(frame)
+                ],
+            }
         if isinstance(answer, pd.Series):
-            return {"kind": "series", "name": None if answer.name is None else str(answer.name),
-                    "index": _index(answer.index[:MAX_ITEMS]), "values": _column(answer)}
+            return {
+                "kind": "series",
+                "name": None if answer.name is None else str(answer.name),
+                "index": _index(answer.index[:MAX_ITEMS]),
+                "values": _column(answer),
+            }
         if isinstance(answer, pd.Index):
             return {"kind": "list", "items": [encode(v, _depth + 1) for v in list(answer)[:MAX_ITEMS]]}
         if isinstance(answer, np.ndarray):
@@ -399,9 +431,12 @@ def encode(answer: Any, _depth: int = 0) -> dict:
 
         if dataclasses.is_dataclass(answer) and not isinstance(answer, type):
             cls = type(answer)
-            return {"kind": "record", "module": cls.__module__, "type": cls.__qualname__,
-                    "fields": {f.name: encode(getattr(answer, f.name), _depth + 1)
-                               for f in dataclasses.fields(answer)}}
+            return {
+                "kind": "record",
+                "module": cls.__module__,
+                "type": cls.__qualname__,
+                "fields": {f.name: encode(getattr(answer, f.name), _depth + 1) for f in dataclasses.fields(answer)},
+            }
     except Exception as exc:  # noqa: BLE001 - a hostile object must not stop the hand-out
         return {"kind": "opaque", "type": type(answer).__name__, "text": f"(could not be read: {type(exc).__name__})"}
     try:
@@ -468,8 +503,9 @@ def _decode_column(d: dict):
     dtype, vals = str(d.get("dtype", "object")), d["values"][:MAX_ITEMS]
     if "categories" in d:
         cats = [str(c) for c in d["categories"]]
-        return pd.Categorical([None if v is None else str(v) for v in vals], categories=cats,
-                              ordered=bool(d.get("ordered")))
+        return pd.Categorical(
+            [None if v is None else str(v) for v in vals], categories=cats, ordered=bool(d.get("ordered"))
+        )
     if dtype in ("bool", "boolean"):
         if any(v is None for v in vals):
             return pd.array([None if v is None else bool(v) for v in vals], dtype="boolean")
@@ -481,7 +517,7 @@ def _decode_column(d: dict):
     if dtype.lower().startswith("float"):
         return np.array([np.nan if v is None else _float(v) for v in vals], dtype="float64")
     if dtype.startswith("datetime64"):
-        unit = dtype[len("datetime64["):-1] if dtype.endswith("]") else "ns"
+        unit = dtype[len("datetime64[") : -1] if dtype.endswith("]") else "ns"
         stamps = pd.to_datetime(pd.Series([v if isinstance(v, str) else None for v in vals], dtype=object))
         return stamps.astype(f"datetime64[{unit if unit in ('s', 'ms', 'us', 'ns') else 'ns'}]").to_numpy()
     if dtype.startswith("timedelta64"):

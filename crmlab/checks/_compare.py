@@ -5,6 +5,7 @@ Each raises :class:`~crmlab.checks.Fail` with a specific message when the answer
 :func:`expect_axes`, :func:`expect_type`; :func:`first_match` turns typical wrong answers into a
 ``diagnose`` function.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,13 +47,17 @@ def _as_scalar(answer: Any, what: str, hint: str) -> float:
         if size == 1:
             answer = np.asarray(answer).ravel()[0]
         else:
-            raise Fail(f"Your answer is {_kind(answer)}, but {what} (one number) is expected.",
-                       hint or "Reduce it to one number, e.g. with len(...), .sum() or .mean().")
+            raise Fail(
+                f"Your answer is {_kind(answer)}, but {what} (one number) is expected.",
+                hint or "Reduce it to one number, e.g. with len(...), .sum() or .mean().",
+            )
     if isinstance(answer, (bool, np.bool_)):
         raise Fail(f"Your answer is {answer}, but {what} (a number) is expected.", hint)
     if isinstance(answer, str):
-        raise Fail(f"Your answer is the text {_fmt(answer[:40])}, but {what} (a number) is expected.",
-                   "Give the number itself, not text: e.g. 1234, not '1,234'.")
+        raise Fail(
+            f"Your answer is the text {_fmt(answer[:40])}, but {what} (a number) is expected.",
+            "Give the number itself, not text: e.g. 1234, not '1,234'.",
+        )
     try:
         value = float(answer)
     except (TypeError, ValueError):
@@ -78,7 +83,7 @@ def decimals_of(values: Any) -> "np.ndarray":
     out = np.full(v.shape, _MAX_DECIMALS, dtype=int)
     todo = np.isfinite(v)
     for d in range(_MAX_DECIMALS):
-        hit = todo & (np.abs(v - np.round(v, d)) <= 1e-9 * 10.0 ** -d * np.maximum(1.0, np.abs(v)))
+        hit = todo & (np.abs(v - np.round(v, d)) <= 1e-9 * 10.0**-d * np.maximum(1.0, np.abs(v)))
         out[hit] = d
         todo &= ~hit
     return out
@@ -160,13 +165,16 @@ def expect_number(
     value = _as_scalar(answer, what, hint)
     exp = float(expected)
     if math.isnan(value):
-        raise Fail(f"Your answer is NaN (not a number), but {what} is expected.",
-                   hint or "NaN often comes from the mean of an empty selection or a division by zero: "
-                   "check your filter.")
+        raise Fail(
+            f"Your answer is NaN (not a number), but {what} is expected.",
+            hint or "NaN often comes from the mean of an empty selection or a division by zero: check your filter.",
+        )
     rights = [exp, *(float(a) for a in also)]
-    wrongs = [(float(v), text) for v, text in mistakes
-              if math.isfinite(float(v)) and not any(math.isclose(float(v), r, rel_tol=1e-9, abs_tol=1e-12)
-                                                     for r in rights)]
+    wrongs = [
+        (float(v), text)
+        for v, text in mistakes
+        if math.isfinite(float(v)) and not any(math.isclose(float(v), r, rel_tol=1e-9, abs_tol=1e-12) for r in rights)
+    ]
     exact = [text for v, text in wrongs if math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12)]
     if exact and not math.isclose(value, exp, rel_tol=rtol, abs_tol=atol):  # named, whatever the rounding allowance
         raise Fail(_either(exact), hint)
@@ -257,8 +265,10 @@ def expect_choice(
     if answer is None:
         raise Fail(NOT_ANSWERED)
     if isinstance(answer, (pd.Series, pd.DataFrame)) and answer.size != 1:
-        raise Fail(f"Your answer is {_kind(answer)}, but {what} (one label) is expected.",
-                   "Pick the one label you need, e.g. with .idxmax() on a Series of totals.")
+        raise Fail(
+            f"Your answer is {_kind(answer)}, but {what} (one label) is expected.",
+            "Pick the one label you need, e.g. with .idxmax() on a Series of totals.",
+        )
     if isinstance(answer, (pd.Series, pd.DataFrame, pd.Index, np.ndarray, list, tuple)):
         if np.size(answer) != 1:
             raise Fail(f"Your answer holds {np.size(answer)} values, but {what} (one label) is expected.", hint)
@@ -283,7 +293,11 @@ def _normalize_keys(got: "pd.Series", exp: "pd.Series") -> "pd.Series":
 
     if pd.api.types.is_datetime64_any_dtype(exp):
         return pd.to_datetime(got, errors="coerce")
-    if pd.api.types.is_numeric_dtype(exp) and not pd.api.types.is_bool_dtype(exp) and pd.api.types.is_numeric_dtype(got):
+    if (
+        pd.api.types.is_numeric_dtype(exp)
+        and not pd.api.types.is_bool_dtype(exp)
+        and pd.api.types.is_numeric_dtype(got)
+    ):
         return got.astype("float64")
     return got.astype(str)
 
@@ -313,11 +327,15 @@ def _compare_column(got: "pd.Series", exp: "pd.Series", rtol: float, atol: float
         return got.astype(float).to_numpy() != exp.astype(float).to_numpy()
     if pd.api.types.is_numeric_dtype(exp):
         if pd.api.types.is_timedelta64_dtype(got):
-            raise Fail(f"Column {name!r} holds time spans (Timedelta), but numbers are expected.",
-                       "Convert a time span to a number of days with .dt.days.")
+            raise Fail(
+                f"Column {name!r} holds time spans (Timedelta), but numbers are expected.",
+                "Convert a time span to a number of days with .dt.days.",
+            )
         if not pd.api.types.is_numeric_dtype(got) or pd.api.types.is_bool_dtype(got):
-            raise Fail(f"Column {name!r} holds {got.dtype} values, but numbers are expected.",
-                       "Convert text to numbers with pd.to_numeric(...).")
+            raise Fail(
+                f"Column {name!r} holds {got.dtype} values, but numbers are expected.",
+                "Convert text to numbers with pd.to_numeric(...).",
+            )
         g = got.astype("float64").to_numpy()
         e = exp.astype("float64").to_numpy()
         return ~(np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True) | rounded_match(g, e, decimals))
@@ -326,7 +344,7 @@ def _compare_column(got: "pd.Series", exp: "pd.Series", rtol: float, atol: float
         return ~((g.to_numpy() == exp.to_numpy()) | (g.isna().to_numpy() & exp.isna().to_numpy()))
     g = got.astype(object).where(got.notna(), None).map(lambda v: None if v is None else _norm_label(v))
     e = exp.astype(object).where(exp.notna(), None).map(lambda v: None if v is None else _norm_label(v))
-    return (g.to_numpy() != e.to_numpy())
+    return g.to_numpy() != e.to_numpy()
 
 
 def _value_mismatch(got, exp, bad, entity: str, column_label: str, hint: str) -> Fail:
@@ -353,8 +371,10 @@ def _series_from(answer: Any, what: str, hint: str) -> "pd.Series":
             return answer.iloc[:, 0]
         if answer.shape[1] == 2 and isinstance(answer.index, pd.RangeIndex):
             return answer.set_index(answer.columns[0]).iloc[:, 0]
-        raise Fail(f"Your answer is {_kind(answer)}, but {what} (a Series, one value per label) is expected.",
-                   hint or "Select the one column you need, e.g. table['column'].")
+        raise Fail(
+            f"Your answer is {_kind(answer)}, but {what} (a Series, one value per label) is expected.",
+            hint or "Select the one column you need, e.g. table['column'].",
+        )
     if not isinstance(answer, pd.Series):
         raise Fail(f"Your answer is {_kind(answer)}, but {what} (a pandas Series) is expected.", hint)
     return answer
@@ -398,8 +418,10 @@ def expect_series(
     s.index = pd.Index(_normalize_keys(s.index.to_series(), exp.index.to_series()).to_numpy())
     if s.index.has_duplicates:
         dup = s.index[s.index.duplicated()][0]
-        raise Fail(f"The label {dup} appears more than once in your answer; each of the {entity} "
-                   f"should appear once.", hint or "Group by the label before aggregating.")
+        raise Fail(
+            f"The label {dup} appears more than once in your answer; each of the {entity} should appear once.",
+            hint or "Group by the label before aggregating.",
+        )
     _check_same_labels(s.index, exp.index, entity, hint)
     got = s.reindex(exp.index).rename(exp.name)
     bad = _compare_column(got, exp, rtol, atol, decimals)
@@ -410,9 +432,11 @@ def expect_series(
                 raise Fail(special, hint)
         raise _value_mismatch(got, exp, bad, entity, "value", hint)
     if ordered and list(s.index) != list(exp.index):
-        raise Fail(f"Your values are right but not in the expected order (expected: "
-                   f"{_examples(exp.index, 5)}{' ...' if len(exp) > 5 else ''}).",
-                   order_hint or hint)
+        raise Fail(
+            f"Your values are right but not in the expected order (expected: "
+            f"{_examples(exp.index, 5)}{' ...' if len(exp) > 5 else ''}).",
+            order_hint or hint,
+        )
     return None
 
 
@@ -440,9 +464,11 @@ def _frame_with_key(df: "pd.DataFrame", keys: list[str], expected: bool) -> "pd.
     if not expected and len(keys) == 1 and df.index.nlevels == 1 and not isinstance(df.index, pd.RangeIndex):
         # an unnamed index of labels: take it as the key
         return df.rename_axis(keys[0]).reset_index()
-    raise Fail(f"Your table has no {', '.join(repr(k) for k in keys)} column or index "
-               f"(it has columns {list(map(str, df.columns))[:10]}).",
-               f"Keep the key: group with .groupby({keys[0]!r}) and keep it as index or column.")
+    raise Fail(
+        f"Your table has no {', '.join(repr(k) for k in keys)} column or index "
+        f"(it has columns {list(map(str, df.columns))[:10]}).",
+        f"Keep the key: group with .groupby({keys[0]!r}) and keep it as index or column.",
+    )
 
 
 def expect_frame(
@@ -489,12 +515,17 @@ def expect_frame(
     if answer is None:
         raise Fail(NOT_ANSWERED)
     if isinstance(answer, pd.Series):
-        value_cols = [c for c in (columns or expected.columns) if c not in ([key] if isinstance(key, str) else key or [])]
+        value_cols = [
+            c for c in (columns or expected.columns) if c not in ([key] if isinstance(key, str) else key or [])
+        ]
         if len(value_cols) == 1:
             answer = answer.rename(value_cols[0]).to_frame()
         else:
-            raise Fail(f"Your answer is {_kind(answer)}, but {what} (a DataFrame with columns "
-                       f"{', '.join(value_cols)}) is expected.", hint)
+            raise Fail(
+                f"Your answer is {_kind(answer)}, but {what} (a DataFrame with columns "
+                f"{', '.join(value_cols)}) is expected.",
+                hint,
+            )
     if not isinstance(answer, pd.DataFrame):
         raise Fail(f"Your answer is {_kind(answer)}, but {what} (a pandas DataFrame) is expected.", hint)
     keys = [key] if isinstance(key, str) else list(key or [])
@@ -509,10 +540,15 @@ def expect_frame(
     if missing:
         near = {c.casefold().replace(" ", "_"): c for c in got.columns}
         renames = [f"{near[m.casefold()]!r} → {m!r}" for m in missing if m.casefold() in near]
-        msg = (f"Your table has no column {', '.join(repr(m) for m in missing)} "
-               f"(it has: {', '.join(map(str, got.columns[:10]))}).")
-        return_hint = ("Rename: " + ", ".join(renames) + " with .rename(columns={...}).") if renames else (
-            hints.get(missing[0]) or hint)
+        msg = (
+            f"Your table has no column {', '.join(repr(m) for m in missing)} "
+            f"(it has: {', '.join(map(str, got.columns[:10]))})."
+        )
+        return_hint = (
+            ("Rename: " + ", ".join(renames) + " with .rename(columns={...}).")
+            if renames
+            else (hints.get(missing[0]) or hint)
+        )
         raise Fail(msg, return_hint)
     if keys:
         for k in keys:
@@ -520,8 +556,11 @@ def expect_frame(
             exp = exp.assign(**{k: _exp_keys(exp[k]).to_numpy()})
         if got.duplicated(subset=keys).any():
             first = got.loc[got.duplicated(subset=keys), keys].iloc[0].tolist()
-            raise Fail(f"{', '.join(map(str, first))} appears more than once in your table; each of the "
-                       f"{entity} should appear once.", hint or f"Group by {', '.join(keys)} before aggregating.")
+            raise Fail(
+                f"{', '.join(map(str, first))} appears more than once in your table; each of the "
+                f"{entity} should appear once.",
+                hint or f"Group by {', '.join(keys)} before aggregating.",
+            )
         g = got.set_index(keys)
         e = exp.set_index(keys)
         _check_same_labels(g.index, e.index, entity, hint)
@@ -540,8 +579,9 @@ def expect_frame(
             special = diagnose(g, e)
             if special:
                 raise Fail(special, hints.get(wrong[0], hint))
-        fail = _value_mismatch(g[wrong[0]], e[wrong[0]], bads[wrong[0]], entity, repr(wrong[0]),
-                               hints.get(wrong[0], hint))
+        fail = _value_mismatch(
+            g[wrong[0]], e[wrong[0]], bads[wrong[0]], entity, repr(wrong[0]), hints.get(wrong[0], hint)
+        )
         if len(wrong) > 1:
             fail = Fail(fail.message + f" (Also different: {', '.join(wrong[1:])}.)", fail.hint)
         raise fail
@@ -584,8 +624,10 @@ def describe_axes(answer: Any, hint: str = "") -> dict:
     try:
         d = describe_figure(answer)
     except TypeError:
-        raise Fail(f"Your answer is {_kind(answer)}, but a matplotlib Axes (the `ax` a plot returns) is expected.",
-                   hint or "Keep what the plot returns, e.g. ax = series.plot.bar().") from None
+        raise Fail(
+            f"Your answer is {_kind(answer)}, but a matplotlib Axes (the `ax` a plot returns) is expected.",
+            hint or "Keep what the plot returns, e.g. ax = series.plot.bar().",
+        ) from None
     if d.get("kind") == "figure":
         if not d.get("axes"):
             raise Fail("Your figure has no axes: nothing is drawn.", hint)
@@ -598,13 +640,19 @@ def describe_axes(answer: Any, hint: str = "") -> dict:
         axis = "y" if horizontal else "x"
         centre = b["y"] + b["height"] / 2 if horizontal else b["x"] + b["width"] / 2
         ticks, labels = d.get(f"{axis}ticks") or [], d.get(f"{axis}ticklabels") or []
-        near = [lab for loc, lab in zip(ticks, labels)
-                if loc is not None and abs(loc - centre) < 1e-6 + 1e-3 * abs(centre)]
+        near = [
+            lab for loc, lab in zip(ticks, labels) if loc is not None and abs(loc - centre) < 1e-6 + 1e-3 * abs(centre)
+        ]
         bars.append({"label": str(near[0]) if near else "", "value": float(b["width"] if horizontal else b["height"])})
-    drawn = (len(d.get("bars", [])) + len(d.get("lines", [])) + len(d.get("collections", []))
-             + len(d.get("images", [])))
-    return {"kind": "bars", "title": str(d.get("title", "")), "xlabel": str(d.get("xlabel", "")),
-            "ylabel": str(d.get("ylabel", "")), "bars": bars, "artists": drawn}
+    drawn = len(d.get("bars", [])) + len(d.get("lines", [])) + len(d.get("collections", [])) + len(d.get("images", []))
+    return {
+        "kind": "bars",
+        "title": str(d.get("title", "")),
+        "xlabel": str(d.get("xlabel", "")),
+        "ylabel": str(d.get("ylabel", "")),
+        "bars": bars,
+        "artists": drawn,
+    }
 
 
 def expect_axes(
@@ -689,9 +737,12 @@ def expect_bars(
     exp = {_norm_label(k): float(v) for k, v in expected.items()}
     optional = {_norm_label(k) for k in allow_missing}
     if unit and not any(u.casefold() in (d["xlabel"] + " " + d["ylabel"]).casefold() for u in unit):
-        raise Fail(f"Your axis labels do not say the unit ({' or '.join(unit)}).",
-                   hint or f"Put the unit in the value axis's label, e.g. ax.set_ylabel('{value_axis_words or 'revenue'} "
-                           f"({unit[0]})').")
+        raise Fail(
+            f"Your axis labels do not say the unit ({' or '.join(unit)}).",
+            hint
+            or f"Put the unit in the value axis's label, e.g. ax.set_ylabel('{value_axis_words or 'revenue'} "
+            f"({unit[0]})').",
+        )
 
     def same(values: dict) -> bool:
         if set(got) - set(values) or (set(values) - set(got)) - optional:
@@ -709,20 +760,26 @@ def expect_bars(
     unknown = sorted(set(got) - set(exp))
     missing = sorted((set(exp) - set(got)) - optional)
     if unknown or missing:
-        parts = [f"Your chart has {_plural(len(bars), 'bars')}, expected one per {_plural(1, entity).split(' ', 1)[1]} "
-                 f"({len(exp):,})"]
+        parts = [
+            f"Your chart has {_plural(len(bars), 'bars')}, expected one per {_plural(1, entity).split(' ', 1)[1]} "
+            f"({len(exp):,})"
+        ]
         if missing:
             parts.append(f"missing: {_examples(missing)}")
         if unknown:
             parts.append(f"not expected: {_examples(unknown)}")
         raise Fail("; ".join(parts) + ".", hint)
-    wrong = [k for k in got if not (np.isclose(got[k], exp[k], rtol=1e-6, atol=1e-9)
-                                    or rounded_match(got[k], exp[k], decimals))]
+    wrong = [
+        k
+        for k in got
+        if not (np.isclose(got[k], exp[k], rtol=1e-6, atol=1e-9) or rounded_match(got[k], exp[k], decimals))
+    ]
     first = wrong[0] if wrong else next(iter(got))
-    raise Fail(f"Your bars do not show {what}: the bar {first!r} is {_fmt(got[first])}, "
-               f"{'higher' if got[first] > exp[first] else 'lower'} than it should be.", hint)
-
-
+    raise Fail(
+        f"Your bars do not show {what}: the bar {first!r} is {_fmt(got[first])}, "
+        f"{'higher' if got[first] > exp[first] else 'lower'} than it should be.",
+        hint,
+    )
 
 
 def expect_labels(
@@ -756,26 +813,35 @@ def expect_labels(
     if isinstance(answer, pd.Series):
         answer = answer.to_dict()
     if not isinstance(answer, Mapping):
-        raise Fail(f"Your answer is {_kind(answer)}, but {what} (a dict such as "
-                   f"{{'{next(iter(truth))}': '{next(iter(truth.values()))}', ...}}) is expected.", hint)
+        raise Fail(
+            f"Your answer is {_kind(answer)}, but {what} (a dict such as "
+            f"{{'{next(iter(truth))}': '{next(iter(truth.values()))}', ...}}) is expected.",
+            hint,
+        )
     got = {str(k).strip().casefold(): v for k, v in answer.items()}
     missing = [k for k in truth if k.casefold() not in got]
     if missing:
-        raise Fail(f"Your answer has no label for {_examples(missing, 8)}.",
-                   f"Label every statement: {', '.join(truth)}.")
+        raise Fail(
+            f"Your answer has no label for {_examples(missing, 8)}.", f"Label every statement: {', '.join(truth)}."
+        )
     names = sorted(set(aliases.values()))
     wrong = []
     for key, right in truth.items():
         value = got[key.casefold()]
         label = aliases.get(_norm_label(value)) if isinstance(value, str) else None
         if label is None:
-            raise Fail(f"Statement {key}: {_fmt(value)} is not one of the labels.",
-                       f"Label each statement with one of: {', '.join(repr(n) for n in names)}.")
+            raise Fail(
+                f"Statement {key}: {_fmt(value)} is not one of the labels.",
+                f"Label each statement with one of: {', '.join(repr(n) for n in names)}.",
+            )
         if label != right:
             wrong.append(key)
     if wrong:
-        raise Fail(f"{len(wrong)} of {_plural(len(truth), 'statements')} {_verb(len(wrong), 'is', 'are')} labelled "
-                   f"wrongly: {', '.join(wrong)}.", hint)
+        raise Fail(
+            f"{len(wrong)} of {_plural(len(truth), 'statements')} {_verb(len(wrong), 'is', 'are')} labelled "
+            f"wrongly: {', '.join(wrong)}.",
+            hint,
+        )
     return None
 
 

@@ -3,6 +3,7 @@
 Shared by the comparators and the runner so every message formats a value the same way
 (``1,234``, ``12.35``, ``'North'``, ``2024-03-01``).
 """
+
 from __future__ import annotations
 
 import math
@@ -149,8 +150,10 @@ def _kind(x: Any) -> str:
     import pandas as pd
 
     if isinstance(x, pd.DataFrame):
-        return (f"a table (DataFrame) with {_plural(len(x), 'rows')} and columns "
-                f"{', '.join(map(str, list(x.columns)[:8]))}{', ...' if x.shape[1] > 8 else ''}")
+        return (
+            f"a table (DataFrame) with {_plural(len(x), 'rows')} and columns "
+            f"{', '.join(map(str, list(x.columns)[:8]))}{', ...' if x.shape[1] > 8 else ''}"
+        )
     if isinstance(x, pd.Series):
         return f"a Series with {_plural(len(x), 'values')}"
     if isinstance(x, pd.Index):
@@ -169,6 +172,8 @@ def _kind(x: Any) -> str:
 
 
 def _examples(values: Iterable[Any], n: int = 3) -> str:
-    vals = [_fmt(v).strip("'") if isinstance(v, str) else (_fmt(v) if not isinstance(v, tuple)
-            else ", ".join(map(str, v))) for v in list(values)[:n]]
+    vals = [
+        _fmt(v).strip("'") if isinstance(v, str) else (_fmt(v) if not isinstance(v, tuple) else ", ".join(map(str, v)))
+        for v in list(values)[:n]
+    ]
     return ", ".join(vals)

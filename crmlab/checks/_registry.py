@@ -4,6 +4,7 @@ Checks of exercise ``NN_topic`` live in ``crmlab/checks/chNN_topic.py`` and regi
 themselves with :func:`register`; :func:`checks_for` imports that module on first use. The
 points of a registered :class:`CheckSpec` are the only points the grader counts.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -29,6 +30,8 @@ class CheckSpec:
 
 
 _REGISTRY: dict[str, dict[str, CheckSpec]] = {}
+
+
 def register(exercise: str, name: str, *, points: float = 1, allow_none: bool = False):
     """Decorator: make ``func(answer, ctx)`` the check ``name`` of ``exercise``.
 

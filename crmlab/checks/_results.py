@@ -5,6 +5,7 @@ comparator or a check when the answer is wrong, with a message that says how. Th
 payload of mimetype :data:`MIMETYPE` is for the student's notebook only: ``crmlab grade``
 never counts it (it recomputes every check itself from the answers handed out as data).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

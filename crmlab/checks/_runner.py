@@ -5,6 +5,7 @@
 :func:`resolve_student_id` says whose data is used. The grader calls :func:`run_check` in its
 own process with the submission's id, so the expected answers are computed there.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,12 +75,14 @@ class CheckContext:
 
 def run_check(spec: CheckSpec, answer: Any, ctx: CheckContext) -> CheckResult:
     """Run one check and turn any outcome into a :class:`CheckResult` (never raises)."""
+
     def result(passed: bool, text: str, error: str | None = None) -> CheckResult:
         mark = "✔" if passed else "✘"
         points = spec.points if passed else 0
         label = f"{spec.name} ({_num(points)} of {_fmt_points(spec.points)})"
-        return CheckResult(spec.name, passed, points, spec.points, f"{mark} {label}: {text}",
-                           spec.exercise, ctx.student_id, error)
+        return CheckResult(
+            spec.name, passed, points, spec.points, f"{mark} {label}: {text}", spec.exercise, ctx.student_id, error
+        )
 
     if answer is None and not spec.allow_none:
         return result(False, NOT_ANSWERED)
@@ -133,9 +136,16 @@ class Exercise:
         spec = self.checks.get(name)
         if spec is None:
             known = ", ".join(self.checks) or "none"
-            res = CheckResult(name, False, 0, 0, f"✘ {name}: there is no check called {name!r} in "
-                              f"exercise {self.name!r}. The checks are: {known}.", self.name,
-                              self.student_id, "unknown check")
+            res = CheckResult(
+                name,
+                False,
+                0,
+                0,
+                f"✘ {name}: there is no check called {name!r} in exercise {self.name!r}. The checks are: {known}.",
+                self.name,
+                self.student_id,
+                "unknown check",
+            )
         else:
             res = run_check(spec, answer, self._ctx)
         self.results[name] = res
@@ -160,8 +170,9 @@ class Exercise:
 
         from crmlab.checks._answers import encode
 
-        line = json.dumps({"exercise": self.name, "name": name, "answer": encode(answer)},
-                          allow_nan=False, ensure_ascii=False)
+        line = json.dumps(
+            {"exercise": self.name, "name": name, "answer": encode(answer)}, allow_nan=False, ensure_ascii=False
+        )
         try:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
@@ -181,11 +192,13 @@ class Exercise:
             print(f"{self.name}: the grader scores this notebook; see your feedback.")
             return
         got, top = self.score()
-        todo = [f"{n} ({_fmt_points(s.points)})" for n, s in self.checks.items()
-                if not (n in self.results and self.results[n].passed)]
+        todo = [
+            f"{n} ({_fmt_points(s.points)})"
+            for n, s in self.checks.items()
+            if not (n in self.results and self.results[n].passed)
+        ]
         passed = len(self.checks) - len(todo)
-        text = (f"{self.name}: {passed} of {len(self.checks)} checks passed, "
-                f"{_num(got)} of {_fmt_points(top)}.")
+        text = f"{self.name}: {passed} of {len(self.checks)} checks passed, {_num(got)} of {_fmt_points(top)}."
         text += (" Still to do: " + ", ".join(todo) + ".") if todo else " All done, well done!"
         print(text)
 

@@ -7,6 +7,7 @@ worth. ``crmlab release`` shows the points in the student version; ``crmlab grad
 the answers into a file the instructor fills in (points and a comment per answer), and
 ``crmlab gradebook merge`` brings those scores into the gradebook and the feedback.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,18 +84,31 @@ POINTS_NOTE = "*Written answer, "
 _DECLARED = {
     "00_start_here": [("channel_advice", "20697dd4", 2)],
     "01_what_is_crm": [("data_quality_faults", "ex01-13", 2), ("failed_project", "ex01-18", 2)],
-    "02_customer_value": [("two_criteria", "baf74491", 2), ("budget_priority", "ac1a85fc", 2),
-                          ("value_by_design", "h4c4329e98", 2)],
-    "03_segmentation": [("serve_class_c", "0b8eba8c", 2), ("segment_actions", "c895fe4c", 2),
-                        ("target_segment", "h4ae413eb2", 2)],
+    "02_customer_value": [
+        ("two_criteria", "baf74491", 2),
+        ("budget_priority", "ac1a85fc", 2),
+        ("value_by_design", "h4c4329e98", 2),
+    ],
+    "03_segmentation": [
+        ("serve_class_c", "0b8eba8c", 2),
+        ("segment_actions", "c895fe4c", 2),
+        ("target_segment", "h4ae413eb2", 2),
+    ],
     "04_rfm": [("catalogue_campaign", "3a4fe9db", 2)],
-    "05_customer_lifetime_value": [("one_time_buyers", "3a68b35a", 2), ("programme_choice", "9388e88b", 2),
-                                   ("model_choice", "d387ace5", 2)],
+    "05_customer_lifetime_value": [
+        ("one_time_buyers", "3a68b35a", 2),
+        ("programme_choice", "9388e88b", 2),
+        ("model_choice", "d387ace5", 2),
+    ],
     "06_customer_lifecycle": [("stage_investment", "ex06-15", 3)],
     "07_relationship_development": [("onboarding_or_retention", "ex07-18", 2)],
     "08_satisfaction_and_complaints": [("recommendation", "dc508499", 2)],
-    "09_loyalty_retention_churn": [("agency_offer", "h46cdb518a", 2), ("why_customers_leave", "h49ffa4899", 2),
-                                   ("break_even_cost", "h418d699df", 2), ("advice_to_manager", "16e34480", 2)],
+    "09_loyalty_retention_churn": [
+        ("agency_offer", "h46cdb518a", 2),
+        ("why_customers_leave", "h49ffa4899", 2),
+        ("break_even_cost", "h418d699df", 2),
+        ("advice_to_manager", "16e34480", 2),
+    ],
     "10_acquisition_and_development": [("first_actions_per_job", "h4e772b42c", 2), ("channel_cut", "035c5c41", 2)],
     "11_crm_in_practice": [("first_actions", "eeb1b98e", 3)],
 }

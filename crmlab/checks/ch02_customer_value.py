@@ -15,6 +15,7 @@ swapped, the ratio inverted or taken of the delivered value, perception or expec
 instead of importance, sums instead of means, the most important attribute instead of the
 important one performing worst.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,26 @@ EXERCISE = "02_customer_value"
 
 #: The offers of exercises 1 and 2 (a sofa bought in a showroom or from a web shop), in currency units.
 OFFERS: dict[str, dict[str, float]] = {
-    "Showroom": {"product": 1200, "service": 300, "personnel": 150, "image": 250,
-                 "monetary": 1400, "time": 120, "energy": 80, "psychic": 60},
-    "Web shop": {"product": 1100, "service": 120, "personnel": 30, "image": 100,
-                 "monetary": 900, "time": 40, "energy": 100, "psychic": 90},
+    "Showroom": {
+        "product": 1200,
+        "service": 300,
+        "personnel": 150,
+        "image": 250,
+        "monetary": 1400,
+        "time": 120,
+        "energy": 80,
+        "psychic": 60,
+    },
+    "Web shop": {
+        "product": 1100,
+        "service": 120,
+        "personnel": 30,
+        "image": 100,
+        "monetary": 900,
+        "time": 40,
+        "energy": 100,
+        "psychic": 90,
+    },
 }
 
 
@@ -60,17 +77,24 @@ def _(answer, ctx):
 
     def diagnose(got, exp):
         if _close(got, d.total_value - d.monetary):
-            return ("You subtracted only the price. Total customer cost (顾客总成本) also counts the time, "
-                    "energy and psychic costs.")
+            return (
+                "You subtracted only the price. Total customer cost (顾客总成本) also counts the time, "
+                "energy and psychic costs."
+            )
         if _close(got, -exp):
             return "Your sign is reversed: delivered value = total customer value − total customer cost."
         if _close(got, d.total_value):
             return "This is the total customer value; subtract the total customer cost from it."
         return None
 
-    return expect_number(answer, d.delivered_value, decimals=2, what="the delivered value of the Showroom offer",
-                         hint="Add the four value components, add the four cost components, subtract.",
-                         diagnose=diagnose)
+    return expect_number(
+        answer,
+        d.delivered_value,
+        decimals=2,
+        what="the delivered value of the Showroom offer",
+        hint="Add the four value components, add the four cost components, subtract.",
+        diagnose=diagnose,
+    )
 
 
 @register(EXERCISE, "value_ratio", points=1)
@@ -81,14 +105,19 @@ def _(answer, ctx):
         if _close(got, d.total_cost / d.total_value):
             return "You divided cost by value: the value ratio is total customer value / total customer cost."
         if _close(got, d.delivered_value / d.total_cost):
-            return ("You divided the delivered value (TCV − TCC) by the cost. The value ratio (2.3) is "
-                    "TCV / TCC.")
+            return "You divided the delivered value (TCV − TCC) by the cost. The value ratio (2.3) is TCV / TCC."
         if _close(got, d.total_value / d.monetary):
             return "You divided by the price only; divide by the total customer cost (all four costs)."
         return None
 
-    return expect_number(answer, d.value_ratio, decimals=2, what="the value ratio of the Showroom offer",
-                         hint="value ratio = total customer value / total customer cost.", diagnose=diagnose)
+    return expect_number(
+        answer,
+        d.value_ratio,
+        decimals=2,
+        what="the value ratio of the Showroom offer",
+        hint="value ratio = total customer value / total customer cost.",
+        diagnose=diagnose,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -121,10 +150,17 @@ def _winner(answer, criterion: str) -> None:
         pass
     else:
         if set(mine) != set(other):
-            raise Fail(f"That offer wins by {other_name}, not by {name}.",
-                       hint=f"Compare {formula} (value.compare_offers gives '{column}').")
-    return expect_choice(answer, mine, choices=list(OFFERS), what=f"the winner by {measure}",
-                         hint=f"Compare {formula} of the two offers.")
+            raise Fail(
+                f"That offer wins by {other_name}, not by {name}.",
+                hint=f"Compare {formula} (value.compare_offers gives '{column}').",
+            )
+    return expect_choice(
+        answer,
+        mine,
+        choices=list(OFFERS),
+        what=f"the winner by {measure}",
+        hint=f"Compare {formula} of the two offers.",
+    )
 
 
 @register(EXERCISE, "winner_by_difference", points=1)
@@ -170,9 +206,15 @@ def _(answer, ctx):
             return "These are medians; take the mean importance of each attribute."
         return None
 
-    return expect_series(answer, expected, decimals=2, what="the mean importance per attribute",
-                         entity="attributes", diagnose=diagnose,
-                         hint="Group ds.survey_items by 'attribute' and take the mean of 'importance'.")
+    return expect_series(
+        answer,
+        expected,
+        decimals=2,
+        what="the mean importance per attribute",
+        entity="attributes",
+        diagnose=diagnose,
+        hint="Group ds.survey_items by 'attribute' and take the mean of 'importance'.",
+    )
 
 
 def concentrate_set(t: pd.DataFrame) -> list[str]:
@@ -191,8 +233,10 @@ def _names(answer) -> list[str]:
     if isinstance(answer, (pd.Index, np.ndarray)):
         answer = list(answer)
     if isinstance(answer, str):
-        raise Fail(f"Your answer is the one name {answer.strip()!r}; the exercise asks for a list of names.",
-                   "Put the names in a list, e.g. list(important.index).")
+        raise Fail(
+            f"Your answer is the one name {answer.strip()!r}; the exercise asks for a list of names.",
+            "Put the names in a list, e.g. list(important.index).",
+        )
     if not isinstance(answer, (list, tuple, set, frozenset)):
         raise Fail("Your answer is not a list of attribute names.", "Store a list, e.g. ['quick answers', ...].")
     return [str(a).strip() for a in answer]
@@ -206,8 +250,10 @@ def _(answer, ctx):
     known = {_norm_label(a): str(a) for a in t.index}
     unknown = [n for n in names if _norm_label(n) not in known]
     if unknown:
-        raise Fail(f"{_examples(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the survey attributes.",
-                   "Use the names of the index of the importance-performance table.")
+        raise Fail(
+            f"{_examples(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the survey attributes.",
+            "Use the names of the index of the importance-performance table.",
+        )
     got = {known[_norm_label(n)] for n in names}
     exp = set(expected)
     if got == exp:
@@ -215,25 +261,33 @@ def _(answer, ctx):
     important = {str(a) for a in t.index[t["importance"] >= t["importance"].mean()]}
     weak = {str(a) for a in t.index[t["performance"] < t["performance"].mean()]}
     if got == {str(t["importance"].idxmax())}:
-        raise Fail("That is only the most important attribute; the exercise asks for every important attribute "
-                   "on which the retailer performs below the average.",
-                   "Keep every attribute with importance at or above the mean AND performance below the mean.")
+        raise Fail(
+            "That is only the most important attribute; the exercise asks for every important attribute "
+            "on which the retailer performs below the average.",
+            "Keep every attribute with importance at or above the mean AND performance below the mean.",
+        )
     if got == weak:
-        raise Fail("These are all the attributes that perform below the average, the unimportant ones too: "
-                   "customers care less about some of them.",
-                   "Keep only attributes with importance at or above the mean importance.")
+        raise Fail(
+            "These are all the attributes that perform below the average, the unimportant ones too: "
+            "customers care less about some of them.",
+            "Keep only attributes with importance at or above the mean importance.",
+        )
     if got == important:
-        raise Fail("These are all the important attributes, also those the retailer already does well.",
-                   "Keep only those whose mean performance (perception) is below the mean performance.")
+        raise Fail(
+            "These are all the important attributes, also those the retailer already does well.",
+            "Keep only those whose mean performance (perception) is below the mean performance.",
+        )
     extra, lacking = sorted(got - exp), sorted(exp - got)
     parts = []
     if extra:
         parts.append(f"{_examples(extra, 5)} should not be in it")
     if lacking:
         parts.append(f"{_plural(len(lacking), 'attributes')} {'is' if len(lacking) == 1 else 'are'} missing")
-    raise Fail("Your list is not right: " + "; ".join(parts) + ".",
-               "satisfaction.importance_performance(ds.survey_items) gives both means per attribute; compare "
-               "each with the mean over the attributes.")
+    raise Fail(
+        "Your list is not right: " + "; ".join(parts) + ".",
+        "satisfaction.importance_performance(ds.survey_items) gives both means per attribute; compare "
+        "each with the mean over the attributes.",
+    )
 
 
 @register(EXERCISE, "importance_chart", points=1)
@@ -241,14 +295,25 @@ def _(answer, ctx):
     ds = ctx.data("retail")
     t = once(ctx, "ipa", lambda: ipa(ds))
     return expect_bars(
-        answer, t["importance"], what="the mean importance of each attribute", entity="attributes",
-        unit=("1-7", "1–7", "1 to 7", "scale"), value_axis_words="mean importance",
-        mistakes=[(t["performance"], "Your bars show the mean performance (perception); the chart asks for the "
-                                     "mean importance."),
-                  (_mean_of(ds, "expectation"), "Your bars show the mean expectation; the chart asks for the "
-                                                "mean importance.")],
+        answer,
+        t["importance"],
+        what="the mean importance of each attribute",
+        entity="attributes",
+        unit=("1-7", "1–7", "1 to 7", "scale"),
+        value_axis_words="mean importance",
+        mistakes=[
+            (
+                t["performance"],
+                "Your bars show the mean performance (perception); the chart asks for the mean importance.",
+            ),
+            (
+                _mean_of(ds, "expectation"),
+                "Your bars show the mean expectation; the chart asks for the mean importance.",
+            ),
+        ],
         hint="Draw e.g. mean_importance.sort_values().plot.barh(), then set a title and label both axes "
-             "(with the scale, 1-7).")
+        "(with the scale, 1-7).",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -265,12 +330,20 @@ PRINCIPLES: dict[int, str] = {
 }
 #: The statements of exercise 4 and the principle each one applies.
 DESIGNS: dict[str, tuple[str, int]] = {
-    "A": ("Customers with the highest expected lifetime value get a personal adviser; occasional buyers are "
-          "served well online.", 1),
-    "B": ("New customers get a welcome guide and a first-order check call; long-standing customers get early "
-          "access to new ranges.", 2),
-    "C": ("Customers vote on next season's fabrics, and shop staff propose the service changes they see are "
-          "needed.", 3),
+    "A": (
+        "Customers with the highest expected lifetime value get a personal adviser; occasional buyers are "
+        "served well online.",
+        1,
+    ),
+    "B": (
+        "New customers get a welcome guide and a first-order check call; long-standing customers get early "
+        "access to new ranges.",
+        2,
+    ),
+    "C": (
+        "Customers vote on next season's fabrics, and shop staff propose the service changes they see are needed.",
+        3,
+    ),
     "D": ("The shop stops printing a catalogue few customers read and gives faster delivery instead.", 4),
 }
 
@@ -281,9 +354,16 @@ def _(answer, ctx):
 
     aliases = {str(k): str(k) for k in PRINCIPLES} | {f"{k}.0": str(k) for k in PRINCIPLES}
     if isinstance(answer, dict):
-        answer = {k: str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()
-                  else v for k, v in answer.items()}
-    return expect_labels(answer, {k: str(p) for k, (_, p) in DESIGNS.items()}, aliases, what="your principle numbers",
-                         hint="Ask of each design: does it spend by what a customer is worth (1), change with the "
-                              "stage of the relationship (2), involve customers and staff (3), or take something "
-                              "away (4)?")
+        answer = {
+            k: str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() else v
+            for k, v in answer.items()
+        }
+    return expect_labels(
+        answer,
+        {k: str(p) for k, (_, p) in DESIGNS.items()},
+        aliases,
+        what="your principle numbers",
+        hint="Ask of each design: does it spend by what a customer is worth (1), change with the "
+        "stage of the relationship (2), involve customers and staff (3), or take something "
+        "away (4)?",
+    )

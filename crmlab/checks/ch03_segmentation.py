@@ -16,6 +16,7 @@ revenue, percentages for fractions, the customer who crosses the 80 % line put i
 classes cut by share of customers (as the pyramid does), the largest segment for the one with
 the largest baskets.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,6 @@ def revenue(ds, *, with_returns: bool = False) -> pd.Series:
     from crmlab.profitability import customer_revenue
 
     return customer_revenue(ds.orders, customer="customer_id", returned=None if with_returns else "returned")["revenue"]
-
 
 
 # --------------------------------------------------------------------------------------
@@ -59,23 +59,40 @@ def _(answer, ctx):
     exp = top_share(rev, 0.2)
     with_returns = once(ctx, "revenue_with_returns", lambda: revenue(ds, with_returns=True))
     mistakes = [
-        (1 - top_share(rev, 0.8), "This is the share of the *bottom* 20 % of customers: sort the revenues in "
-                                  "descending order (ascending=False) before taking the top 20 %."),
-        (top_share(with_returns, 0.2), "Your revenue includes returned orders; they were refunded and bring no "
-                                       "revenue."),
-        *[(v, "Your revenue includes returned orders; they were refunded and bring no revenue.")
-          for v in top20_alternatives(with_returns)],
-        *[(100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %.")
-          for v in (exp, *top20_alternatives(rev))],
-        (float(rev.sort_values().iloc[: int(0.2 * len(rev))].sum() / rev.sum()),
-         "This is the share of the *bottom* 20 % of customers: sort the revenues in descending order "
-         "(ascending=False) before taking the top 20 %."),
+        (
+            1 - top_share(rev, 0.8),
+            "This is the share of the *bottom* 20 % of customers: sort the revenues in "
+            "descending order (ascending=False) before taking the top 20 %.",
+        ),
+        (
+            top_share(with_returns, 0.2),
+            "Your revenue includes returned orders; they were refunded and bring no revenue.",
+        ),
+        *[
+            (v, "Your revenue includes returned orders; they were refunded and bring no revenue.")
+            for v in top20_alternatives(with_returns)
+        ],
+        *[
+            (100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.71 for 71 %.")
+            for v in (exp, *top20_alternatives(rev))
+        ],
+        (
+            float(rev.sort_values().iloc[: int(0.2 * len(rev))].sum() / rev.sum()),
+            "This is the share of the *bottom* 20 % of customers: sort the revenues in descending order "
+            "(ascending=False) before taking the top 20 %.",
+        ),
         (0.2, "0.2 is the share of customers; the question asks for their share of revenue."),
     ]
-    return expect_number(answer, exp, decimals=3, also=top20_alternatives(rev), mistakes=mistakes,
-                         what="the share of revenue of the top 20 % of customers",
-                         hint="Revenue per customer from kept orders, sorted from largest to smallest; the "
-                              "first 20 % of customers' revenue divided by total revenue.")
+    return expect_number(
+        answer,
+        exp,
+        decimals=3,
+        also=top20_alternatives(rev),
+        mistakes=mistakes,
+        what="the share of revenue of the top 20 % of customers",
+        hint="Revenue per customer from kept orders, sorted from largest to smallest; the "
+        "first 20 % of customers' revenue divided by total revenue.",
+    )
 
 
 def _curve_at(line: dict, x0: float) -> float | None:
@@ -111,11 +128,16 @@ def _(answer, ctx):
     if any(abs(v - top) <= 0.01 for v in at):
         return None
     if any(abs(v - bottom) <= 0.01 for v in at):
-        raise Fail("Your curve starts with the smallest customers (a Lorenz curve): the Pareto curve ranks customers "
-                   "from the most valuable down.", "Sort by revenue in descending order, or use plots.plot_pareto.")
-    raise Fail("Your figure does not show the cumulative share of revenue by customers ranked from the most "
-               "valuable: at 20 % of the customers the curve should reach the top 20 %'s share of exercise 1.",
-               "plots.plot_pareto(segmentation.pareto_table(revenue)) draws it.")
+        raise Fail(
+            "Your curve starts with the smallest customers (a Lorenz curve): the Pareto curve ranks customers "
+            "from the most valuable down.",
+            "Sort by revenue in descending order, or use plots.plot_pareto.",
+        )
+    raise Fail(
+        "Your figure does not show the cumulative share of revenue by customers ranked from the most "
+        "valuable: at 20 % of the customers the curve should reach the top 20 %'s share of exercise 1.",
+        "plots.plot_pareto(segmentation.pareto_table(revenue)) draws it.",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -138,22 +160,32 @@ def _(answer, ctx):
     def diagnose(got, exp):
         d = (got - exp).to_numpy()
         if d[0] == -1 and d.sum() == 0:
-            return ("One customer too few in class A: the customer whose revenue crosses the 80 % line is "
-                    "still an A (a class is decided by the share reached by the customers ranked above).")
+            return (
+                "One customer too few in class A: the customer whose revenue crosses the 80 % line is "
+                "still an A (a class is decided by the share reached by the customers ranked above)."
+            )
         n = int(exp.sum())
-        by_customers = pd.Series([round(0.2 * n), round(0.3 * n), n - round(0.2 * n) - round(0.3 * n)],
-                                 index=exp.index)
+        by_customers = pd.Series([round(0.2 * n), round(0.3 * n), n - round(0.2 * n) - round(0.3 * n)], index=exp.index)
         if (got - by_customers).abs().max() <= 1 and (got - exp).abs().max() > 1:
-            return ("You split the customers by share of customers (20 / 30 / 50 %). ABC classes cut the "
-                    "cumulative share of *revenue* at 80 % and 95 %.")
+            return (
+                "You split the customers by share of customers (20 / 30 / 50 %). ABC classes cut the "
+                "cumulative share of *revenue* at 80 % and 95 %."
+            )
         if int(got.sum()) != n:
-            return (f"Your classes hold {_plural(int(got.sum()), 'customers')}, but {n:,} customers have revenue "
-                    f"from kept orders.")
+            return (
+                f"Your classes hold {_plural(int(got.sum()), 'customers')}, but {n:,} customers have revenue "
+                f"from kept orders."
+            )
         return None
 
-    return expect_series(answer, expected, what="the number of customers per ABC class", entity="classes",
-                         diagnose=diagnose,
-                         hint="segmentation.abc_classes(revenue, thresholds=(0.8, 0.95)) and count each class.")
+    return expect_series(
+        answer,
+        expected,
+        what="the number of customers per ABC class",
+        entity="classes",
+        diagnose=diagnose,
+        hint="segmentation.abc_classes(revenue, thresholds=(0.8, 0.95)) and count each class.",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -187,13 +219,16 @@ def _(answer, ctx):
     segment, _ = big_basket(result)
     choices = [str(s) for s in result.profile.index]
     if isinstance(answer, str) and answer.strip().casefold().startswith("segment"):
-        answer = answer.strip()[len("segment"):].strip()
+        answer = answer.strip()[len("segment") :].strip()
     try:
         expect_choice(answer, str(segment), choices=choices)
     except Fail:
-        raise Fail(f"{_fmt(answer)} is not the segment with the highest mean order value; the segments are "
-                   f"{', '.join(choices)}, numbered by size (1 is the largest, not the one with the largest "
-                   "baskets).", hint="Use need.profile['mean_order_value'].idxmax().") from None
+        raise Fail(
+            f"{_fmt(answer)} is not the segment with the highest mean order value; the segments are "
+            f"{', '.join(choices)}, numbered by size (1 is the largest, not the one with the largest "
+            "baskets).",
+            hint="Use need.profile['mean_order_value'].idxmax().",
+        ) from None
     return None
 
 
@@ -204,9 +239,13 @@ def _(answer, ctx):
     categories = [c.removeprefix("share_cat_") for c in result.profile.columns if c.startswith("share_cat_")]
     if isinstance(answer, str):
         answer = answer.strip().removeprefix("share_cat_")
-    return expect_choice(answer, category, choices=categories, what="the category that dominates the spend of "
-                         "the segment with the largest baskets",
-                         hint="In that segment's profile, compare the columns share_cat_...: the largest wins.")
+    return expect_choice(
+        answer,
+        category,
+        choices=categories,
+        what="the category that dominates the spend of the segment with the largest baskets",
+        hint="In that segment's profile, compare the columns share_cat_...: the largest wins.",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -223,10 +262,15 @@ VARIABLES: dict[str, str] = {
     "frequency": "behavioural",
     "share_cat_kitchen": "behavioural",
 }
-_KIND_ALIASES = {k: k for k in VARIABLE_KINDS} | {"behavioral": "behavioural", "geography": "geographic",
-                                                  "demography": "demographic", "psychology": "psychographic",
-                                                  "lifestyle": "psychographic", "behaviour": "behavioural",
-                                                  "behavior": "behavioural"}
+_KIND_ALIASES = {k: k for k in VARIABLE_KINDS} | {
+    "behavioral": "behavioural",
+    "geography": "geographic",
+    "demography": "demographic",
+    "psychology": "psychographic",
+    "lifestyle": "psychographic",
+    "behaviour": "behavioural",
+    "behavior": "behavioural",
+}
 
 #: Exercise 4b: four candidate segments scored 1-5 on the segment's attractiveness (size and growth,
 #: margin, little competition) and on how well they match the firm's capabilities.
@@ -254,10 +298,15 @@ def target_segment(table: pd.DataFrame = SEGMENTS) -> str:
 def _(answer, ctx):
     from crmlab.checks._compare import expect_labels
 
-    return expect_labels(answer, VARIABLES, _KIND_ALIASES, what="the kind of each variable",
-                         hint="Geographic: where the customer is; demographic: who they are (age, income); "
-                              "psychographic: what they think and value; behavioural: what they do (how often, "
-                              "what they buy).")
+    return expect_labels(
+        answer,
+        VARIABLES,
+        _KIND_ALIASES,
+        what="the kind of each variable",
+        hint="Geographic: where the customer is; demographic: who they are (age, income); "
+        "psychographic: what they think and value; behavioural: what they do (how often, "
+        "what they buy).",
+    )
 
 
 @register(EXERCISE, "target_segment", points=1)
@@ -268,18 +317,27 @@ def _(answer, ctx):
     if isinstance(answer, str) and _norm(answer) != _norm(expected):
         given = _norm(answer)
         if given == _norm(str(score.idxmax())):
-            raise Fail("That is the most attractive segment, but the firm's capabilities fit it badly: a segment "
-                       "is a target only if the firm can serve it better than rivals.",
-                       f"Leave out the segments with capability_fit below {MIN_FIT} first.")
+            raise Fail(
+                "That is the most attractive segment, but the firm's capabilities fit it badly: a segment "
+                "is a target only if the firm can serve it better than rivals.",
+                f"Leave out the segments with capability_fit below {MIN_FIT} first.",
+            )
         if given == _norm(str(SEGMENTS["capability_fit"].idxmax())):
-            raise Fail("That segment fits the firm best, but it is not the most attractive of those the firm can "
-                       "serve.", "Among the segments with enough capability fit, take the highest weighted score.")
+            raise Fail(
+                "That segment fits the firm best, but it is not the most attractive of those the firm can serve.",
+                "Among the segments with enough capability fit, take the highest weighted score.",
+            )
         unweighted = SEGMENTS[list(WEIGHTS)].sum(axis=1)[SEGMENTS["capability_fit"] >= MIN_FIT].idxmax()
         if given == _norm(str(unweighted)) and unweighted != expected:
             raise Fail("That is the best segment by the unweighted sum of the scores: use the weights.")
-    return expect_choice(answer, expected, choices=choices, what="the target segment",
-                         hint="attractiveness = 0.4 size_growth + 0.4 margin + 0.2 competition; keep the segments "
-                              f"with capability_fit >= {MIN_FIT} and take the most attractive.")
+    return expect_choice(
+        answer,
+        expected,
+        choices=choices,
+        what="the target segment",
+        hint="attractiveness = 0.4 size_growth + 0.4 margin + 0.2 competition; keep the segments "
+        f"with capability_fit >= {MIN_FIT} and take the most attractive.",
+    )
 
 
 def _norm(text: str) -> str:

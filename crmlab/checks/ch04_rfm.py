@@ -14,6 +14,7 @@ spend, recency scores not reversed, quantile cut points instead of equal-count g
 another way, Champions counted as code 555 only or as every R = 5 customer, the share of
 customers instead of the share of spend.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,16 +72,20 @@ def _(answer, ctx):
     if isinstance(answer, pd.DataFrame) and not _matches(answer, expected, "customer_id", RFM_COLUMNS, rtol=1e-6):
         with_returns = _cache(ctx, "with_returns", lambda: rfm_expected(ds, returned=None))
         if _matches(answer, with_returns, "customer_id", RFM_COLUMNS, rtol=1e-6):
-            raise Fail("Your table counts returned orders: they were refunded, so they are neither purchases "
-                       "nor spend (and customers whose every order was returned have no RFM row).",
-                       hint="Keep only orders with returned == False, or use rfm.rfm_table, which does.")
+            raise Fail(
+                "Your table counts returned orders: they were refunded, so they are neither purchases "
+                "nor spend (and customers whose every order was returned have no RFM row).",
+                hint="Keep only orders with returned == False, or use rfm.rfm_table, which does.",
+            )
 
     def diagnose(got, exp):
         d = (got["recency_days"] - exp["recency_days"]).to_numpy(dtype=float)
         if np.all(d == 1) or np.all(d == -1):
-            return (f"Your recency is exactly 1 day {'more' if d[0] > 0 else 'less'} than expected for every "
-                    f"customer. Recency is as_of − last purchase in whole days: a purchase on as_of itself "
-                    f"has recency 0.")
+            return (
+                f"Your recency is exactly 1 day {'more' if d[0] > 0 else 'less'} than expected for every "
+                f"customer. Recency is as_of − last purchase in whole days: a purchase on as_of itself "
+                f"has recency 0."
+            )
         freq_all = all_orders.size().reindex(got.index)
         if not np.allclose(got["frequency"], exp["frequency"]) and np.allclose(got["frequency"], freq_all):
             return "Your frequency counts returned orders too; count only the kept orders (returned == False)."
@@ -92,11 +97,20 @@ def _(answer, ctx):
         return None
 
     return expect_frame(
-        answer, expected, key="customer_id", columns=RFM_COLUMNS, rtol=1e-6, decimals=2, what="the RFM table",
-        entity="customers", diagnose=diagnose,
-        hints={"recency_days": "Days from the last kept order to ds.as_of.",
-               "frequency": "The number of kept orders.",
-               "monetary": "The total amount of the kept orders."},
+        answer,
+        expected,
+        key="customer_id",
+        columns=RFM_COLUMNS,
+        rtol=1e-6,
+        decimals=2,
+        what="the RFM table",
+        entity="customers",
+        diagnose=diagnose,
+        hints={
+            "recency_days": "Days from the last kept order to ds.as_of.",
+            "frequency": "The number of kept orders.",
+            "monetary": "The total amount of the kept orders.",
+        },
         hint="rfm.rfm_table(ds.orders, as_of=ds.as_of) follows the chapter's policy.",
     )
 
@@ -112,14 +126,15 @@ def _(answer, ctx):
     if isinstance(answer, pd.DataFrame) and not _matches(answer, expected, "customer_id", SCORE_COLUMNS):
         quantile = _cache(ctx, "quantile", lambda: scores_expected(ds, method="quantile"))
         if _matches(answer, quantile, "customer_id", SCORE_COLUMNS):
-            raise Fail("These are quantile scores (ties share a score, groups of unequal size). The chapter "
-                       "uses equal-count fifths with ties split by customer id.",
-                       hint="rfm.score(rfm_table) with the default method='rank'.")
+            raise Fail(
+                "These are quantile scores (ties share a score, groups of unequal size). The chapter "
+                "uses equal-count fifths with ties split by customer id.",
+                hint="rfm.score(rfm_table) with the default method='rank'.",
+            )
 
     def diagnose(got, exp):
         if (got["R"] == 6 - exp["R"]).mean() > 0.9:
-            return ("Your R scores run the wrong way: a *short* recency is good, so the most recent customers "
-                    "get R = 5.")
+            return "Your R scores run the wrong way: a *short* recency is good, so the most recent customers get R = 5."
         wrong = [c for c in SCORE_COLUMNS if (got[c] != exp[c]).any()]
         col = {"R": "recency_days", "F": "frequency", "M": "monetary"}[wrong[0]]
         raw = expected[col].reindex(got.index)
@@ -127,13 +142,22 @@ def _(answer, ctx):
         hi = exp[wrong[0]].groupby(raw).transform("max")
         bad = got[wrong[0]] != exp[wrong[0]]
         if ((got[wrong[0]] >= lo) & (got[wrong[0]] <= hi))[bad].all():
-            return (f"Your {wrong[0]} scores differ only among customers with equal {col}: ties are split "
-                    f"another way. The chapter splits ties by customer id (rfm.score does it).")
+            return (
+                f"Your {wrong[0]} scores differ only among customers with equal {col}: ties are split "
+                f"another way. The chapter splits ties by customer id (rfm.score does it)."
+            )
         return None
 
-    return expect_frame(answer, expected, key="customer_id", columns=SCORE_COLUMNS, what="the RFM scores",
-                        entity="customers", diagnose=diagnose,
-                        hint="rfm.score(rfm_table, bins=5) scores R, F and M from 1 to 5.")
+    return expect_frame(
+        answer,
+        expected,
+        key="customer_id",
+        columns=SCORE_COLUMNS,
+        what="the RFM scores",
+        entity="customers",
+        diagnose=diagnose,
+        hint="rfm.score(rfm_table, bins=5) scores R, F and M from 1 to 5.",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -164,8 +188,13 @@ def _(answer, ctx):
             return "You counted Champions on quantile scores; use the equal-count scores of exercise 2."
         return None
 
-    return expect_number(answer, int(champ.sum()), what="the number of Champions", diagnose=diagnose,
-                         hint="rfm.segment(scores) names every customer's segment; count 'Champions'.")
+    return expect_number(
+        answer,
+        int(champ.sum()),
+        what="the number of Champions",
+        diagnose=diagnose,
+        hint="rfm.segment(scores) names every customer's segment; count 'Champions'.",
+    )
 
 
 @register(EXERCISE, "champions_spend_share", points=1)
@@ -175,8 +204,18 @@ def _(answer, ctx):
     champ = _cache(ctx, "champions", lambda: champions(ds))
     expected = float(s.loc[champ, "monetary"].sum() / s["monetary"].sum())
 
-    mistakes = [(float(champ.mean()), "This is the Champions' share of *customers*; the question asks for their "
-                                      "share of spend."),
-                (100 * expected, "Your answer is a percentage: give the share as a fraction, e.g. 0.36 for 36 %.")]
-    return expect_number(answer, expected, decimals=3, mistakes=mistakes, what="the Champions' share of total spend",
-                         hint="Sum 'monetary' over the Champions, divide by the total.")
+    mistakes = [
+        (
+            float(champ.mean()),
+            "This is the Champions' share of *customers*; the question asks for their share of spend.",
+        ),
+        (100 * expected, "Your answer is a percentage: give the share as a fraction, e.g. 0.36 for 36 %."),
+    ]
+    return expect_number(
+        answer,
+        expected,
+        decimals=3,
+        mistakes=mistakes,
+        what="the Champions' share of total spend",
+        hint="Sum 'monetary' over the Champions, divide by the total.",
+    )

@@ -26,6 +26,7 @@ the in-sample fit or the total error taken for the holdout error, BG/NBD's or Pa
 P(alive), all customers instead of the one-time buyers, the revenue basis or ABC instead of the
 direct-cost basis, one year's indirect costs, a count or a percentage instead of a share.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,15 +72,21 @@ def programme_gains(ds) -> dict:
     x = retail_inputs(ds)
     m, r, n = x["margin"], x["retention"], x["customers"]
     base = retention_clv(m, r, DISCOUNT)
-    return {name: n * (retention_clv(m, r + up, DISCOUNT, retention_cost=cost) - base)
-            for name, (up, cost) in PROGRAMMES.items()}
+    return {
+        name: n * (retention_clv(m, r + up, DISCOUNT, retention_cost=cost) - base)
+        for name, (up, cost) in PROGRAMMES.items()
+    }
 
 
 def cdnow_summary(ds, *, calibration: bool = True, time_unit: str = "W"):
     from crmlab import clv
 
-    return clv.summary_from_transactions(ds.orders, calibration_end=CALIBRATION_END if calibration else None,
-                                         observation_end=OBSERVATION_END, time_unit=time_unit)
+    return clv.summary_from_transactions(
+        ds.orders,
+        calibration_end=CALIBRATION_END if calibration else None,
+        observation_end=OBSERVATION_END,
+        time_unit=time_unit,
+    )
 
 
 def _fits(ctx) -> dict:
@@ -118,18 +125,25 @@ def _(answer, ctx):
 
     def diagnose(got, exp):
         if _close(got, x["retention_strict"], 1e-6) and not _close(exp, x["retention_strict"], 1e-6):
-            return ("Your answer is the strict retention rate (customers active in both years / customers "
-                    "of 2023). The chapter's rate is (customers at end − new customers) / customers at "
-                    "start: the column 'retention'.")
+            return (
+                "Your answer is the strict retention rate (customers active in both years / customers "
+                "of 2023). The chapter's rate is (customers at end − new customers) / customers at "
+                "start: the column 'retention'."
+            )
         if _close(got, 1 - exp, 1e-6):
             return "Your answer is the churn rate (1 − retention): give the retention rate itself."
         if _close(got, 100 * exp, 1e-4):
             return "Your answer is a percentage: give the rate as a fraction, e.g. 0.59 for 59 %."
         return None
 
-    return expect_number(answer, x["retention"], rtol=1e-4, what="the yearly retention rate of 2024",
-                         hint="loyalty.retention_rates(ds.orders, freq='YE') has one row per year; "
-                              "take the 'retention' of 2024.", diagnose=diagnose)
+    return expect_number(
+        answer,
+        x["retention"],
+        rtol=1e-4,
+        what="the yearly retention rate of 2024",
+        hint="loyalty.retention_rates(ds.orders, freq='YE') has one row per year; take the 'retention' of 2024.",
+        diagnose=diagnose,
+    )
 
 
 @register(EXERCISE, "margin_2024", points=1)
@@ -142,17 +156,26 @@ def _(answer, ctx):
         if _close(got, x["revenue_mean"]):
             return "Your answer is the mean revenue (amount) per customer: CLV needs the gross margin."
         if _close(got, x["margin_with_returns"]):
-            return ("Your answer counts returned orders: they were refunded, so they bring no margin. "
-                    "profitability.customer_revenue leaves them out for you.")
+            return (
+                "Your answer counts returned orders: they were refunded, so they bring no margin. "
+                "profitability.customer_revenue leaves them out for you."
+            )
         if _close(got, x["margin_per_order"]):
-            return ("Your answer is the margin per order: the retention model needs the margin per "
-                    "customer and year (all of a customer's 2024 orders together).")
+            return (
+                "Your answer is the margin per order: the retention model needs the margin per "
+                "customer and year (all of a customer's 2024 orders together)."
+            )
         return None
 
-    return expect_number(answer, x["margin"], rtol=1e-4,
-                         what="the mean gross margin per customer in 2024 (currency units)",
-                         hint="Keep the orders of 2024, then profitability.customer_revenue(orders_2024, "
-                              "customer='customer_id')['gross_margin'].mean().", diagnose=diagnose)
+    return expect_number(
+        answer,
+        x["margin"],
+        rtol=1e-4,
+        what="the mean gross margin per customer in 2024 (currency units)",
+        hint="Keep the orders of 2024, then profitability.customer_revenue(orders_2024, "
+        "customer='customer_id')['gross_margin'].mean().",
+        diagnose=diagnose,
+    )
 
 
 @register(EXERCISE, "clv_retail", points=2)
@@ -164,11 +187,15 @@ def _(answer, ctx):
 
     def diagnose(got, exp):
         if _close(got, m * r / (1 - r)):
-            return ("Your answer is m·r/(1−r): the discount is missing. Money received later is worth "
-                    "less today: use m·r/(1+d−r) with d = 0.10.")
+            return (
+                "Your answer is m·r/(1−r): the discount is missing. Money received later is worth "
+                "less today: use m·r/(1+d−r) with d = 0.10."
+            )
         if _close(got, retention_clv(m, r, d, initial_margin=True)):
-            return ("Your answer adds this year's margin, m·(1+d)/(1+d−r) (formula 5.2). The exercise asks "
-                    "for the value of the future years only, formula (5.1).")
+            return (
+                "Your answer adds this year's margin, m·(1+d)/(1+d−r) (formula 5.2). The exercise asks "
+                "for the value of the future years only, formula (5.1)."
+            )
         if _close(got, m * r / (1 + 10 - r)):
             return "Your answer uses a discount rate of 10 instead of 0.10: give rates as fractions."
         if _close(got, r / (1 + d - r)):
@@ -177,10 +204,14 @@ def _(answer, ctx):
             return "Your CLV uses the strict retention rate: use the 'retention' column, as in exercise 1a."
         return None
 
-    return expect_number(answer, retention_clv(m, r, d), rtol=1e-3,
-                         what="the CLV of a retail customer (currency units)",
-                         hint="clv.retention_clv(margin, retention, 0.10) with the margin and retention of 2024.",
-                         diagnose=diagnose)
+    return expect_number(
+        answer,
+        retention_clv(m, r, d),
+        rtol=1e-3,
+        what="the CLV of a retail customer (currency units)",
+        hint="clv.retention_clv(margin, retention, 0.10) with the margin and retention of 2024.",
+        diagnose=diagnose,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -189,13 +220,18 @@ def _(answer, ctx):
 def _params_of(answer: Any) -> dict:
     from crmlab.clv import BGNBDResult
 
-    expect_type(answer, (BGNBDResult, dict), "the fitted model (the result of clv.fit_bgnbd) or a dict "
-                "{'r': ..., 'alpha': ..., 'a': ..., 'b': ...}")
+    expect_type(
+        answer,
+        (BGNBDResult, dict),
+        "the fitted model (the result of clv.fit_bgnbd) or a dict {'r': ..., 'alpha': ..., 'a': ..., 'b': ...}",
+    )
     params = answer.params if isinstance(answer, BGNBDResult) else answer
     missing = [k for k in ("r", "alpha", "a", "b") if k not in params]
     if missing:
-        raise Fail(f"Your answer has no value for {', '.join(repr(k) for k in missing)}.",
-                   "Give the model itself (model = clv.fit_bgnbd(summary)) or model.params.")
+        raise Fail(
+            f"Your answer has no value for {', '.join(repr(k) for k in missing)}.",
+            "Give the model itself (model = clv.fit_bgnbd(summary)) or model.params.",
+        )
     out = {}
     for k in ("r", "alpha", "a", "b"):
         v = params[k]
@@ -203,8 +239,10 @@ def _params_of(answer: Any) -> dict:
             raise Fail(f"The value for {k!r} in your answer is {v!r}, not a finite number.")
         out[k] = float(v)
     if isinstance(answer, BGNBDResult) and answer.time_unit != "W":
-        raise Fail(f"Your model was fitted in {answer.time_unit!r}, not in weeks ('W').",
-                   "summary_from_transactions(..., time_unit='W'), as in the chapter.")
+        raise Fail(
+            f"Your model was fitted in {answer.time_unit!r}, not in weeks ('W').",
+            "summary_from_transactions(..., time_unit='W'), as in the chapter.",
+        )
     return out
 
 
@@ -215,18 +253,24 @@ def _(answer, ctx):
     if all(_close(got[k], exp[k], 2e-3) for k in exp):
         return None
     if _close(got["r"], exp["r"], 2e-3) and _close(got["alpha"], 7 * exp["alpha"], 5e-3):
-        raise Fail("Your r, a and b are right but alpha is 7 times too large: you measured time in days.",
-                   "Use time_unit='W' in summary_from_transactions: the chapter works in weeks.")
+        raise Fail(
+            "Your r, a and b are right but alpha is 7 times too large: you measured time in days.",
+            "Use time_unit='W' in summary_from_transactions: the chapter works in weeks.",
+        )
     no_split = _other_fit(ctx, "no_split")[1].params
     if all(_close(got[k], no_split[k], 2e-3) for k in exp):
-        raise Fail("Your model was fitted on all 78 weeks: the fit must use the calibration period only.",
-                   f"Pass calibration_end='{CALIBRATION_END}' and observation_end='{OBSERVATION_END}' to "
-                   f"summary_from_transactions.")
+        raise Fail(
+            "Your model was fitted on all 78 weeks: the fit must use the calibration period only.",
+            f"Pass calibration_end='{CALIBRATION_END}' and observation_end='{OBSERVATION_END}' to "
+            f"summary_from_transactions.",
+        )
     wrong = [k for k in exp if not _close(got[k], exp[k], 2e-3)]
-    raise Fail(f"Your parameter{'s' if len(wrong) > 1 else ''} {', '.join(wrong)} differ from the fit on your "
-               f"data (e.g. {wrong[0]} = {got[wrong[0]]:.4g}).",
-               f"Build the summary with calibration_end='{CALIBRATION_END}', observation_end='{OBSERVATION_END}', "
-               f"time_unit='W' from ds.orders (your own sample), then clv.fit_bgnbd(summary).")
+    raise Fail(
+        f"Your parameter{'s' if len(wrong) > 1 else ''} {', '.join(wrong)} differ from the fit on your "
+        f"data (e.g. {wrong[0]} = {got[wrong[0]]:.4g}).",
+        f"Build the summary with calibration_end='{CALIBRATION_END}', observation_end='{OBSERVATION_END}', "
+        f"time_unit='W' from ds.orders (your own sample), then clv.fit_bgnbd(summary).",
+    )
 
 
 @register(EXERCISE, "n_p_alive_below_half", points=1)
@@ -242,15 +286,23 @@ def _(answer, ctx):
             return "Your answer is the number of all customers: keep only those with P(alive) < 0.5."
         summary, model = _other_fit(ctx, "no_split")
         if got == int((model.p_alive(summary) < 0.5).sum()):
-            return ("Your count comes from a model fitted on all 78 weeks: use the calibration summary "
-                    "and the model of exercise 2a.")
+            return (
+                "Your count comes from a model fitted on all 78 weeks: use the calibration summary "
+                "and the model of exercise 2a."
+            )
         return None
 
     if isinstance(answer, float) and answer.is_integer():
         answer = int(answer)
-    return expect_number(answer, expected, rtol=0, atol=0, what="the number of customers with P(alive) < 0.5",
-                         hint="model.p_alive(summary) gives one probability per customer; "
-                              "(p < 0.5).sum() counts them.", diagnose=diagnose)
+    return expect_number(
+        answer,
+        expected,
+        rtol=0,
+        atol=0,
+        what="the number of customers with P(alive) < 0.5",
+        hint="model.p_alive(summary) gives one probability per customer; (p < 0.5).sum() counts them.",
+        diagnose=diagnose,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -270,25 +322,35 @@ def _gain_check(name: str):
 
         def diagnose(got, exp):
             if _close(got, n * (retention_clv(m, r + up, DISCOUNT) - base)):
-                return (f"Your gain leaves out what programme {name} costs ({cost:g} per customer and year): "
-                        f"pass retention_cost={cost:g} for the programme's CLV.")
+                return (
+                    f"Your gain leaves out what programme {name} costs ({cost:g} per customer and year): "
+                    f"pass retention_cost={cost:g} for the programme's CLV."
+                )
             if _close(got, exp / n):
-                return (f"Your answer is the gain per customer: multiply by the {n:,} customers of the "
-                        f"current base.")
+                return f"Your answer is the gain per customer: multiply by the {n:,} customers of the current base."
             if _close(got, n * (retention_clv(m, r + up, 0.0, retention_cost=cost) - retention_clv(m, r, 0.0))):
                 return "Your gain is not discounted: use the discount rate d = 0.10 in both CLVs."
             if _close(got, n * retention_clv(m, r + up, DISCOUNT, retention_cost=cost)):
-                return ("Your answer is the equity of the base with the programme, not the gain: subtract the "
-                        "equity without it.")
+                return (
+                    "Your answer is the equity of the base with the programme, not the gain: subtract the "
+                    "equity without it."
+                )
             if _close(got, n * (retention_clv(m, r * (1 + up), DISCOUNT, retention_cost=cost) - base)):
-                return (f"You raised retention by {up:.0%} of itself; the programme adds {up * 100:g} "
-                        f"percentage points: retention + {up}.")
+                return (
+                    f"You raised retention by {up:.0%} of itself; the programme adds {up * 100:g} "
+                    f"percentage points: retention + {up}."
+                )
             return None
 
-        return expect_number(answer, expected, rtol=1e-3,
-                             what=f"the gain in customer equity from programme {name} (currency units)",
-                             hint=f"customers × (clv.retention_clv(m, r + {up}, 0.10, retention_cost={cost:g}) "
-                                  f"− clv.retention_clv(m, r, 0.10)).", diagnose=diagnose)
+        return expect_number(
+            answer,
+            expected,
+            rtol=1e-3,
+            what=f"the gain in customer equity from programme {name} (currency units)",
+            hint=f"customers × (clv.retention_clv(m, r + {up}, 0.10, retention_cost={cost:g}) "
+            f"− clv.retention_clv(m, r, 0.10)).",
+            diagnose=diagnose,
+        )
 
     return check
 
@@ -307,9 +369,11 @@ def _(answer, ctx):
     except Fail as exc:
         if str(answer).strip().upper() == other:
             up, cost = PROGRAMMES[other]
-            raise Fail(f"Programme {other} raises retention by {up * 100:g} points, but compare the gains in "
-                       f"equity net of what each programme costs (your equity_gain_A and equity_gain_B).",
-                       "Choose the programme with the larger gain.") from None
+            raise Fail(
+                f"Programme {other} raises retention by {up * 100:g} points, but compare the gains in "
+                f"equity net of what each programme costs (your equity_gain_A and equity_gain_B).",
+                "Choose the programme with the larger gain.",
+            ) from None
         raise exc
     return None
 
@@ -352,16 +416,22 @@ def _(answer, ctx):
     except Fail:
         got = str(answer).strip().casefold()
         if got == str(c["log_likelihood"].idxmax()).casefold():
-            raise Fail("You picked the model that fits the calibration weeks best (the highest log-likelihood). "
-                       "The question asks which model forecasts the holdout best.",
-                       "Take the smallest value of the column 'mae': comparison['mae'].idxmin().") from None
+            raise Fail(
+                "You picked the model that fits the calibration weeks best (the highest log-likelihood). "
+                "The question asks which model forecasts the holdout best.",
+                "Take the smallest value of the column 'mae': comparison['mae'].idxmin().",
+            ) from None
         if got == str(c["total_error_pct"].abs().idxmin()).casefold():
-            raise Fail("You compared the error of the total holdout purchases. Errors of opposite sign cancel in a "
-                       "total: the question asks for the mean absolute error per customer.",
-                       "Use the column 'mae'.") from None
+            raise Fail(
+                "You compared the error of the total holdout purchases. Errors of opposite sign cancel in a "
+                "total: the question asks for the mean absolute error per customer.",
+                "Use the column 'mae'.",
+            ) from None
         if got == str(c["mae"].idxmax()).casefold():
-            raise Fail("You picked the model with the largest mean absolute error: the best has the smallest.",
-                       "comparison['mae'].idxmin()") from None
+            raise Fail(
+                "You picked the model with the largest mean absolute error: the best has the smallest.",
+                "comparison['mae'].idxmin()",
+            ) from None
         raise
     return None
 
@@ -370,18 +440,31 @@ def _(answer, ctx):
 def _(answer, ctx):
     expected = one_time_p_alive(ctx)
     mistakes = [
-        (1.0, "That is BG/NBD's P(alive) of a one-time buyer (always 1). MBG/NBD lets a customer leave at the "
-              "first purchase: fit it with btyd_models.fit_model('mbgnbd', summary)."),
+        (
+            1.0,
+            "That is BG/NBD's P(alive) of a one-time buyer (always 1). MBG/NBD lets a customer leave at the "
+            "first purchase: fit it with btyd_models.fit_model('mbgnbd', summary).",
+        ),
         (one_time_p_alive(ctx, "paretonbd"), "That is the mean P(alive) under Pareto/NBD: fit MBG/NBD ('mbgnbd')."),
-        (one_time_p_alive(ctx, all_customers=True),
-         "That is the mean over all customers: keep the one-time buyers (frequency 0) only."),
+        (
+            one_time_p_alive(ctx, all_customers=True),
+            "That is the mean over all customers: keep the one-time buyers (frequency 0) only.",
+        ),
         (100 * expected, "Your answer is a percentage: give the probability as a fraction between 0 and 1."),
-        (one_time_p_alive(ctx, calibration=False),
-         "Your model was fitted on all 78 weeks: use the calibration summary of exercise 2."),
+        (
+            one_time_p_alive(ctx, calibration=False),
+            "Your model was fitted on all 78 weeks: use the calibration summary of exercise 2.",
+        ),
     ]
-    return expect_number(answer, expected, rtol=1e-4, decimals=3, mistakes=mistakes,
-                         what="the mean P(alive) of the one-time buyers under MBG/NBD",
-                         hint="p = mbg.p_alive(summary); p[summary['frequency'] == 0].mean()")
+    return expect_number(
+        answer,
+        expected,
+        rtol=1e-4,
+        decimals=3,
+        mistakes=mistakes,
+        what="the mean P(alive) of the one-time buyers under MBG/NBD",
+        hint="p = mbg.p_alive(summary); p[summary['frequency'] == 0].mean()",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -396,25 +479,42 @@ def allocation_shares(ds) -> dict:
     revenue = profitability.traditional_allocation(ds.orders, indirect)
     one_year = profitability.traditional_allocation(ds.orders, indirect / 3, basis="direct_cost")
     abc = profitability.activity_based_profit(ds.orders, ds.activities, ds.activity_rates)
-    return {"direct_cost": float((direct["profit"] < 0).mean()), "count": int((direct["profit"] < 0).sum()),
-            "revenue": float((revenue["profit"] < 0).mean()), "one_year": float((one_year["profit"] < 0).mean()),
-            "abc": float((abc["profit"] < 0).mean())}
+    return {
+        "direct_cost": float((direct["profit"] < 0).mean()),
+        "count": int((direct["profit"] < 0).sum()),
+        "revenue": float((revenue["profit"] < 0).mean()),
+        "one_year": float((one_year["profit"] < 0).mean()),
+        "abc": float((abc["profit"] < 0).mean()),
+    }
 
 
 @register(EXERCISE, "share_loss_direct_cost", points=2)
 def _(answer, ctx):
     x = allocation_shares(ctx.data("b2b"))
     mistakes = [
-        (x["revenue"], "That is the share under the revenue basis (the chapter's allocation): pass "
-                       "basis='direct_cost'."),
-        (x["abc"], "That is the share under activity-based costing: the exercise asks for traditional allocation "
-                   "on the direct-cost basis."),
-        (x["one_year"], "Your indirect costs are one year's: the orders cover three years, so multiply the yearly "
-                        "cost by 3."),
+        (
+            x["revenue"],
+            "That is the share under the revenue basis (the chapter's allocation): pass basis='direct_cost'.",
+        ),
+        (
+            x["abc"],
+            "That is the share under activity-based costing: the exercise asks for traditional allocation "
+            "on the direct-cost basis.",
+        ),
+        (
+            x["one_year"],
+            "Your indirect costs are one year's: the orders cover three years, so multiply the yearly cost by 3.",
+        ),
         (100 * x["direct_cost"], "Your answer is a percentage: give the share as a fraction, e.g. 0.02."),
         (float(x["count"]), "Your answer is the number of accounts with a loss: divide by the number of accounts."),
     ]
-    return expect_number(answer, x["direct_cost"], rtol=1e-6, decimals=3, mistakes=mistakes,
-                         what="the share of accounts with a loss on the direct-cost basis",
-                         hint="by_cost = profitability.traditional_allocation(b2b.orders, indirect, "
-                              "basis='direct_cost'); (by_cost['profit'] < 0).mean()")
+    return expect_number(
+        answer,
+        x["direct_cost"],
+        rtol=1e-6,
+        decimals=3,
+        mistakes=mistakes,
+        what="the share of accounts with a loss on the direct-cost basis",
+        hint="by_cost = profitability.traditional_allocation(b2b.orders, indirect, "
+        "basis='direct_cost'); (by_cost['profit'] < 0).mean()",
+    )

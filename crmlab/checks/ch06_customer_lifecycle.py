@@ -5,6 +5,7 @@ answer is computed from the student's own ``retail`` data through :mod:`crmlab.l
 (the stages and patterns A-D of 陈明亮 2003, read with the default
 :class:`~crmlab.lifecycle.LifecycleRules`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -44,8 +45,15 @@ def complete_labels(answer: Any, expected: "pd.Series") -> Any:
 def _close(got: "pd.Series", other: "pd.Series", atol: float = 1e-6) -> bool:
     import numpy as np
 
-    return bool(np.allclose(got.to_numpy(dtype=float), other.reindex(got.index).to_numpy(dtype=float),
-                            rtol=1e-6, atol=atol, equal_nan=False))
+    return bool(
+        np.allclose(
+            got.to_numpy(dtype=float),
+            other.reindex(got.index).to_numpy(dtype=float),
+            rtol=1e-6,
+            atol=atol,
+            equal_nan=False,
+        )
+    )
 
 
 def near(got: float, value: float, atol: float) -> bool:
@@ -112,8 +120,10 @@ def _(answer, ctx):
     expected = once(ctx, "stages", lambda: stage_counts(ds))
     at_end = once(ctx, "stages_end", lambda: stage_counts(ds, ds.as_of))
     if matches(answer, at_end) and not matches(answer, expected):
-        raise Fail(f"These are the counts as of the end of the data ({ds.as_of.date()}), not as of "
-                   f"{STAGE_DATE}.", f"Pass as_of=\"{STAGE_DATE}\" to classify_stages.")
+        raise Fail(
+            f"These are the counts as of the end of the data ({ds.as_of.date()}), not as of {STAGE_DATE}.",
+            f'Pass as_of="{STAGE_DATE}" to classify_stages.',
+        )
 
     def diagnose(got, exp):
         if abs(float(got.sum()) - 1.0) < 1e-6:
@@ -121,10 +131,16 @@ def _(answer, ctx):
         return None
 
     return expect_series(
-        complete_labels(answer, expected), expected, rtol=0, atol=1e-9,
-        what="the number of customers per stage", entity="stages",
-        hint=(f"lifecycle.classify_stages(ds.orders, as_of=\"{STAGE_DATE}\")['stage'].value_counts() "
-              "gives one count per stage, 'ended' included."),
+        complete_labels(answer, expected),
+        expected,
+        rtol=0,
+        atol=1e-9,
+        what="the number of customers per stage",
+        entity="stages",
+        hint=(
+            f"lifecycle.classify_stages(ds.orders, as_of=\"{STAGE_DATE}\")['stage'].value_counts() "
+            "gives one count per stage, 'ended' included."
+        ),
         diagnose=diagnose,
     )
 
@@ -136,15 +152,25 @@ def _(answer, ctx):
     mistakes = [
         (100 * exp, "Your answer looks like a percentage: give the share as a number between 0 and 1."),
         (shares["n_a"], "Your answer is the number of pattern-A relationships; divide it by the number that ended."),
-        (shares["share_of_all"], "Your share counts all customers, the active ones too: divide by the relationships "
-                                 "that ended (patterns ['ended'] is True) only."),
-        (shares["true_share"], "Your share comes from the true patterns in ds.truth, which a firm cannot see: use "
-                               "the patterns the classifier gives (lifecycle.classify_patterns)."),
+        (
+            shares["share_of_all"],
+            "Your share counts all customers, the active ones too: divide by the relationships "
+            "that ended (patterns ['ended'] is True) only.",
+        ),
+        (
+            shares["true_share"],
+            "Your share comes from the true patterns in ds.truth, which a firm cannot see: use "
+            "the patterns the classifier gives (lifecycle.classify_patterns).",
+        ),
     ]
-    return expect_number(answer, exp, decimals=3, mistakes=mistakes,
-                         what="the share of ended relationships that are pattern A",
-                         hint="Keep the rows of classify_patterns(...) with ended == True and take the mean "
-                              "of (pattern == 'A').")
+    return expect_number(
+        answer,
+        exp,
+        decimals=3,
+        mistakes=mistakes,
+        what="the share of ended relationships that are pattern A",
+        hint="Keep the rows of classify_patterns(...) with ended == True and take the mean of (pattern == 'A').",
+    )
 
 
 @register(EXERCISE, "net_per_explorer", points=2)
@@ -153,21 +179,34 @@ def _(answer, ctx):
     exp = float(io["full"].loc["exploration", "net_per_customer"])
     full = io["full"].loc["exploration"]
     mistakes = [
-        (float(full["net_per_customer_month"]), "Your answer is the net per customer-month; the exercise asks "
-                                                "for the net per customer."),
+        (
+            float(full["net_per_customer_month"]),
+            "Your answer is the net per customer-month; the exercise asks for the net per customer.",
+        ),
         (float(full["net"]), "Your answer is the total net of the stage; divide it by the number of customers in it."),
-        (float(io["no_acquisition"].loc["exploration", "net_per_customer"]),
-         "Your net leaves out the acquisition cost: pass customers=ds.customers to stage_input_output."),
-        (float(io["no_service"].loc["exploration", "net_per_customer"]),
-         "Your net leaves out the service contacts: pass interactions=ds.interactions to stage_input_output."),
-        (float(io["margin_only"].loc["exploration", "net_per_customer"]),
-         "Your net leaves out both the acquisition cost and the service contacts: pass customers=ds.customers "
-         "and interactions=ds.interactions."),
+        (
+            float(io["no_acquisition"].loc["exploration", "net_per_customer"]),
+            "Your net leaves out the acquisition cost: pass customers=ds.customers to stage_input_output.",
+        ),
+        (
+            float(io["no_service"].loc["exploration", "net_per_customer"]),
+            "Your net leaves out the service contacts: pass interactions=ds.interactions to stage_input_output.",
+        ),
+        (
+            float(io["margin_only"].loc["exploration", "net_per_customer"]),
+            "Your net leaves out both the acquisition cost and the service contacts: pass customers=ds.customers "
+            "and interactions=ds.interactions.",
+        ),
     ]
-    return expect_number(answer, exp, decimals=2, mistakes=mistakes,
-                         what="the net result per customer in exploration",
-                         hint="stage_input_output(...).loc['exploration', 'net_per_customer'], with the "
-                              "customers and interactions tables passed.")
+    return expect_number(
+        answer,
+        exp,
+        decimals=2,
+        mistakes=mistakes,
+        what="the net result per customer in exploration",
+        hint="stage_input_output(...).loc['exploration', 'net_per_customer'], with the "
+        "customers and interactions tables passed.",
+    )
 
 
 @register(EXERCISE, "stage_chart", points=1)
@@ -175,10 +214,18 @@ def _(answer, ctx):
     ds = ctx.data("retail")
     counts = once(ctx, "stages", lambda: stage_counts(ds))
     return expect_bars(
-        answer, counts, what="the number of customers per stage", entity="stages", decimals=0,
-        mistakes=[(counts / counts.sum(), "Your bars show shares of customers; the chart asks for numbers of "
-                                          "customers."),
-                  (once(ctx, "stages_end", lambda: stage_counts(ds, ds.as_of)), f"Your bars show the stages as of the end of the data, not as of "
-                                               f"{STAGE_DATE}.")],
+        answer,
+        counts,
+        what="the number of customers per stage",
+        entity="stages",
+        decimals=0,
+        mistakes=[
+            (counts / counts.sum(), "Your bars show shares of customers; the chart asks for numbers of customers."),
+            (
+                once(ctx, "stages_end", lambda: stage_counts(ds, ds.as_of)),
+                f"Your bars show the stages as of the end of the data, not as of {STAGE_DATE}.",
+            ),
+        ],
         hint="Plot your stage counts as bars: stage_counts.plot.bar(), or plots.stage_bar(stages); one bar per "
-             "stage, 'ended' included.")
+        "stage, 'ended' included.",
+    )

@@ -6,6 +6,7 @@ expected answer is computed from the student's own ``retail`` data through
 disconfirmation per attribute (Oliver 1980), the importance-performance quadrant
 (Martilla & James 1977) and the complaint-handling measures.
 """
+
 from __future__ import annotations
 
 from crmlab.checks import Fail, expect_choice, expect_frame, expect_number, register
@@ -61,18 +62,30 @@ def _(answer, ctx):
         "detractors 0-5": "You counted detractors as 0-5: detractors answer 0 to 6.",
         "promoters 7-10": "You counted 7 and 8 as promoters: those are passives, promoters answer 9 or 10.",
         "promoters 8-10": "You counted 8 as a promoter: promoters answer 9 or 10, 7-8 are passives.",
-        "passives as detractors": ("You counted the passives (7-8) as detractors: passives count in the "
-                                   "base but in neither share."),
+        "passives as detractors": (
+            "You counted the passives (7-8) as detractors: passives count in the base but in neither share."
+        ),
         "promoters share": "That is the share of promoters only: subtract the share of detractors.",
         "mean": "That is the mean answer, not the NPS: count promoters (9-10) and detractors (0-6).",
     }
-    mistakes = [(expected / 100, "Your answer is a share between -1 and 1: NPS is given in points, so multiply "
-                                 "the difference of the shares by 100."),
-                (-expected, "Your answer has the wrong sign: NPS = % promoters - % detractors.")]
+    mistakes = [
+        (
+            expected / 100,
+            "Your answer is a share between -1 and 1: NPS is given in points, so multiply "
+            "the difference of the shares by 100.",
+        ),
+        (-expected, "Your answer has the wrong sign: NPS = % promoters - % detractors."),
+    ]
     mistakes += [(variants[name], text) for name, text in messages.items()]
-    return expect_number(answer, expected, decimals=1, what="the Net Promoter Score in points", mistakes=mistakes,
-                         hint="Promoters answer 9-10, detractors 0-6, passives 7-8 count in neither; "
-                              "NPS = 100 x (share of promoters - share of detractors).")
+    return expect_number(
+        answer,
+        expected,
+        decimals=1,
+        what="the Net Promoter Score in points",
+        mistakes=mistakes,
+        hint="Promoters answer 9-10, detractors 0-6, passives 7-8 count in neither; "
+        "NPS = 100 x (share of promoters - share of detractors).",
+    )
 
 
 @register(EXERCISE, "worst_gap", points=1)
@@ -88,18 +101,28 @@ def _(answer, ctx):
         highest_e = str(disc["expectation"].idxmax())
         best = str(disc["disconfirmation"].idxmax())
         if a == best.casefold():
-            raise Fail(f"{answer.strip()!r} has the largest *positive* gap: the gap is perception - "
-                       "expectation, and you need the most negative one.")
+            raise Fail(
+                f"{answer.strip()!r} has the largest *positive* gap: the gap is perception - "
+                "expectation, and you need the most negative one."
+            )
         if a == lowest_p.casefold():
-            raise Fail(f"{answer.strip()!r} has the lowest perception, but satisfaction compares perception "
-                       "with expectation.", "Subtract the mean expectation from the mean perception per attribute.")
+            raise Fail(
+                f"{answer.strip()!r} has the lowest perception, but satisfaction compares perception with expectation.",
+                "Subtract the mean expectation from the mean perception per attribute.",
+            )
         if a == highest_e.casefold():
-            raise Fail(f"{answer.strip()!r} has the highest expectation, but the gap compares it with the "
-                       "perception.", "Subtract the mean expectation from the mean perception per attribute.")
-    return expect_choice(answer, worst, choices=sorted(disc.index.astype(str)),
-                         what="the attribute with the largest negative gap",
-                         hint="Group survey_items by attribute, take mean perception - mean expectation, "
-                              "and pick the smallest (most negative) value with .idxmin().")
+            raise Fail(
+                f"{answer.strip()!r} has the highest expectation, but the gap compares it with the perception.",
+                "Subtract the mean expectation from the mean perception per attribute.",
+            )
+    return expect_choice(
+        answer,
+        worst,
+        choices=sorted(disc.index.astype(str)),
+        what="the attribute with the largest negative gap",
+        hint="Group survey_items by attribute, take mean perception - mean expectation, "
+        "and pick the smallest (most negative) value with .idxmin().",
+    )
 
 
 @register(EXERCISE, "ipa_quadrant", points=1)
@@ -113,18 +136,30 @@ def _(answer, ctx):
         a = answer.strip().casefold()
         mid = str(importance_performance(items, crosshair="midpoint").loc[IPA_ATTRIBUTE, "quadrant"])
         row = ipa.loc[IPA_ATTRIBUTE]
-        swapped = IPA_QUADRANTS[(bool(row["performance"] >= ipa.attrs["performance_line"]),
-                                 bool(row["importance"] >= ipa.attrs["importance_line"]))]
+        swapped = IPA_QUADRANTS[
+            (
+                bool(row["performance"] >= ipa.attrs["performance_line"]),
+                bool(row["importance"] >= ipa.attrs["importance_line"]),
+            )
+        ]
         if a == mid.casefold() and mid != expected:
-            raise Fail(f"{answer.strip()!r} is the quadrant with the crosshairs at the scale midpoint (4); "
-                       "this exercise puts them at the means over the attributes.",
-                       "Compare the attribute with the mean importance and the mean performance of all attributes.")
+            raise Fail(
+                f"{answer.strip()!r} is the quadrant with the crosshairs at the scale midpoint (4); "
+                "this exercise puts them at the means over the attributes.",
+                "Compare the attribute with the mean importance and the mean performance of all attributes.",
+            )
         if a == swapped.casefold() and swapped != expected:
-            raise Fail(f"{answer.strip()!r} is what you get with importance and performance swapped.",
-                       "High importance and low performance is 'Concentrate here'.")
-    return expect_choice(answer, expected, choices=sorted(set(IPA_QUADRANTS.values())),
-                         what=f"the quadrant of {IPA_ATTRIBUTE!r}",
-                         hint="satisfaction.importance_performance(ds.survey_items) gives every attribute's quadrant.")
+            raise Fail(
+                f"{answer.strip()!r} is what you get with importance and performance swapped.",
+                "High importance and low performance is 'Concentrate here'.",
+            )
+    return expect_choice(
+        answer,
+        expected,
+        choices=sorted(set(IPA_QUADRANTS.values())),
+        what=f"the quadrant of {IPA_ATTRIBUTE!r}",
+        hint="satisfaction.importance_performance(ds.survey_items) gives every attribute's quadrant.",
+    )
 
 
 @register(EXERCISE, "complaint_handling", points=2)
@@ -135,8 +170,10 @@ def _(answer, ctx):
     def diagnose(got, exp):
         alt = once(ctx, "complaints_all", lambda: complaint_handling(inter.assign(kind="complaint")))
         if ((got["share_resolved"] - alt["share_resolved"]).abs() < ROUNDING).all():
-            return ("Your figures include the inquiries: keep only the rows with kind == 'complaint' "
-                    "before grouping by topic.")
+            return (
+                "Your figures include the inquiries: keep only the rows with kind == 'complaint' "
+                "before grouping by topic."
+            )
         mean_h = inter[inter["kind"] == "complaint"].groupby("topic", observed=True)["resolution_hours"].mean()
         mean_h.index = mean_h.index.astype(str)
         if ((got["median_hours"] - mean_h.reindex(got.index)).abs() < ROUNDING).all():
@@ -146,10 +183,17 @@ def _(answer, ctx):
         return None
 
     return expect_frame(
-        answer, expected, key="topic", columns=["share_resolved", "median_hours"], decimals=DECIMALS,
-        what="the table of complaint handling per topic", entity="topics",
-        hints={"share_resolved": "The mean of the True/False column resolved is the share resolved.",
-               "median_hours": "Use .median() of resolution_hours."},
+        answer,
+        expected,
+        key="topic",
+        columns=["share_resolved", "median_hours"],
+        decimals=DECIMALS,
+        what="the table of complaint handling per topic",
+        entity="topics",
+        hints={
+            "share_resolved": "The mean of the True/False column resolved is the share resolved.",
+            "median_hours": "Use .median() of resolution_hours.",
+        },
         diagnose=diagnose,
     )
 
@@ -161,12 +205,24 @@ def _(answer, ctx):
     disc = disconfirmation(ctx.data("retail").survey_items)
     disc.index = disc.index.astype(str)
     return expect_bars(
-        answer, disc["disconfirmation"], what="the gap (perception - expectation) of each attribute",
+        answer,
+        disc["disconfirmation"],
+        what="the gap (perception - expectation) of each attribute",
         entity="attributes",
-        mistakes=[(disc["perception"], "Your bars show the mean perception; the chart asks for the gap, "
-                                       "perception - expectation."),
-                  (disc["expectation"], "Your bars show the mean expectation; the chart asks for the gap, "
-                                        "perception - expectation."),
-                  (-disc["disconfirmation"], "Your gaps have the wrong sign: the gap is perception - "
-                                             "expectation, negative where the shop disappoints.")],
-        hint="Plot the disconfirmation column of the table: disc['disconfirmation'].plot.barh().")
+        mistakes=[
+            (
+                disc["perception"],
+                "Your bars show the mean perception; the chart asks for the gap, perception - expectation.",
+            ),
+            (
+                disc["expectation"],
+                "Your bars show the mean expectation; the chart asks for the gap, perception - expectation.",
+            ),
+            (
+                -disc["disconfirmation"],
+                "Your gaps have the wrong sign: the gap is perception - "
+                "expectation, negative where the shop disappoints.",
+            ),
+        ],
+        hint="Plot the disconfirmation column of the table: disc['disconfirmation'].plot.barh().",
+    )

@@ -6,6 +6,7 @@ expected answer is computed from the student's own ``retail`` data through
 list from churn warning points (流失警戒点) and the net benefit of reducing churn against
 the lifetime value it saves -- the course's churn management steps.
 """
+
 from __future__ import annotations
 
 from crmlab.checks import expect_number, expect_series, register
@@ -61,8 +62,15 @@ def customer_value(orders, as_of):
         except CRMDataError:
             if penalizer == PENALIZERS[-1]:
                 raise
-    return clv.probabilistic_clv(clv.fit_bgnbd(summary), spend, summary, horizon=156,
-                                 discount_rate=1.10 ** (1 / 52) - 1, time_unit="W", margin=margin)["clv"]
+    return clv.probabilistic_clv(
+        clv.fit_bgnbd(summary),
+        spend,
+        summary,
+        horizon=156,
+        discount_rate=1.10 ** (1 / 52) - 1,
+        time_unit="W",
+        margin=margin,
+    )["clv"]
 
 
 def programme(ds):
@@ -71,8 +79,9 @@ def programme(ds):
 
     _, early = early_warning(ds.orders, ds.as_of)
     value = customer_value(ds.orders, ds.as_of)
-    plan = churn_management(early, value.reindex(early.index).fillna(0.0), reduction_points=[POINTS],
-                            cost=COST_PER_POINT)
+    plan = churn_management(
+        early, value.reindex(early.index).fillna(0.0), reduction_points=[POINTS], cost=COST_PER_POINT
+    )
     return plan.iloc[0], value
 
 
@@ -89,16 +98,28 @@ def _(answer, ctx):
     start = row["customers_start"]
 
     mistakes = [
-        (1 - row["customers_end"] / start, "You counted the new customers of the quarter as retained: subtract them "
-                                           "from the customers active at the end, as in (9.1)."),
-        (1 - row["retained"] / start, "That is the strict churn (customers active in both quarters): this exercise "
-                                      "uses (9.1), where customers who came back after a pause count as kept."),
+        (
+            1 - row["customers_end"] / start,
+            "You counted the new customers of the quarter as retained: subtract them "
+            "from the customers active at the end, as in (9.1).",
+        ),
+        (
+            1 - row["retained"] / start,
+            "That is the strict churn (customers active in both quarters): this exercise "
+            "uses (9.1), where customers who came back after a pause count as kept.",
+        ),
         (1 - expected, "That is the retention rate: churn = 1 - retention."),
         (100 * expected, "Your answer is in percent: give the churn rate as a share between 0 and 1."),
     ]
-    return expect_number(answer, expected, decimals=3, mistakes=mistakes, what=f"the churn rate of {QUARTER}",
-                         hint="Start = customers active in 2024Q2, end = active in 2024Q3, new = first order "
-                              "ever in 2024Q3; churn = 1 - (end - new) / start.")
+    return expect_number(
+        answer,
+        expected,
+        decimals=3,
+        mistakes=mistakes,
+        what=f"the churn rate of {QUARTER}",
+        hint="Start = customers active in 2024Q2, end = active in 2024Q3, new = first order "
+        "ever in 2024Q3; churn = 1 - (end - new) / start.",
+    )
 
 
 @register(EXERCISE, "n_at_risk", points=1)
@@ -108,17 +129,25 @@ def _(answer, ctx):
 
     def diagnose(got, exp):
         if got == len(risk) and len(risk) != exp:
-            return ("That is everyone past their warning point, including customers lost long ago: keep "
-                    f"those at most {MAX_RATIO:g} times past it (ratio <= {MAX_RATIO:g}).")
+            return (
+                "That is everyone past their warning point, including customers lost long ago: keep "
+                f"those at most {MAX_RATIO:g} times past it (ratio <= {MAX_RATIO:g})."
+            )
         if got == int((risk["days_past"] <= MAX_RATIO).sum()) and got != exp:
             return "Filter on the column ratio (days since last purchase ÷ warning point), not days_past."
         return None
 
-    return expect_number(answer, len(early), rtol=0, atol=0, decimals=0,
-                         what="the number of customers on the early-warning list",
-                         hint="risk = loyalty.at_risk(ds.orders, loyalty.churn_warning_points(ds.orders), "
-                              "as_of=ds.as_of); count the rows with risk['ratio'] <= 2.",
-                         diagnose=diagnose)
+    return expect_number(
+        answer,
+        len(early),
+        rtol=0,
+        atol=0,
+        decimals=0,
+        what="the number of customers on the early-warning list",
+        hint="risk = loyalty.at_risk(ds.orders, loyalty.churn_warning_points(ds.orders), "
+        "as_of=ds.as_of); count the rows with risk['ratio'] <= 2.",
+        diagnose=diagnose,
+    )
 
 
 @register(EXERCISE, "net_benefit", points=2)
@@ -133,17 +162,27 @@ def _(answer, ctx):
     saved, cost = float(plan["clv_saved"]), float(plan["cost"])
     mistakes = [
         (saved, "That is the CLV saved only: subtract the cost of the programme."),
-        (saved - COST_PER_POINT * POINTS, "You subtracted the cost of one customer only: the programme costs 1.5 per "
-                                          "point for every customer on the list."),
+        (
+            saved - COST_PER_POINT * POINTS,
+            "You subtracted the cost of one customer only: the programme costs 1.5 per "
+            "point for every customer on the list.",
+        ),
         (100 * saved - cost, "The reduction is 5 percentage points: the CLV saved is 5/100 of the value at risk."),
         (saved - cost / POINTS, "The cost is 1.5 per customer per point: multiply by the 5 points too."),
-        (POINTS / 100 * all_value - COST_PER_POINT * POINTS * len(risk),
-         "You used everyone past their warning point: the programme targets the early-warning list (ratio <= 2)."),
+        (
+            POINTS / 100 * all_value - COST_PER_POINT * POINTS * len(risk),
+            "You used everyone past their warning point: the programme targets the early-warning list (ratio <= 2).",
+        ),
     ]
-    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
-                         what=f"the net benefit of cutting churn by {POINTS} points among the {int(n)} at-risk customers",
-                         hint="CLV saved = 5/100 x the sum of their CLV; cost = number at risk x 1.5 x 5; "
-                              "net benefit = CLV saved - cost.")
+    return expect_number(
+        answer,
+        expected,
+        decimals=2,
+        mistakes=mistakes,
+        what=f"the net benefit of cutting churn by {POINTS} points among the {int(n)} at-risk customers",
+        hint="CLV saved = 5/100 x the sum of their CLV; cost = number at risk x 1.5 x 5; "
+        "net benefit = CLV saved - cost.",
+    )
 
 
 @register(EXERCISE, "break_even_cost", points=2)
@@ -156,18 +195,33 @@ def _(answer, ctx):
     expected = at_risk_value / (100 * n)
     all_value = float(value.reindex(risk.index).fillna(0.0).sum())
     mistakes = [
-        (at_risk_value / n, "That is the mean CLV of a customer on the list: one point of churn saves only 1/100 "
-                            "of it."),
-        (at_risk_value / 100, "That is what one point saves on the whole list: divide by the number of customers "
-                              "it costs, since the cost is per customer."),
-        (all_value / (100 * len(risk)), "You used everyone past their warning point: the programme targets the "
-                                        "early-warning list (ratio <= 2)."),
-        (expected - COST_PER_POINT, "That is how far the break-even lies above today's 1.5 (the net benefit per "
-                                    "customer and point): the question asks for the cost itself."),
+        (
+            at_risk_value / n,
+            "That is the mean CLV of a customer on the list: one point of churn saves only 1/100 of it.",
+        ),
+        (
+            at_risk_value / 100,
+            "That is what one point saves on the whole list: divide by the number of customers "
+            "it costs, since the cost is per customer.",
+        ),
+        (
+            all_value / (100 * len(risk)),
+            "You used everyone past their warning point: the programme targets the early-warning list (ratio <= 2).",
+        ),
+        (
+            expected - COST_PER_POINT,
+            "That is how far the break-even lies above today's 1.5 (the net benefit per "
+            "customer and point): the question asks for the cost itself.",
+        ),
     ]
-    return expect_number(answer, expected, decimals=2, mistakes=mistakes,
-                         what="the break-even cost per at-risk customer per point",
-                         hint="Net benefit = x/100 × ΣCLV − n × c × x is 0 when c = ΣCLV / (100 n), whatever x is.")
+    return expect_number(
+        answer,
+        expected,
+        decimals=2,
+        mistakes=mistakes,
+        what="the break-even cost per at-risk customer per point",
+        hint="Net benefit = x/100 × ΣCLV − n × c × x is 0 when c = ΣCLV / (100 n), whatever x is.",
+    )
 
 
 def lost_share_by_topic(ds, risk=None):
@@ -205,21 +259,35 @@ def _(answer, ctx):
         import numpy as np
 
         for other, text in [
-            (per_complaint, "You counted complaints, not customers: a customer who complained three times about "
-                            "delivery counts once. Drop duplicate (topic, customer) pairs first."),
-            (all_risk, "You counted everyone past their warning point as lost, the early-warning list too: lost "
-                       f"means more than {MAX_RATIO:g} times past it (ratio > {MAX_RATIO:g})."),
+            (
+                per_complaint,
+                "You counted complaints, not customers: a customer who complained three times about "
+                "delivery counts once. Drop duplicate (topic, customer) pairs first.",
+            ),
+            (
+                all_risk,
+                "You counted everyone past their warning point as lost, the early-warning list too: lost "
+                f"means more than {MAX_RATIO:g} times past it (ratio > {MAX_RATIO:g}).",
+            ),
             (counts, "These are numbers of lost customers; divide by the customers who complained about the topic."),
         ]:
             o = other.reindex(got.index).to_numpy(dtype=float)
-            if np.allclose(got.to_numpy(dtype=float), o, rtol=1e-6, atol=5e-4) and not np.allclose(o, exp.to_numpy(dtype=float)):
+            if np.allclose(got.to_numpy(dtype=float), o, rtol=1e-6, atol=5e-4) and not np.allclose(
+                o, exp.to_numpy(dtype=float)
+            ):
                 return text
         return None
 
-    return expect_series(answer, expected, decimals=3, what="the share of complainers lost per topic",
-                         entity="topics", diagnose=diagnose,
-                         hint="Lost = risk['ratio'] > 2. Per topic, take the customers who complained about it "
-                              "(each once) and the share of them who are lost.")
+    return expect_series(
+        answer,
+        expected,
+        decimals=3,
+        what="the share of complainers lost per topic",
+        entity="topics",
+        diagnose=diagnose,
+        hint="Lost = risk['ratio'] > 2. Per topic, take the customers who complained about it "
+        "(each once) and the share of them who are lost.",
+    )
 
 
 @register(EXERCISE, "loyalty_chart", points=1)
@@ -236,12 +304,20 @@ def _(answer, ctx):
     every = ds.orders.groupby("customer_id").size().reindex(attitude.index, fill_value=0)
     all_years = loyalty_matrix(attitude, every, attitude_cut=5, patronage_cut="median")["loyalty"].astype(str)
     return expect_bars(
-        answer, counts, what="the number of customers of each kind of loyalty", entity="kinds of loyalty",
+        answer,
+        counts,
+        what="the number of customers of each kind of loyalty",
+        entity="kinds of loyalty",
         decimals=0,
-        mistakes=[(counts / counts.sum(), "Your bars show shares; the chart asks for numbers of customers."),
-                  (all_years.value_counts(), "Your patronage counts orders of every year: count the orders in the "
-                                             "365 days before ds.as_of.")],
-        hint="Plot the counts: matrix['loyalty'].value_counts().plot.bar().")
+        mistakes=[
+            (counts / counts.sum(), "Your bars show shares; the chart asks for numbers of customers."),
+            (
+                all_years.value_counts(),
+                "Your patronage counts orders of every year: count the orders in the 365 days before ds.as_of.",
+            ),
+        ],
+        hint="Plot the counts: matrix['loyalty'].value_counts().plot.bar().",
+    )
 
 
 #: Churn reduction of exercise 6 ("2% less churn is worth as much as 10% lower costs").
@@ -262,17 +338,25 @@ def retention_inputs(ds) -> dict[str, float]:
     in_year = o.loc[o["order_date"].dt.year == year]
     kept = in_year.loc[~in_year["returned"].astype(bool)]
     new = ds.customers.loc[ds.customers["signup_date"].dt.year == year, "acquisition_cost"]
-    return {"retention": round(float(rates.loc[str(year), "retention"]), 4),
-            "margin": round(float(kept["gross_margin"].sum()) / in_year["customer_id"].nunique(), 2),
-            "acquisition_cost": round(float(new.mean()), 2)}
+    return {
+        "retention": round(float(rates.loc[str(year), "retention"]), 4),
+        "margin": round(float(kept["gross_margin"].sum()) / in_year["customer_id"].nunique(), 2),
+        "acquisition_cost": round(float(new.mean()), 2),
+    }
 
 
 def economics(ds, gain_points: float = GAIN_POINTS):
     from crmlab.loyalty import retention_economics
 
     x = retention_inputs(ds)
-    return retention_economics(x["retention"], x["margin"], DISCOUNT, gain_points=gain_points,
-                               acquisition_cost=x["acquisition_cost"], period="year")
+    return retention_economics(
+        x["retention"],
+        x["margin"],
+        DISCOUNT,
+        gain_points=gain_points,
+        acquisition_cost=x["acquisition_cost"],
+        period="year",
+    )
 
 
 @register(EXERCISE, "profit_gain_2pts", points=2)
@@ -281,17 +365,32 @@ def _(answer, ctx):
     e = once(ctx, "economics", lambda: economics(ds))
     expected = float(e.loc["change_%", "profit"])
     mistakes = [
-        (float(economics(ds, GAIN_POINTS / 100).loc["change_%", "profit"]),
-         "You passed 2 % as a share (0.02): gain_points counts percentage points, so pass 2."),
-        (float(e.loc["change", "profit"]), "That is the change of profit in currency units: the question asks by "
-                                           "how many percent it changes (the row 'change_%')."),
-        (float(e.loc["change_%", "clv"]), "That is the change of the CLV of one customer: the claim is about the "
-                                          "firm's profit (the column 'profit')."),
-        (float(e.loc["change_%", "steady_state_customers"]), "That is the change of the number of customers; the "
-                                                             "question asks for the change of profit."),
+        (
+            float(economics(ds, GAIN_POINTS / 100).loc["change_%", "profit"]),
+            "You passed 2 % as a share (0.02): gain_points counts percentage points, so pass 2.",
+        ),
+        (
+            float(e.loc["change", "profit"]),
+            "That is the change of profit in currency units: the question asks by "
+            "how many percent it changes (the row 'change_%').",
+        ),
+        (
+            float(e.loc["change_%", "clv"]),
+            "That is the change of the CLV of one customer: the claim is about the "
+            "firm's profit (the column 'profit').",
+        ),
+        (
+            float(e.loc["change_%", "steady_state_customers"]),
+            "That is the change of the number of customers; the question asks for the change of profit.",
+        ),
         (expected / 100, "Give the change in percent, as the row 'change_%' does (e.g. 12.5 for 12.5 %)."),
     ]
-    return expect_number(answer, expected, decimals=1, mistakes=mistakes,
-                         what=f"the change of yearly profit, in percent, from {GAIN_POINTS} points less churn",
-                         hint="loyalty.retention_economics(retention, margin, 0.10, gain_points=2, "
-                              "acquisition_cost=...) and read .loc['change_%', 'profit'].")
+    return expect_number(
+        answer,
+        expected,
+        decimals=1,
+        mistakes=mistakes,
+        what=f"the change of yearly profit, in percent, from {GAIN_POINTS} points less churn",
+        hint="loyalty.retention_economics(retention, margin, 0.10, gain_points=2, "
+        "acquisition_cost=...) and read .loc['change_%', 'profit'].",
+    )

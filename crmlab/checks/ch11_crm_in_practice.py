@@ -6,6 +6,7 @@ two KPIs of the dashboard by hand from their own ``retail`` data -- the yearly c
 the dashboard of :func:`crmlab.dashboard.kpi_dashboard` against the targets in
 :data:`TARGETS`. Every expected answer is computed from the same data through crmlab.
 """
+
 from __future__ import annotations
 
 from crmlab.checks import Fail, expect_number, expect_type, register
@@ -74,18 +75,33 @@ def _(answer, ctx):
     with_returns = top_share_variants(revenue_per_buyer(orders, with_returns=True))
     values = rev.sort_values().to_numpy()
     bottoms = [float(values[: int(0.2 * len(values))].sum() / values.sum()), 1 - top_share(rev, 0.8)]
-    mistakes = [(v, "That is the share over all years, chapter 03's 80/20 figure: the dashboard's KPI counts the "
-                    f"revenue of the KPI year {YEAR} only.") for v in all_years]
+    mistakes = [
+        (
+            v,
+            "That is the share over all years, chapter 03's 80/20 figure: the dashboard's KPI counts the "
+            f"revenue of the KPI year {YEAR} only.",
+        )
+        for v in all_years
+    ]
     mistakes += [(v, "Your revenue includes returned orders; they were refunded.") for v in with_returns]
-    mistakes += [(100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.63 for 63 %.")
-                 for v in (right, *also)]
-    mistakes += [(v, "This is the share of the *bottom* 20 % of customers: sort from the largest revenue down.")
-                 for v in bottoms]
+    mistakes += [
+        (100 * v, "Your answer is a percentage: give the share as a fraction, e.g. 0.63 for 63 %.")
+        for v in (right, *also)
+    ]
+    mistakes += [
+        (v, "This is the share of the *bottom* 20 % of customers: sort from the largest revenue down.") for v in bottoms
+    ]
     mistakes.append((0.2, "0.2 is the share of customers; the KPI is their share of revenue."))
-    return expect_number(answer, right, decimals=3, also=also, mistakes=mistakes,
-                         what=f"the top 20 %'s share of revenue in {YEAR}",
-                         hint=f"Kept orders of {YEAR}, revenue per customer, sorted from largest to smallest: the "
-                              "first 20 % of these customers' revenue ÷ the total.")
+    return expect_number(
+        answer,
+        right,
+        decimals=3,
+        also=also,
+        mistakes=mistakes,
+        what=f"the top 20 %'s share of revenue in {YEAR}",
+        hint=f"Kept orders of {YEAR}, revenue per customer, sorted from largest to smallest: the "
+        "first 20 % of these customers' revenue ÷ the total.",
+    )
 
 
 @register(EXERCISE, "nps_2024", points=2)
@@ -98,16 +114,26 @@ def _(answer, ctx):
 
     mistakes = [
         (nps(survey_answers(surveys, None)).nps, f"You used the answers of every year: keep the surveys of {YEAR}."),
-        (expected / 100, "Your NPS is a share: give it in points, i.e. 100 × (share of promoters - share of "
-                         "detractors)."),
+        (
+            expected / 100,
+            "Your NPS is a share: give it in points, i.e. 100 × (share of promoters - share of detractors).",
+        ),
         (100 * ((year >= 8).mean() - (year <= 6).mean()), "Promoters answer 9 or 10; 7 and 8 are passives."),
         (100 * ((year >= 9).mean() - (year <= 5).mean()), "Detractors answer 0 to 6, not 0 to 5."),
-        (100 * ((year >= 9).mean() - (year <= 8).mean()), "Passives (7-8) are neither promoters nor detractors: "
-                                                          "leave them out of both."),
+        (
+            100 * ((year >= 9).mean() - (year <= 8).mean()),
+            "Passives (7-8) are neither promoters nor detractors: leave them out of both.",
+        ),
         (float(year.mean()), "That is the mean answer: NPS = % promoters (9-10) - % detractors (0-6)."),
     ]
-    return expect_number(answer, expected, decimals=1, mistakes=mistakes, what=f"the NPS of the {YEAR} answers",
-                         hint="NPS = 100 × (share answering 9-10 - share answering 0-6) of the recommend item.")
+    return expect_number(
+        answer,
+        expected,
+        decimals=1,
+        mistakes=mistakes,
+        what=f"the NPS of the {YEAR} answers",
+        hint="NPS = 100 × (share answering 9-10 - share answering 0-6) of the recommend item.",
+    )
 
 
 @register(EXERCISE, "missed_targets", points=2)
@@ -126,23 +152,34 @@ def _(answer, ctx):
     given = {str(x).strip() for x in answer}
     unknown = sorted(given - set(TARGETS))
     if unknown:
-        raise Fail(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the KPIs with a target "
-                   f"({', '.join(TARGETS)}).", "Use the KPI names as in the index of the dashboard.")
+        raise Fail(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the KPIs with a target "
+            f"({', '.join(TARGETS)}).",
+            "Use the KPI names as in the index of the dashboard.",
+        )
     if given == set(TARGETS) - expected and given != expected:
         raise Fail("You listed the KPIs that meet their target: the question asks for those that miss it.")
     share_all_years = top_share_variants(revenue_per_buyer(ctx.data("retail").orders, None))[0]
     direction, target = TARGETS["top20_share"]
-    if ("top20_share" in given) != ("top20_share" in expected) and (share_all_years > target) == ("top20_share" in given):
-        raise Fail("Your verdict on top20_share follows the share over all years (chapter 03): the dashboard's KPI, "
-                   f"and the target, are about the KPI year {YEAR} (your answer to exercise 1).",
-                   "Compare the dashboard's value of top20_share with its target.")
+    if ("top20_share" in given) != ("top20_share" in expected) and (share_all_years > target) == (
+        "top20_share" in given
+    ):
+        raise Fail(
+            "Your verdict on top20_share follows the share over all years (chapter 03): the dashboard's KPI, "
+            f"and the target, are about the KPI year {YEAR} (your answer to exercise 1).",
+            "Compare the dashboard's value of top20_share with its target.",
+        )
     extra, lacking = sorted(given - expected), sorted(expected - given)
     if extra:
-        raise Fail(f"{', '.join(extra)} meet{'s' if len(extra) == 1 else ''} {'its' if len(extra) == 1 else 'their'} "
-                   "target: leave it out.",
-                   "'at most' targets are missed when the KPI is above them, 'at least' targets when it is below.")
+        raise Fail(
+            f"{', '.join(extra)} meet{'s' if len(extra) == 1 else ''} {'its' if len(extra) == 1 else 'their'} "
+            "target: leave it out.",
+            "'at most' targets are missed when the KPI is above them, 'at least' targets when it is below.",
+        )
     if lacking:
-        raise Fail(f"{len(lacking)} KPI{'s' if len(lacking) > 1 else ''} that miss their target "
-                   f"{'are' if len(lacking) > 1 else 'is'} not in your list.",
-                   "Compare every KPI of the targets table with the dashboard's value.")
+        raise Fail(
+            f"{len(lacking)} KPI{'s' if len(lacking) > 1 else ''} that miss their target "
+            f"{'are' if len(lacking) > 1 else 'is'} not in your list.",
+            "Compare every KPI of the targets table with the dashboard's value.",
+        )
     return None

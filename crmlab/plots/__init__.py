@@ -7,6 +7,7 @@ written down in :mod:`crmlab.style` (words not column names, distinguishable ser
 zero-based axes for shares and amounts, legends off the data, nothing clipped,
 diverging scales for signed values); ``tests/test_figures.py`` measures it.
 """
+
 from crmlab.plots._value import *  # noqa: F401,F403  segmentation, RFM, value, profitability
 from crmlab.plots._clv import *  # noqa: F401,F403  CLV, customer equity, BG/NBD
 from crmlab.plots._relationship import *  # noqa: F401,F403  lifecycle, relationship phases

@@ -3,6 +3,7 @@
 Each function takes the result of a :mod:`crmlab.clv` function and returns the
 matplotlib Axes; the figure text is English and every axis states its unit.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -130,10 +131,16 @@ def plot_customer_equity(equity: Any, *, ax: Any = None):
     ax.bar(range(len(pv)), pv, bottom=bottoms, color=colors)
     ax.bar(len(pv), pv.sum(), color="#555555")
     for i, (b, v) in enumerate(zip(bottoms + [0.0], list(pv) + [pv.sum()])):
-        ax.annotate(f"{v:,.0f}", (i, b + max(v, 0)), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(pv) + 1), [str(s) for s in equity.index] + ["customer equity"],
-                  rotation=30, ha="right")
+        ax.annotate(
+            f"{v:,.0f}",
+            (i, b + max(v, 0)),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(range(len(pv) + 1), [str(s) for s in equity.index] + ["customer equity"], rotation=30, ha="right")
     _thousands(ax)
     ax.set_title("Customer equity: current base plus future cohorts")
     ax.set_xlabel("Source (cohorts net of acquisition cost, discounted)")
@@ -185,8 +192,17 @@ def plot_p_alive_matrix(matrix: Any, *, ax: Any = None):
     ax = new_axes(ax)
     rec = matrix.columns.to_numpy(dtype=float)
     freq = matrix.index.to_numpy()
-    heatmap(ax, matrix.to_numpy(dtype=float), colorbar="P(alive) (probability, 0-1)", cmap="viridis", vmin=0, vmax=1,
-            origin="lower", aspect="auto", extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5))
+    heatmap(
+        ax,
+        matrix.to_numpy(dtype=float),
+        colorbar="P(alive) (probability, 0-1)",
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        origin="lower",
+        aspect="auto",
+        extent=(rec.min(), rec.max(), freq.min() - 0.5, freq.max() + 0.5),
+    )
     unit = _unit(matrix)
     ax.set_title(f"P(alive) for customers aged T = {matrix.attrs.get('T', rec.max()):g} {unit}")
     ax.set_xlabel(f"Recency: first to last purchase ({unit})")
@@ -217,8 +233,7 @@ def plot_tracking(tracking: Any, *, ax: Any = None, model: str = "BG/NBD"):
     cal = tracking.attrs.get("calibration_end_period")
     if cal is not None:
         ax.axvline(cal, color="grey", ls=":", lw=1.5)
-        ax.annotate("end of calibration", (cal, 0), xytext=(3, 3), textcoords="offset points",
-                    fontsize=9, color="grey")
+        ax.annotate("end of calibration", (cal, 0), xytext=(3, 3), textcoords="offset points", fontsize=9, color="grey")
     unit = _unit(tracking)
     ax.set_title("Tracking: cumulative repeat purchases")
     ax.set_xlabel(f"{unit.capitalize()} since the first order in the data")

@@ -6,6 +6,7 @@ given; :func:`new_axes` is that one rule, with the size each figure wants. Share
 (R x F, cohorts, lift, profiles) are drawn by :func:`heatmap`. Okabe & Ito (2008) give
 the colour-blind-safe colours the modules use.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -78,8 +79,17 @@ def text_colour(image: Any, value: float) -> str:
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
 
 
-def heatmap(ax: Any, values: Any, *, colorbar: str, cmap: str, fmt: str | None = None, fontsize: float = 8,
-            colorbar_kw: dict | None = None, **imshow: Any) -> Any:
+def heatmap(
+    ax: Any,
+    values: Any,
+    *,
+    colorbar: str,
+    cmap: str,
+    fmt: str | None = None,
+    fontsize: float = 8,
+    colorbar_kw: dict | None = None,
+    **imshow: Any,
+) -> Any:
     """Draw a 2-D array as a grid of coloured cells on ``ax``; return the image.
 
     The style's grid lines are turned off (they would cut through the cells),
@@ -109,8 +119,7 @@ def heatmap(ax: Any, values: Any, *, colorbar: str, cmap: str, fmt: str | None =
     if fmt is not None:
         for (i, j), x in np.ndenumerate(v):
             if np.isfinite(x):
-                ax.text(j, i, format(x, fmt), ha="center", va="center", fontsize=fontsize,
-                        color=text_colour(image, x))
+                ax.text(j, i, format(x, fmt), ha="center", va="center", fontsize=fontsize, color=text_colour(image, x))
     return image
 
 
@@ -143,8 +152,10 @@ def series_colours(n: int, *, ordered: bool = False) -> list:
     from crmlab.style import PALETTE
 
     if n > 12:
-        raise CRMDataError(f"parameter 'n' = {n}: at most 12 series can be told apart by colour. "
-                           "Group the series or draw one panel per group.")
+        raise CRMDataError(
+            f"parameter 'n' = {n}: at most 12 series can be told apart by colour. "
+            "Group the series or draw one panel per group."
+        )
     if ordered:
         import matplotlib
 
@@ -228,7 +239,7 @@ def _tick_labels_overlap(ticks: list, renderer: Any, dpi: float) -> bool:
         height = max(t.get_fontsize() for t in ticks) * dpi / 72
         return any(math.dist(a, b) * abs(math.sin(theta)) < 0.9 * height for a, b in zip(anchors, anchors[1:]))
     boxes = [t.get_window_extent(renderer) for t in ticks]
-    return any(_boxes_overlap(a, b, pad=1.0) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    return any(_boxes_overlap(a, b, pad=1.0) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def _data_points(ax: Any) -> Any:
@@ -304,24 +315,30 @@ def figure_problems(fig: Any) -> list[str]:
         if legend is not None and legend.get_visible():
             box = legend.get_window_extent(renderer)
             pts = _data_points(ax)
-            inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1) & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1))
+            inside = (pts[:, 0] > box.x0) & (pts[:, 0] < box.x1) & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1)
             if inside.any():
                 problems.append(f"{where}: the legend covers plotted data")
             looks = []
             for handle in getattr(legend, "legend_handles", getattr(legend, "legendHandles", [])):
-                colour = (handle.get_color() if hasattr(handle, "get_color") and not hasattr(handle, "get_facecolor")
-                          else handle.get_facecolor())
+                colour = (
+                    handle.get_color()
+                    if hasattr(handle, "get_color") and not hasattr(handle, "get_facecolor")
+                    else handle.get_facecolor()
+                )
                 try:
-                    colour = to_hex(np.asarray(colour, dtype=float).reshape(-1, 4)[0] if not isinstance(colour, str)
-                                    else colour)
+                    colour = to_hex(
+                        np.asarray(colour, dtype=float).reshape(-1, 4)[0] if not isinstance(colour, str) else colour
+                    )
                 except (ValueError, TypeError):
                     colour = str(colour)
                 style = getattr(handle, "get_linestyle", lambda: "")()
                 marker = getattr(handle, "get_marker", lambda: "")()
                 looks.append((colour, str(style), str(marker)))
             if len(looks) != len(set(looks)):
-                problems.append(f"{where}: two legend entries look the same (colour, line and marker); "
-                                "use series_colours or direct labels")
+                problems.append(
+                    f"{where}: two legend entries look the same (colour, line and marker); "
+                    "use series_colours or direct labels"
+                )
             for t in legend.get_texts():
                 if _SNAKE.match(t.get_text()):
                     problems.append(f"{where}: legend entry {t.get_text()!r} is a column name, not words")
@@ -338,10 +355,14 @@ def figure_problems(fig: Any) -> list[str]:
             offset = axis.get_offset_text().get_text()
             if offset and axis.get_offset_text().get_visible():
                 problems.append(f"{where}: the {axis_name} axis shows the offset {offset!r}; use amount_axis")
-        for axis_name, label, (lo, hi), scale in (("x", ax.get_xlabel(), ax.get_xlim(), ax.get_xscale()),
-                                                  ("y", ax.get_ylabel(), ax.get_ylim(), ax.get_yscale())):
+        for axis_name, label, (lo, hi), scale in (
+            ("x", ax.get_xlabel(), ax.get_xlim(), ax.get_xscale()),
+            ("y", ax.get_ylabel(), ax.get_ylim(), ax.get_yscale()),
+        ):
             if _AMOUNT.search(label or "") and min(lo, hi) > 0 and scale == "linear":  # a log axis has no 0
-                problems.append(f"{where}: the {axis_name} axis of a share or an amount ({label!r}) does not start at 0")
+                problems.append(
+                    f"{where}: the {axis_name} axis of a share or an amount ({label!r}) does not start at 0"
+                )
         from matplotlib.container import BarContainer
 
         for bars in (c for c in ax.containers if isinstance(c, BarContainer)):
@@ -360,26 +381,47 @@ def figure_problems(fig: Any) -> list[str]:
                 continue
             r = line.get_markersize() / 2 * fig.dpi / 72
             d = ax.transData.transform(np.asarray(xy, dtype=float)[[0, -1]])
-            if ((d[:, 0] - r < view.x0 - 0.5) | (d[:, 0] + r > view.x1 + 0.5)
-                    | (d[:, 1] - r < view.y0 - 0.5) | (d[:, 1] + r > view.y1 + 0.5)).any():
+            if (
+                (d[:, 0] - r < view.x0 - 0.5)
+                | (d[:, 0] + r > view.x1 + 0.5)
+                | (d[:, 1] - r < view.y0 - 0.5)
+                | (d[:, 1] + r > view.y1 + 0.5)
+            ).any():
                 problems.append(f"{where}: markers at the ends of the data are cut by the axes' edge (add margins)")
                 break
-        markers = [coll.get_offset_transform().transform(np.asarray(coll.get_offsets(), dtype=float))
-                   for coll in ax.collections if len(coll.get_offsets()) and hasattr(coll, "get_sizes")
-                   and len(coll.get_sizes()) and coll.get_visible()]
+        markers = [
+            coll.get_offset_transform().transform(np.asarray(coll.get_offsets(), dtype=float))
+            for coll in ax.collections
+            if len(coll.get_offsets()) and hasattr(coll, "get_sizes") and len(coll.get_sizes()) and coll.get_visible()
+        ]
         markers = np.concatenate(markers) if markers else np.empty((0, 2))
-        bars = [p.get_window_extent(renderer) for p in ax.patches
-                if p.get_visible() and type(p).__name__ == "Rectangle" and p.get_width() != 0]
+        bars = [
+            p.get_window_extent(renderer)
+            for p in ax.patches
+            if p.get_visible() and type(p).__name__ == "Rectangle" and p.get_width() != 0
+        ]
         for text in ax.texts:
             if text.get_visible() and text.get_text().strip():
                 box = text.get_window_extent(renderer)
-                if len(markers) and ((markers[:, 0] > box.x0 + 1) & (markers[:, 0] < box.x1 - 1)
-                                     & (markers[:, 1] > box.y0 + 1) & (markers[:, 1] < box.y1 - 1)).any():
+                if (
+                    len(markers)
+                    and (
+                        (markers[:, 0] > box.x0 + 1)
+                        & (markers[:, 0] < box.x1 - 1)
+                        & (markers[:, 1] > box.y0 + 1)
+                        & (markers[:, 1] < box.y1 - 1)
+                    ).any()
+                ):
                     problems.append(f"{where}: text {text.get_text()[:30]!r} is written over a marker")
                 cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
                 home = [b for b in bars if b.x0 <= cx <= b.x1 and b.y0 <= cy <= b.y1]
                 if home and text.get_ha() == "center" and (box.x0 < home[0].x0 - 1 or box.x1 > home[0].x1 + 1):
                     problems.append(f"{where}: text {text.get_text()[:30]!r} spills out of the bar it labels")
-                if box.x0 < fig_box.x0 - 1 or box.x1 > fig_box.x1 + 1 or box.y0 < fig_box.y0 - 1 or box.y1 > fig_box.y1 + 1:
+                if (
+                    box.x0 < fig_box.x0 - 1
+                    or box.x1 > fig_box.x1 + 1
+                    or box.y0 < fig_box.y0 - 1
+                    or box.y1 > fig_box.y1 + 1
+                ):
                     problems.append(f"{where}: text {text.get_text()[:30]!r} runs outside the figure")
     return problems

@@ -3,6 +3,7 @@
 Each function draws a result of :mod:`crmlab.satisfaction`, :mod:`crmlab.loyalty`
 or :mod:`crmlab.acquisition` and returns the matplotlib Axes.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,36 +48,52 @@ def plot_nps(result: Any, *, ax: Any = None):
     ax.set_xlim(0, 1)
     percent_axis(ax.xaxis)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False)
-    return label(ax, f"Net Promoter Score = {result.nps:+.1f} points (n = {result.n})",
-                  "share of respondents (%)", "")
+    return label(ax, f"Net Promoter Score = {result.nps:+.1f} points (n = {result.n})", "share of respondents (%)", "")
 
 
 def plot_importance_performance(ipa: Any, *, ax: Any = None):
     """Importance-performance grid: attributes, crosshairs and the four quadrant names."""
     ax = new_axes(ax, (7.5, 5.5))
     x, y = ipa["performance"], ipa["importance"]
-    colours = {"Concentrate here": _BAD, "Keep up the good work": _GOOD,
-               "Low priority": _GREY, "Possible overkill": _BLUE}
+    colours = {
+        "Concentrate here": _BAD,
+        "Keep up the good work": _GOOD,
+        "Low priority": _GREY,
+        "Possible overkill": _BLUE,
+    }
     ax.scatter(x, y, c=[colours.get(q, _GREY) for q in ipa["quadrant"]], s=50, zorder=3)
     px, py = ipa.attrs.get("performance_line", x.mean()), ipa.attrs.get("importance_line", y.mean())
     for name, xi, yi in zip(ipa.index, x, y):
         # the label points away from the vertical crosshair, so it never crosses it or its marker
         right = xi >= px
-        ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(6 if right else -6, 5),
-                    ha="left" if right else "right", fontsize=8)
+        ax.annotate(
+            str(name),
+            (xi, yi),
+            textcoords="offset points",
+            xytext=(6 if right else -6, 5),
+            ha="left" if right else "right",
+            fontsize=8,
+        )
     ax.axvline(px, color="k", lw=0.8)
     ax.axhline(py, color="k", lw=0.8)
     pad = 0.4
     span = max(x.max(), px) - min(x.min(), px)
     ax.set_xlim(min(x.min(), px) - pad - 0.35 * span, max(x.max(), px) + pad + 0.35 * span)  # room for labels
     ax.set_ylim(min(y.min(), py) - pad, max(y.max(), py) + pad)
-    corners = {"Concentrate here": (0.02, 0.97, "left", "top"), "Keep up the good work": (0.98, 0.97, "right", "top"),
-               "Low priority": (0.02, 0.03, "left", "bottom"), "Possible overkill": (0.98, 0.03, "right", "bottom")}
+    corners = {
+        "Concentrate here": (0.02, 0.97, "left", "top"),
+        "Keep up the good work": (0.98, 0.97, "right", "top"),
+        "Low priority": (0.02, 0.03, "left", "bottom"),
+        "Possible overkill": (0.98, 0.03, "right", "bottom"),
+    }
     for name, (cx, cy, ha, va) in corners.items():
-        ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color=colours[name],
-                fontweight="bold")
-    return label(ax, f"Importance-performance analysis (crosshairs: {ipa.attrs.get('crosshair', 'mean')})",
-                  "performance (mean perception, 1-7)", "importance (mean, 1-7)")
+        ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color=colours[name], fontweight="bold")
+    return label(
+        ax,
+        f"Importance-performance analysis (crosshairs: {ipa.attrs.get('crosshair', 'mean')})",
+        "performance (mean perception, 1-7)",
+        "importance (mean, 1-7)",
+    )
 
 
 def plot_servqual_gaps(gaps: Any, *, ax: Any = None):
@@ -92,16 +109,25 @@ def plot_expectation_simulation(sim: Any, *, ax: Any = None):
     """Expectation management: first purchase, satisfaction and repurchase against the expectation set."""
     ax = new_axes(ax, _SIZE)
     x = sim.index.to_numpy(dtype=float)
-    for col, text, colour in (("first_purchase_rate", "first purchase (share of prospects)", _BLUE),
-                               ("share_satisfied", "satisfied (share of buyers)", _GOOD),
-                               ("repurchase_rate", "repurchase (share of buyers)", "#E69F00"),
-                               ("repeat_rate_of_prospects", "repeat buyers (share of prospects)", "k")):
+    for col, text, colour in (
+        ("first_purchase_rate", "first purchase (share of prospects)", _BLUE),
+        ("share_satisfied", "satisfied (share of buyers)", _GOOD),
+        ("repurchase_rate", "repurchase (share of buyers)", "#E69F00"),
+        ("repeat_rate_of_prospects", "repeat buyers (share of prospects)", "k"),
+    ):
         ax.plot(x, sim[col], marker="o", ms=3, label=text, color=colour, lw=2.2 if colour == "k" else 1.5)
     opt = sim.attrs.get("optimum_expectation")
     if opt is not None:
         ax.axvline(opt, color=_GREY, ls="--", lw=1)
-        ax.text(opt, 0.5, f" most repeat buyers: {opt:g}", ha="left", va="center", fontsize=8,
-                transform=ax.get_xaxis_transform())
+        ax.text(
+            opt,
+            0.5,
+            f" most repeat buyers: {opt:g}",
+            ha="left",
+            va="center",
+            fontsize=8,
+            transform=ax.get_xaxis_transform(),
+        )
     tq = sim.attrs.get("true_quality")
     if tq is not None:
         ax.axvline(tq, color=_GREY, ls=":", lw=1, label=f"true quality {tq:g}")
@@ -109,8 +135,12 @@ def plot_expectation_simulation(sim: Any, *, ax: Any = None):
     ax.set_xlim(x.min() - 0.25, x.max() + 0.25)
     percent_axis(ax.yaxis)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
-    return label(ax, "Expectation management: promise too little or too much?",
-                  "expectation set by the firm (1-7 scale)", "share (%)")
+    return label(
+        ax,
+        "Expectation management: promise too little or too much?",
+        "expectation set by the firm (1-7 scale)",
+        "share (%)",
+    )
 
 
 def plot_complainer_churn(result: Any, *, ax: Any = None):
@@ -123,8 +153,12 @@ def plot_complainer_churn(result: Any, *, ax: Any = None):
     ax.set_ylim(0, 1.05)
     percent_axis(ax.yaxis)
     days = result.attrs.get("inactive_days", "?")
-    return label(ax, "Churn after complaints: does recovery help?", "customer group",
-                  f"churn rate (no order in last {days} days, %)")
+    return label(
+        ax,
+        "Churn after complaints: does recovery help?",
+        "customer group",
+        f"churn rate (no order in last {days} days, %)",
+    )
 
 
 # ---------------------------------------------------------------- retention and churn
@@ -146,8 +180,15 @@ def plot_retention_rates(rates: Any, *, ax: Any = None):
 def plot_cohort_heatmap(matrix: Any, *, ax: Any = None):
     """Cohort retention matrix as a heatmap (share of each cohort active k periods later)."""
     ax = new_axes(ax, (9.0, 5.5))
-    heatmap(ax, matrix.to_numpy(dtype=float), colorbar="share of cohort active (0-1)", cmap="Blues", vmin=0, vmax=1,
-            aspect="auto")
+    heatmap(
+        ax,
+        matrix.to_numpy(dtype=float),
+        colorbar="share of cohort active (0-1)",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+    )
     step = max(1, len(matrix.index) // 12)
     ax.set_yticks(range(0, len(matrix.index), step), [str(c) for c in matrix.index[::step]])
     unit = matrix.attrs.get("period", "month")
@@ -174,8 +215,7 @@ def plot_cohort_curves(matrix: Any, *, max_cohorts: int = 12, ax: Any = None):
     return label(ax, "Cohort retention curves", f"{unit}s since acquisition (k)", "share of cohort active (%)")
 
 
-def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", held_out: Any = None,
-             ax: Any = None):
+def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", held_out: Any = None, ax: Any = None):
     """sBG fit: observed vs fitted survival (or retention), projected beyond the data.
 
     ``held_out`` (survival only) is the observed survival after the periods the
@@ -211,12 +251,12 @@ def plot_sbg(fit: Any, *, horizon: int | None = None, which: str = "survival", h
     percent_axis(ax.yaxis)
     legend_outside(ax, fontsize=8)
     title = "Share of cohort surviving" if which == "survival" else "Retention rate rises as the cohort sorts itself"
-    return label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition",
-                  f"{which} (%)")
+    return label(ax, f"{title} (shifted-beta-geometric)", f"{fit.period}s since acquisition", f"{which} (%)")
 
 
-def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None,
-                       clip_quantile: float = 0.99):
+def plot_warning_point(
+    gaps: Any, warning_points: Any, customer: Any = None, *, bins: int = 40, ax: Any = None, clip_quantile: float = 0.99
+):
     """Inter-purchase gaps with the churn warning point: one customer's, or the population's.
 
     The x-axis runs to the ``clip_quantile`` of the gaps (or past the warning
@@ -239,12 +279,25 @@ def plot_warning_point(gaps: Any, warning_points: Any, customer: Any = None, *, 
     upper = float(np.quantile(g, clip_quantile)) if len(g) else 1.0
     upper = max(upper, 1.2 * w if w is not None else 0.0, 1.0)
     beyond = int((g > upper).sum())
-    ax.hist(g[g <= upper], bins=bins if customer is None else max(5, min(bins, len(g))), range=(0, upper),
-            color=_BLUE, alpha=0.8)
+    ax.hist(
+        g[g <= upper],
+        bins=bins if customer is None else max(5, min(bins, len(g))),
+        range=(0, upper),
+        color=_BLUE,
+        alpha=0.8,
+    )
     ax.set_xlim(0, upper)
     if beyond:
-        ax.text(0.98, 0.6, f"{beyond:,} gaps longer than {upper:.0f} days\nnot shown", transform=ax.transAxes,
-                ha="right", va="top", fontsize=8, color=_GREY)
+        ax.text(
+            0.98,
+            0.6,
+            f"{beyond:,} gaps longer than {upper:.0f} days\nnot shown",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color=_GREY,
+        )
     if w is not None:
         ax.axvline(w, color=_BAD, lw=2, label=f"warning point {w:.0f} days")
         ax.legend(loc="upper right")
@@ -270,20 +323,37 @@ def plot_churn_management(plan: Any, *, ax: Any = None):
     """
     ax = new_axes(ax, _SIZE)
     x = plan.index.to_numpy(dtype=float)
-    for col, text, colour in (("clv_saved", "CLV saved", _GOOD), ("cost", "cost", _BAD),
-                              ("net_benefit", "net benefit", _BLUE)):
-        ax.plot(x, plan[col].to_numpy(dtype=float), marker="o", label=text, color=colour,
-                lw=2.2 if col == "net_benefit" else 1.5)
+    for col, text, colour in (
+        ("clv_saved", "CLV saved", _GOOD),
+        ("cost", "cost", _BAD),
+        ("net_benefit", "net benefit", _BLUE),
+    ):
+        ax.plot(
+            x,
+            plan[col].to_numpy(dtype=float),
+            marker="o",
+            label=text,
+            color=colour,
+            lw=2.2 if col == "net_benefit" else 1.5,
+        )
     ax.axhline(0, color="k", lw=0.8)
     best = plan.attrs.get("best_reduction_points")
     if best is not None and best == best:  # not NaN
         ax.axvline(best, color=_GREY, ls="--", lw=1)
-        ax.text(best, 0.98, f" best net benefit: {best:g} points", transform=ax.get_xaxis_transform(),
-                fontsize=8, color=_GREY, va="top")
+        ax.text(
+            best,
+            0.98,
+            f" best net benefit: {best:g} points",
+            transform=ax.get_xaxis_transform(),
+            fontsize=8,
+            color=_GREY,
+            va="top",
+        )
     ax.legend(fontsize=8)
     n = int(plan["customers_at_risk"].iloc[0]) if len(plan) else 0
-    return label(ax, f"Reducing churn among the {n:,} at-risk customers",
-                 "churn reduction (percentage points)", "currency units")
+    return label(
+        ax, f"Reducing churn among the {n:,} at-risk customers", "churn reduction (percentage points)", "currency units"
+    )
 
 
 def plot_retention_economics(results: Any, *, measure: str = "profit", ax: Any = None):
@@ -316,9 +386,13 @@ def plot_retention_economics(results: Any, *, measure: str = "profit", ax: Any =
     ax.axhline(0, color="k", lw=0.8)
     words = measure.replace("_", " ")
     period = runs[0].attrs.get("period", "period")
-    title = ("Profit gain from better retention (steady state)" if measure == "profit"
-             else f"Change in {words} from better retention")
+    title = (
+        "Profit gain from better retention (steady state)"
+        if measure == "profit"
+        else f"Change in {words} from better retention"
+    )
     return label(ax, title, f"retention gain (percentage points per {period})", f"change in {words} (%)")
+
 
 def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
     """Dick & Basu loyalty matrix: customers by relative attitude and repeat patronage."""
@@ -330,8 +404,14 @@ def plot_loyalty_matrix(matrix: Any, *, ax: Any = None):
     jit = 0.15 * rng.standard_normal(len(matrix))
     for name, colour in colours.items():
         m = (matrix["loyalty"] == name).to_numpy()
-        ax.scatter(matrix["patronage"].to_numpy()[m], matrix["attitude"].to_numpy()[m] + jit[m], s=12,
-                   alpha=0.6, color=colour, label=f"{name} ({m.sum()})")
+        ax.scatter(
+            matrix["patronage"].to_numpy()[m],
+            matrix["attitude"].to_numpy()[m] + jit[m],
+            s=12,
+            alpha=0.6,
+            color=colour,
+            label=f"{name} ({m.sum()})",
+        )
     ax.axvline(matrix.attrs.get("patronage_cut"), color="k", lw=0.8)
     ax.axhline(matrix.attrs.get("attitude_cut"), color="k", lw=0.8)
     ax.legend(fontsize=8, loc="lower right")
@@ -350,8 +430,12 @@ ACQUISITION_LABELS = {
 }
 
 
-def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
-        "first_period_cost", "first_period_margin", "acquisition_equity", "retention_revenue"), ax: Any = None):
+def plot_acquisition_quality(
+    quality: Any,
+    *,
+    measures: tuple[str, ...] = ("first_period_cost", "first_period_margin", "acquisition_equity", "retention_revenue"),
+    ax: Any = None,
+):
     """Acquisition quality by channel: grouped bars of cost, margin, equity and retention revenue.
 
     The default cost is that of the customers whose first year is complete, so
@@ -364,8 +448,13 @@ def plot_acquisition_quality(quality: Any, *, measures: tuple[str, ...] = (
     x = np.arange(len(q))
     w = 0.8 / len(measures)
     for i, m in enumerate(measures):
-        ax.bar(x + i * w - 0.4 + w / 2, q[m], width=w, label=ACQUISITION_LABELS.get(m, m.replace("_", " ")),
-               color=_CYCLE[i % len(_CYCLE)])
+        ax.bar(
+            x + i * w - 0.4 + w / 2,
+            q[m],
+            width=w,
+            label=ACQUISITION_LABELS.get(m, m.replace("_", " ")),
+            color=_CYCLE[i % len(_CYCLE)],
+        )
     ax.set_xticks(x, [str(c).replace("_", " ") for c in q.index])
     ax.axhline(0, color="k", lw=0.8)
     ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
@@ -383,8 +472,12 @@ def plot_wallet_segments(segments: Any, *, ax: Any = None):
     percent_axis(ax.yaxis)
     ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     year = segments.attrs.get("year", "")
-    return label(ax, f"Share of wallet segments {year}", "wallet: category spend per year (currency units, log scale)",
-                  "share of wallet (%)")
+    return label(
+        ax,
+        f"Share of wallet segments {year}",
+        "wallet: category spend per year (currency units, log scale)",
+        "share of wallet (%)",
+    )
 
 
 def plot_lift_heatmap(rules: Any, *, ax: Any = None):

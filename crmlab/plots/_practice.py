@@ -2,6 +2,7 @@
 
 Draws the result of :func:`crmlab.dashboard.kpi_history` and returns the Axes.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -11,15 +12,24 @@ __all__ = ["plot_kpi_dashboard", "plot_crm_triangle"]
 
 #: The KPIs drawn by default: one per question a manager asks of the customer base.
 DEFAULT_DASHBOARD_KPIS: tuple[str, ...] = (
-    "active_customers", "revenue_per_active", "top20_share", "churn_rate", "mean_clv", "at_risk",
-    "nps", "complaints_resolved", "acquisition_cost", "share_of_wallet",
+    "active_customers",
+    "revenue_per_active",
+    "top20_share",
+    "churn_rate",
+    "mean_clv",
+    "at_risk",
+    "nps",
+    "complaints_resolved",
+    "acquisition_cost",
+    "share_of_wallet",
 )
 
 _SHARES = {"top20_share", "retention_rate", "churn_rate", "complaints_resolved", "share_of_wallet"}
 
 
-def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols: int = 3,
-                       mark: Any = None, axes: Any = None):
+def plot_kpi_dashboard(
+    history: Any, *, kpis: Sequence[str] | None = None, ncols: int = 3, mark: Any = None, axes: Any = None
+):
     """Small multiples: one panel per KPI over the ``as_of`` dates of a KPI history.
 
     Parameters
@@ -87,12 +97,15 @@ def plot_kpi_dashboard(history: Any, *, kpis: Sequence[str] | None = None, ncols
         bottom = i + ncols >= len(shown)  # no panel below: this one shows the dates
         ax.xaxis.set_tick_params(labelbottom=bottom)
         ax.set_xlabel("as of (end of the KPI year)" if bottom else "", fontsize=8)
-    for ax in axes[len(shown):]:
+    for ax in axes[len(shown) :]:
         ax.set_visible(False)
     fig = axes[0].figure
     name = history.attrs.get("dataset", "")
-    fig.suptitle(f"CRM dashboard{' - ' + name if name else ''}: KPIs over the twelve months to each date",
-                 fontsize=12, fontweight="bold")
+    fig.suptitle(
+        f"CRM dashboard{' - ' + name if name else ''}: KPIs over the twelve months to each date",
+        fontsize=12,
+        fontweight="bold",
+    )
     fig.tight_layout()
     return axes
 

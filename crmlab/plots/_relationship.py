@@ -3,6 +3,7 @@
 Each function draws a result of :mod:`crmlab.lifecycle` or
 :mod:`crmlab.relationship` and returns the matplotlib Axes.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -47,19 +48,30 @@ def _colour(name: str, table: dict[str, str], i: int) -> str:
     return table.get(name, PALETTE[i % len(PALETTE)])
 
 
-def _heatmap(table: "pd.DataFrame", ax: "Axes | None", size: tuple[float, float], fmt: str, cmap: str,
-             unit: str) -> "Axes":
+def _heatmap(
+    table: "pd.DataFrame", ax: "Axes | None", size: tuple[float, float], fmt: str, cmap: str, unit: str
+) -> "Axes":
     """A table as an annotated heatmap (rows down, columns across) whose colour bar says ``unit``."""
     ax = new_axes(ax, size)
-    heatmap(ax, table.to_numpy(), colorbar=unit, cmap=cmap, fmt=fmt, fontsize=9,
-            colorbar_kw={"fraction": 0.046, "pad": 0.04}, aspect="auto", vmin=0)
+    heatmap(
+        ax,
+        table.to_numpy(),
+        colorbar=unit,
+        cmap=cmap,
+        fmt=fmt,
+        fontsize=9,
+        colorbar_kw={"fraction": 0.046, "pad": 0.04},
+        aspect="auto",
+        vmin=0,
+    )
     ax.set_xticks(range(table.shape[1]), list(map(str, table.columns)), rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), list(map(str, table.index)))
     return ax
 
 
-def lifecycle_curve(history: "pd.DataFrame", customer: Any = None, *, customer_col: str = "customer_id",
-                    ax: "Axes | None" = None) -> "Axes":
+def lifecycle_curve(
+    history: "pd.DataFrame", customer: Any = None, *, customer_col: str = "customer_id", ax: "Axes | None" = None
+) -> "Axes":
     """One customer's relationship level over time, with the lifecycle stages as coloured bands.
 
     ``history`` is a :func:`crmlab.lifecycle.stage_history` result; ``customer``
@@ -82,8 +94,15 @@ def lifecycle_curve(history: "pd.DataFrame", customer: Any = None, *, customer_c
             left = x[start] - (x[1] - x[0] if len(x) > 1 else 0) if start == 0 else x[start - 1]
             ax.axvspan(left, x[i - 1], color=_STAGE_COLOURS.get(stages[start], "#DDDDDD"), alpha=0.25, lw=0)
             start = i
-    ax.bar(h["period"] - pd.Timedelta(days=14), h["spend"].to_numpy(), width=pd.Timedelta(days=24), color="#777777",
-           alpha=0.7, label="spend in month", zorder=2)
+    ax.bar(
+        h["period"] - pd.Timedelta(days=14),
+        h["spend"].to_numpy(),
+        width=pd.Timedelta(days=24),
+        color="#777777",
+        alpha=0.7,
+        label="spend in month",
+        zorder=2,
+    )
     ax.plot(x, h["level"], color="black", lw=2, label="relationship level (rolling mean)", zorder=3)
     present = [s for s in _STAGE_COLOURS if s in set(stages)]
     handles = [Patch(color=_STAGE_COLOURS[s], alpha=0.4, label=s) for s in present]
@@ -118,8 +137,14 @@ def pattern_curves(trajectories: "pd.DataFrame", *, ax: "Axes | None" = None) ->
     names = {"A": "A early abort", "B": "B midway", "C": "C early exit", "D": "D long-kept", "active": "active"}
     ax = new_axes(ax, _SIZE)
     for i, col in enumerate(trajectories.columns):
-        ax.plot(trajectories.index, trajectories[col], lw=2, label=names.get(str(col), str(col)),
-                ls="--" if col == "active" else "-", color=_colour(str(col), {}, i))
+        ax.plot(
+            trajectories.index,
+            trajectories[col],
+            lw=2,
+            label=names.get(str(col), str(col)),
+            ls="--" if col == "active" else "-",
+            color=_colour(str(col), {}, i),
+        )
     legend_outside(ax, title="pattern")
     ax.set_title("Lifecycle patterns: average trajectory")
     ax.set_xlabel(trajectories.attrs.get("unit", "months since first order"))
@@ -138,14 +163,15 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
     x = np.arange(len(io))
     ax = new_axes(ax, _SIZE)
     bottom = np.zeros(len(io))
-    for col, colour, name in (("acquisition_cost", "#D55E00", "acquisition"),
-                              ("service_cost", "#CC79A7", "service"),
-                              ("marketing_cost", "#E69F00", "marketing")):
+    for col, colour, name in (
+        ("acquisition_cost", "#D55E00", "acquisition"),
+        ("service_cost", "#CC79A7", "service"),
+        ("marketing_cost", "#E69F00", "marketing"),
+    ):
         v = (io[col] / div).fillna(0).to_numpy()
         ax.bar(x - 0.2, v, width=0.4, bottom=bottom, color=colour, label=f"cost: {name}")
         bottom += v
-    ax.bar(x + 0.2, (io["gross_margin"] / div).fillna(0).to_numpy(), width=0.4, color="#0072B2",
-           label="gross margin")
+    ax.bar(x + 0.2, (io["gross_margin"] / div).fillna(0).to_numpy(), width=0.4, color="#0072B2", label="gross margin")
     ax.set_xticks(x, list(io.index))
     ax.axhline(0, color="black", lw=0.8)
     ax.legend(fontsize=8)
@@ -158,8 +184,12 @@ def stage_io_bars(io: "pd.DataFrame", *, per: str = "customer", ax: "Axes | None
 def confusion_heatmap(recovery: Any, *, ax: "Axes | None" = None) -> "Axes":
     """Confusion matrix of predicted against true lifecycle patterns (:func:`pattern_recovery`)."""
     ax = _heatmap(recovery.confusion, ax, (6.0, 4.8), ".0f", "Blues", "customers")
-    return label(ax, f"Pattern recovery: accuracy {recovery.accuracy:.0%} (ended: {recovery.accuracy_ended:.0%})",
-                 "predicted pattern", "true pattern")
+    return label(
+        ax,
+        f"Pattern recovery: accuracy {recovery.accuracy:.0%} (ended: {recovery.accuracy_ended:.0%})",
+        "predicted pattern",
+        "true pattern",
+    )
 
 
 def transition_heatmap(tm: Any, *, ax: "Axes | None" = None) -> "Axes":
@@ -187,8 +217,13 @@ def phase_mix_area(mix: "pd.DataFrame", *, ax: "Axes | None" = None) -> "Axes":
 
     ax = new_axes(ax, _SIZE)
     cols = list(mix.columns)
-    ax.stackplot(np.asarray(mix.index), mix.to_numpy().T, labels=cols,
-                 colors=[_colour(str(c), _PHASE_COLOURS, i) for i, c in enumerate(cols)], alpha=0.9)
+    ax.stackplot(
+        np.asarray(mix.index),
+        mix.to_numpy().T,
+        labels=cols,
+        colors=[_colour(str(c), _PHASE_COLOURS, i) for i, c in enumerate(cols)],
+        alpha=0.9,
+    )
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
     total = mix.sum(axis=1)
     shares = bool(np.allclose(total.to_numpy(), 1.0))
@@ -206,8 +241,15 @@ def phase_mix_area(mix: "pd.DataFrame", *, ax: "Axes | None" = None) -> "Axes":
     return ax
 
 
-def cohort_paths(sim: "pd.DataFrame", *, max_customers: int = 60, customer: str = "customer_id",
-                 period: str = "period", phase: str = "phase", ax: "Axes | None" = None) -> "Axes":
+def cohort_paths(
+    sim: "pd.DataFrame",
+    *,
+    max_customers: int = 60,
+    customer: str = "customer_id",
+    period: str = "period",
+    phase: str = "phase",
+    ax: "Axes | None" = None,
+) -> "Axes":
     """Each simulated customer's phase path as one row of coloured cells (:func:`simulate_cohort`)."""
     import numpy as np
     from matplotlib.colors import ListedColormap
@@ -222,10 +264,21 @@ def cohort_paths(sim: "pd.DataFrame", *, max_customers: int = 60, customer: str 
     codes = np.vectorize(lambda v: cats.index(str(v)) if str(v) in cats else -1)(grid.to_numpy())
     ax = new_axes(ax, _SIZE)
     cmap = ListedColormap([_PHASE_COLOURS[c] for c in cats])
-    ax.imshow(np.ma.masked_less(codes, 0), cmap=cmap, vmin=0, vmax=len(cats) - 1, aspect="auto",
-              interpolation="nearest", extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5, len(grid), 0))
-    ax.legend(handles=[Patch(color=_PHASE_COLOURS[c], label=c) for c in cats],
-              loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
+    ax.imshow(
+        np.ma.masked_less(codes, 0),
+        cmap=cmap,
+        vmin=0,
+        vmax=len(cats) - 1,
+        aspect="auto",
+        interpolation="nearest",
+        extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5, len(grid), 0),
+    )
+    ax.legend(
+        handles=[Patch(color=_PHASE_COLOURS[c], label=c) for c in cats],
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=9,
+    )
     ax.set_title(f"Simulated cohort: {len(grid)} customers' relationship phases")
     ax.set_xlabel(f"{sim.attrs.get('period', 'period')} since awareness")
     ax.set_ylabel("customer")

@@ -5,6 +5,7 @@ Each function takes the result of a :mod:`crmlab.segmentation`,
 function and returns the matplotlib Axes. Figure text is English; every axis
 states its unit.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -32,8 +33,14 @@ __all__ = [
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#999999"
 _SIZE = (6.4, 4.4)  # inches, the default figure of this module
 #: Units of the columns an R x F grid can average (rfm_table, rfm_with_cost).
-_RFM_UNITS = {"recency_days": "days", "frequency": "orders", "monetary": "currency units",
-              "margin": "currency units", "cost_to_serve": "currency units", "profit": "currency units"}
+_RFM_UNITS = {
+    "recency_days": "days",
+    "frequency": "orders",
+    "monetary": "currency units",
+    "margin": "currency units",
+    "cost_to_serve": "currency units",
+    "profit": "currency units",
+}
 
 
 def _percent_axes(ax: Any, xlabel: str, ylabel: str, title: str) -> None:
@@ -56,12 +63,20 @@ def plot_pareto(pareto: pd.DataFrame, *, mark: float = 0.2, ax: Any = None):
     y_mark = float(np.interp(mark, x, y))
     ax.plot([mark, mark, 0], [0, y_mark, y_mark], color=_ORANGE, lw=1, ls=":")
     ax.scatter([mark], [y_mark], color=_ORANGE, zorder=3)
-    ax.annotate(f"top {mark:.0%} of customers\nbring {y_mark:.0%} of value", (mark, y_mark),
-                xytext=(mark + 0.08, max(y_mark - 0.25, 0.05)), arrowprops={"arrowstyle": "->"})
+    ax.annotate(
+        f"top {mark:.0%} of customers\nbring {y_mark:.0%} of value",
+        (mark, y_mark),
+        xytext=(mark + 0.08, max(y_mark - 0.25, 0.05)),
+        arrowprops={"arrowstyle": "->"},
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    _percent_axes(ax, "customers, ranked from most valuable (% of customers)", "cumulative value (% of total)",
-                  "Pareto curve: concentration of customer value")
+    _percent_axes(
+        ax,
+        "customers, ranked from most valuable (% of customers)",
+        "cumulative value (% of total)",
+        "Pareto curve: concentration of customer value",
+    )
     ax.legend(loc="lower right")
     return ax
 
@@ -96,13 +111,22 @@ def plot_pyramid(summary: pd.DataFrame, *, ax: Any = None):
         level = n - 1 - i
         ax.barh(level, width, left=-width / 2, height=0.9, color=colors[i], alpha=0.85)
         row = summary.iloc[i]
-        ax.text(0.55, level, f"{row['customer_share']:.0%} of customers\n{row['value_share']:.0%} of value",
-                ha="left", va="center", fontsize=9)
+        ax.text(
+            0.55,
+            level,
+            f"{row['customer_share']:.0%} of customers\n{row['value_share']:.0%} of value",
+            ha="left",
+            va="center",
+            fontsize=9,
+        )
     ax.set_xlim(-0.52, 1.25)
     ax.set_yticks(range(n), tiers[::-1])
     ax.set_xticks([])
-    ax.set(xlabel="width is schematic (tier order, not size)", ylabel="tier (best at top)",
-           title="Customer pyramid: share of customers and of value by tier")
+    ax.set(
+        xlabel="width is schematic (tier order, not size)",
+        ylabel="tier (best at top)",
+        title="Customer pyramid: share of customers and of value by tier",
+    )
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     return ax
@@ -150,8 +174,11 @@ def plot_rfm_heatmap(scores: pd.DataFrame, *, value: str = "monetary", agg: str 
         heatmap(ax, cells, colorbar=label, cmap="Blues", fmt=",.0f", aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns)
     ax.set_yticks(range(grid.shape[0]), grid.index)
-    ax.set(xlabel="F score (1 = fewest orders, 5 = most)", ylabel="R score (5 = most recent)",
-           title=f"RFM grid: {what} by recency and frequency score")
+    ax.set(
+        xlabel="F score (1 = fewest orders, 5 = most)",
+        ylabel="R score (5 = most recent)",
+        title=f"RFM grid: {what} by recency and frequency score",
+    )
     return ax
 
 
@@ -173,8 +200,11 @@ def plot_elbow(elbow: pd.DataFrame, silhouette: pd.DataFrame | None = None, *, a
     """Inertia by k (from :func:`~crmlab.segmentation.elbow`), with the silhouette on a second axis."""
     ax = new_axes(ax, _SIZE)
     ax.plot(elbow.index, elbow["inertia"], "o-", color=_BLUE, label="inertia")
-    ax.set(xlabel="number of segments k", ylabel="within-segment sum of squares (standardised units)",
-           title="Choosing k: elbow" + (" and silhouette" if silhouette is not None else ""))
+    ax.set(
+        xlabel="number of segments k",
+        ylabel="within-segment sum of squares (standardised units)",
+        title="Choosing k: elbow" + (" and silhouette" if silhouette is not None else ""),
+    )
     ax.grid(alpha=0.3)
     from matplotlib.ticker import MaxNLocator
 
@@ -184,8 +214,14 @@ def plot_elbow(elbow: pd.DataFrame, silhouette: pd.DataFrame | None = None, *, a
         ax2.plot(silhouette.index, silhouette["silhouette"], "s--", color=_ORANGE, label="silhouette")
         ax2.set_ylabel("mean silhouette (-1 to 1, higher = better separated)")
         lines = ax.get_lines() + ax2.get_lines()
-        ax.legend(lines, [line.get_label() for line in lines], loc="lower left", bbox_to_anchor=(0.0, 1.08),
-                  ncol=2, borderaxespad=0.0)
+        ax.legend(
+            lines,
+            [line.get_label() for line in lines],
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.08),
+            ncol=2,
+            borderaxespad=0.0,
+        )
     return ax
 
 
@@ -213,8 +249,15 @@ def plot_segment_profile(result: Any, *, ax: Any = None):
         sd = prof.std(ddof=0).replace(0, 1)
         z = (prof - prof.mean()) / sd
     lim = max(float(np.abs(z.to_numpy()).max()), 1e-9)
-    heatmap(ax, z.to_numpy(dtype=float).T, colorbar="segment mean (z-score, standard deviations)", cmap="RdBu_r",
-            vmin=-lim, vmax=lim, aspect="auto")
+    heatmap(
+        ax,
+        z.to_numpy(dtype=float).T,
+        colorbar="segment mean (z-score, standard deviations)",
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        aspect="auto",
+    )
     ax.set_xticks(range(z.shape[0]), [textwrap.fill(str(s), 12) for s in z.index])
     ax.set_yticks(range(z.shape[1]), [readable(c) for c in z.columns])
     ax.set(xlabel="segment", ylabel="feature", title="Segment profiles: how each segment differs from the average")
@@ -243,8 +286,11 @@ def plot_offers(offers: pd.DataFrame, *, ax: Any = None):
         top = max(offers["total_customer_value"].iloc[xi], offers["total_customer_cost"].iloc[xi])
         ax.text(xi, top, f"delivered {dv:,.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, offers.index.astype(str))
-    ax.set(xlabel="offer", ylabel="value / cost (currency units)",
-           title="Customer delivered value: total value (left) vs total cost (right)")
+    ax.set(
+        xlabel="offer",
+        ylabel="value / cost (currency units)",
+        title="Customer delivered value: total value (left) vs total cost (right)",
+    )
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.margins(y=0.15)
     return ax
@@ -259,14 +305,26 @@ def plot_whale_curve(whale: Any, *, ax: Any = None):
     ax.plot(x, y, color=_BLUE, lw=2, label="cumulative profit")
     ax.axhline(1.0, color=_GREY, ls="--", lw=1, label="100% of total profit")
     ax.scatter([whale.peak_customer_share], [whale.peak_share], color=_ORANGE, zorder=3)
-    ax.annotate(f"peak: top {whale.peak_customer_share:.0%} of customers\nearn {whale.peak_share:.0%} of profit",
-                (whale.peak_customer_share, whale.peak_share), xytext=(0.45, whale.peak_share * 0.55 + 0.3),
-                arrowprops={"arrowstyle": "->"})
-    ax.axvspan(1 - whale.share_unprofitable, 1, color=_RED, alpha=0.12,
-               label=f"loss-making customers ({whale.share_unprofitable:.0%})")
+    ax.annotate(
+        f"peak: top {whale.peak_customer_share:.0%} of customers\nearn {whale.peak_share:.0%} of profit",
+        (whale.peak_customer_share, whale.peak_share),
+        xytext=(0.45, whale.peak_share * 0.55 + 0.3),
+        arrowprops={"arrowstyle": "->"},
+    )
+    ax.axvspan(
+        1 - whale.share_unprofitable,
+        1,
+        color=_RED,
+        alpha=0.12,
+        label=f"loss-making customers ({whale.share_unprofitable:.0%})",
+    )
     ax.set_xlim(0, 1)
-    _percent_axes(ax, "customers, ranked from most to least profitable (% of customers)",
-                  "cumulative profit (% of total profit)", "Whale curve of customer profitability")
+    _percent_axes(
+        ax,
+        "customers, ranked from most to least profitable (% of customers)",
+        "cumulative profit (% of total profit)",
+        "Whale curve of customer profitability",
+    )
     ax.legend(loc="lower center")
     return ax
 
@@ -281,18 +339,26 @@ def plot_profit_comparison(traditional: pd.DataFrame, abc: pd.DataFrame, *, ax: 
     ax = new_axes(ax, _SIZE)
     both = pd.concat([traditional["profit"].rename("traditional"), abc["profit"].rename("abc")], axis=1).fillna(0.0)
     hidden = (both["traditional"] >= 0) & (both["abc"] < 0)
-    ax.scatter(both.loc[~hidden, "traditional"], both.loc[~hidden, "abc"], s=14, color=_BLUE, alpha=0.7,
-               label="customers")
-    ax.scatter(both.loc[hidden, "traditional"], both.loc[hidden, "abc"], s=18, color=_RED,
-               label=f"profitable only on paper ({int(hidden.sum())})")
+    ax.scatter(
+        both.loc[~hidden, "traditional"], both.loc[~hidden, "abc"], s=14, color=_BLUE, alpha=0.7, label="customers"
+    )
+    ax.scatter(
+        both.loc[hidden, "traditional"],
+        both.loc[hidden, "abc"],
+        s=18,
+        color=_RED,
+        label=f"profitable only on paper ({int(hidden.sum())})",
+    )
     lo = float(min(both.min().min(), 0))
     hi = float(max(both.max().max(), 0))
     ax.plot([lo, hi], [lo, hi], color=_GREY, ls="--", lw=1, label="same under both")
     ax.axhline(0, color="black", lw=0.6)
     ax.axvline(0, color="black", lw=0.6)
-    ax.set(xlabel="profit with indirect costs allocated traditionally (currency units)",
-           ylabel="profit under activity-based costing (currency units)",
-           title="Customer profit: traditional allocation vs ABC")
+    ax.set(
+        xlabel="profit with indirect costs allocated traditionally (currency units)",
+        ylabel="profit under activity-based costing (currency units)",
+        title="Customer profit: traditional allocation vs ABC",
+    )
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     ticks = MaxNLocator(6).tick_values(lo, hi)  # round limits, so the losses get labelled ticks too
@@ -306,8 +372,7 @@ def plot_profit_comparison(traditional: pd.DataFrame, abc: pd.DataFrame, *, ax: 
     return ax
 
 
-def plot_customer_timeline(orders: pd.DataFrame, interactions: pd.DataFrame, customer: str, *,
-                           ax: Any = None):
+def plot_customer_timeline(orders: pd.DataFrame, interactions: pd.DataFrame, customer: str, *, ax: Any = None):
     """One customer's orders over time (kept and returned told apart) and complaints, with a legend.
 
     Takes the ``orders`` and ``interactions`` tables of a dataset (columns ``customer_id``,
@@ -331,8 +396,14 @@ def plot_customer_timeline(orders: pd.DataFrame, interactions: pd.DataFrame, cus
     mine = orders[orders["customer_id"] == customer]
     kept, returned = mine[~mine["returned"].astype(bool)], mine[mine["returned"].astype(bool)]
     ax.scatter(kept["order_date"], kept["amount"], s=20, color=_BLUE, label=f"kept order ({len(kept)})")
-    ax.scatter(returned["order_date"], returned["amount"], s=36, marker="x", color=_ORANGE,
-               label=f"returned order ({len(returned)})")
+    ax.scatter(
+        returned["order_date"],
+        returned["amount"],
+        s=36,
+        marker="x",
+        color=_ORANGE,
+        label=f"returned order ({len(returned)})",
+    )
     complaints = interactions[(interactions["customer_id"] == customer) & (interactions["kind"] == "complaint")]
     for i, day in enumerate(complaints["date"]):
         ax.axvline(day, color=_RED, ls="--", lw=1, label=f"complaint ({len(complaints)})" if i == 0 else None)
@@ -342,7 +413,6 @@ def plot_customer_timeline(orders: pd.DataFrame, interactions: pd.DataFrame, cus
     ax.yaxis.set_major_formatter("{x:,.0f}")
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))  # month and year on every tick
-    ax.set(title=f"Orders and complaints of customer {customer}", xlabel="date",
-           ylabel="order amount (currency units)")
+    ax.set(title=f"Orders and complaints of customer {customer}", xlabel="date", ylabel="order amount (currency units)")
     legend_outside(ax)
     return ax

@@ -5,6 +5,7 @@ when a control moves; it computes through crmlab's analytics and draws through
 crmlab.plots. A chapter shows a static figure as well, for readers without a
 live kernel.
 """
+
 from crmlab.widgets._value import *  # noqa: F401,F403
 from crmlab.widgets._clv import *  # noqa: F401,F403
 from crmlab.widgets._relationship import *  # noqa: F401,F403

@@ -6,6 +6,7 @@ Marketing* 17(1): CLV = m·r/(1+d−r)) and redraw
 :func:`crmlab.plots.plot_clv_table`; a text readout states the CLV and the
 margin multiple, so the effect of each lever can be read as well as seen.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,8 +35,10 @@ def retention_clv_readout(margin: float, retention: float, discount: float, peri
     first = retention_clv(margin, retention, discount, periods)
     multiple = retention_clv(1.0, retention, discount)
     share = f"{first / value:.0%}" if value else "all"
-    return (f"CLV = {value:,.2f} currency units (margin multiple {multiple:.2f} = r/(1+d-r)); "
-            f"{share} of it is earned in the first {periods} periods.")
+    return (
+        f"CLV = {value:,.2f} currency units (margin multiple {multiple:.2f} = r/(1+d-r)); "
+        f"{share} of it is earned in the first {periods} periods."
+    )
 
 
 def retention_clv_explorer(
@@ -84,17 +87,43 @@ def retention_clv_explorer(
     check_range("max_margin", top, lo=float(margin), hint="The right end must be at least the starting margin.")
     style = {"description_width": "80px"}
     layout = w.Layout(width="460px")
-    r = w.FloatSlider(value=retention, min=0.0, max=0.95, step=0.01, description="retention",
-                      readout_format=".2f", continuous_update=False, style=style, layout=layout)
-    m = w.FloatSlider(value=margin, min=0.0, max=top, step=max(round(top / 100, 2), 0.01), description="margin",
-                      readout_format=",.0f", continuous_update=False, style=style, layout=layout)
-    d = w.FloatSlider(value=discount, min=0.0, max=0.3, step=0.01, description="discount",
-                      readout_format=".2f", continuous_update=False, style=style, layout=layout)
+    r = w.FloatSlider(
+        value=retention,
+        min=0.0,
+        max=0.95,
+        step=0.01,
+        description="retention",
+        readout_format=".2f",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+    m = w.FloatSlider(
+        value=margin,
+        min=0.0,
+        max=top,
+        step=max(round(top / 100, 2), 0.01),
+        description="margin",
+        readout_format=",.0f",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+    d = w.FloatSlider(
+        value=discount,
+        min=0.0,
+        max=0.3,
+        step=0.01,
+        description="discount",
+        readout_format=".2f",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
 
     def redraw(readout: Any, out: Any) -> None:
         readout.value = retention_clv_readout(m.value, r.value, d.value, periods)
-        show_axes(out, lambda ax: _draw(ax, m.value, r.value, d.value, periods), figsize=(7.0, 3.8),
-                  label="CLV figure")
+        show_axes(out, lambda ax: _draw(ax, m.value, r.value, d.value, periods), figsize=(7.0, 3.8), label="CLV figure")
 
     return explorer_box([r, m, d], redraw)
 

@@ -14,6 +14,7 @@ The figure is set on the Output widget's ``outputs`` directly rather than
 displayed inside ``with out:``. It renders wherever widgets render, and it never
 leaks into the cell's own stored outputs, which the notebook tests compare.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -21,8 +22,14 @@ from typing import Any, Callable, Sequence
 __all__: list[str] = []  # helpers for the widget modules; not re-exported by crmlab.widgets
 
 
-def show_figure(out: Any, draw: Callable[..., Any], *args: Any, figsize: tuple[float, float] = (7.0, 4.2),
-                layout: str | None = None, label: str = "figure") -> None:
+def show_figure(
+    out: Any,
+    draw: Callable[..., Any],
+    *args: Any,
+    figsize: tuple[float, float] = (7.0, 4.2),
+    layout: str | None = None,
+    label: str = "figure",
+) -> None:
     """Draw a new figure with ``draw(fig, *args)`` and make it the only content of the Output ``out``.
 
     Parameters
@@ -54,13 +61,21 @@ def show_figure(out: Any, draw: Callable[..., Any], *args: Any, figsize: tuple[f
         fig.savefig(png, format="png")
     finally:
         plt.close(fig)
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
-                             "text/plain": f"<{label}: {titles}>"}},)
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {
+                "image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+                "text/plain": f"<{label}: {titles}>",
+            },
+        },
+    )
 
 
-def show_axes(out: Any, draw: Callable[[Any], Any], figsize: tuple[float, float] = (7.5, 4.2),
-              label: str = "figure") -> None:
+def show_axes(
+    out: Any, draw: Callable[[Any], Any], figsize: tuple[float, float] = (7.5, 4.2), label: str = "figure"
+) -> None:
     """:func:`show_figure` for a figure of one Axes: ``draw(ax)`` draws into it.
 
     Examples
@@ -118,6 +133,15 @@ def float_slider(description: str, value: float, lo: float, hi: float, step: flo
     """
     import ipywidgets as w
 
-    return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                         readout=True, readout_format=fmt, continuous_update=False,
-                         style={"description_width": "initial"}, layout=w.Layout(width="480px"))
+    return w.FloatSlider(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        readout=True,
+        readout_format=fmt,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=w.Layout(width="480px"),
+    )

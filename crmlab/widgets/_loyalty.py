@@ -13,6 +13,7 @@
 Each function returns an ``ipywidgets.VBox``: sliders, an HTML readout with the key
 numbers (``box.readout``) and an Output with a crmlab.plots figure.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -150,8 +151,9 @@ def churn_management_explorer(
         risk = at_risk(orders, wp, as_of=as_of, customer=customer, date=date)
         early = risk.loc[risk["ratio"] <= max_ratio]
         pts = float(s_pts.value)
-        plan = churn_management(early, values.reindex(early.index).fillna(0.0),
-                                reduction_points=[pts], cost=float(s_cost.value)).iloc[0]
+        plan = churn_management(
+            early, values.reindex(early.index).fillna(0.0), reduction_points=[pts], cost=float(s_cost.value)
+        ).iloc[0]
         verdict = "pays off" if plan["net_benefit"] > 0 else "does not pay off"
         readout.value = (
             f"Warning point of a typical customer: {wp.attrs['population_warning_days']:.0f} days. "

@@ -13,6 +13,7 @@
 Each function returns an ``ipywidgets.VBox``: controls, an HTML readout with the key
 numbers (``box.readout``) and an Output with a crmlab.plots figure.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -64,12 +65,19 @@ def wallet_segment_explorer(
     w0 = float(base.attrs["wallet_cut"]) if wallet_cut is None else check_range("wallet_cut", wallet_cut, lo=0)
     w_hi = float(sizes.max())
     s_share = float_slider("share-of-wallet cut", s0, 0.0, max(0.5, round(float(shares.max()), 2)), 0.01)
-    s_wallet = float_slider("wallet cut (currency units/year)", min(w0, w_hi), 0.0, w_hi,
-                       max(1.0, float(10 ** np.floor(np.log10(max(w_hi, 10)) - 2))), ",.0f")
+    s_wallet = float_slider(
+        "wallet cut (currency units/year)",
+        min(w0, w_hi),
+        0.0,
+        w_hi,
+        max(1.0, float(10 ** np.floor(np.log10(max(w_hi, 10)) - 2))),
+        ",.0f",
+    )
 
     def redraw(readout: Any, out: Any) -> None:
-        seg = wallet_segments(sow, year=base.attrs["year"], share_cut=float(s_share.value),
-                              wallet_cut=float(s_wallet.value))
+        seg = wallet_segments(
+            sow, year=base.attrs["year"], share_cut=float(s_share.value), wallet_cut=float(s_wallet.value)
+        )
         counts = seg["segment"].value_counts()
         grow = seg.loc[seg["segment"] == WALLET_STRATEGIES[(False, True)]]
         elsewhere = float((grow["wallet"] * (1 - grow["share_of_wallet"])).sum())
@@ -131,7 +139,7 @@ def cross_sell_explorer(
         m = float(s_lift.value)
         nb = next_best_category(orders, rules, customer=customer, item=item, top_n=top_n, min_lift=m)
         reached = int(nb[customer].nunique()) if len(nb) else 0
-        counts = (nb[item].value_counts() if len(nb) else None)
+        counts = nb[item].value_counts() if len(nb) else None
         best = f", most often <b>{counts.index[0]}</b>" if counts is not None and len(counts) else ""
         kept = int((rules["lift"] >= m).sum())
         readout.value = (
@@ -194,8 +202,14 @@ def dashboard_explorer(histories: Mapping[str, Any], *, dataset: str | None = No
     start = opts[-1][1] if as_of is None else pd.Timestamp(as_of)
     if start not in [d for _, d in opts]:
         raise CRMDataError(f"parameter 'as_of' = {as_of!r}: not a date of the history; have {[t for t, _ in opts]}.")
-    when = w.SelectionSlider(options=opts, value=start, description="as of", continuous_update=False,
-                             style={"description_width": "initial"}, layout=w.Layout(width="480px"))
+    when = w.SelectionSlider(
+        options=opts,
+        value=start,
+        description="as of",
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=w.Layout(width="480px"),
+    )
     from crmlab.plots._practice import DEFAULT_DASHBOARD_KPIS, plot_kpi_dashboard
 
     shares = {"top20_share", "retention_rate", "churn_rate", "complaints_resolved", "share_of_wallet"}

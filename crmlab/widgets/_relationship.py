@@ -11,6 +11,7 @@ seeded cohort, with the expected time to dissolution and, given rewards, the
 Markov-chain customer value of Pfeifer & Carraway (2000, *J. Interactive
 Marketing* 14(2)). Every time-based number is in months.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -60,8 +61,10 @@ def lifecycle_rules_readout(stages: "pd.DataFrame", recovery: Any) -> str:
     as_of = stages.attrs.get("as_of")
     when = f"As of {as_of.date()}: " if hasattr(as_of, "date") else ""
     listed = ", ".join(f"{s} {n:,}" for s, n in counts.items())
-    return (f"{when}{listed} customers. Patterns recovered: {recovery.accuracy:.0%} of all customers, "
-            f"{recovery.accuracy_ended:.0%} of ended relationships.")
+    return (
+        f"{when}{listed} customers. Patterns recovered: {recovery.accuracy:.0%} of all customers, "
+        f"{recovery.accuracy_ended:.0%} of ended relationships."
+    )
 
 
 def lifecycle_rules_explorer(
@@ -109,15 +112,26 @@ def lifecycle_rules_explorer(
     """
     import ipywidgets as w
 
-    for name, value, hi in (("stability_after", stability_after, 24), ("ended_after", ended_after, 12),
-                            ("late_stability_months", late_stability_months, 24)):
+    for name, value, hi in (
+        ("stability_after", stability_after, 24),
+        ("ended_after", ended_after, 12),
+        ("late_stability_months", late_stability_months, 24),
+    ):
         check_range(name, value, lo=1, hi=hi, hint=f"The slider runs from 1 to {hi} months.")
     style = {"description_width": "120px"}
     layout = w.Layout(width="460px")
 
     def slider(value: int, hi: int, description: str) -> Any:
-        return w.IntSlider(value=int(value), min=1, max=hi, step=1, description=description,
-                           continuous_update=False, style=style, layout=layout)
+        return w.IntSlider(
+            value=int(value),
+            min=1,
+            max=hi,
+            step=1,
+            description=description,
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        )
 
     s_after = slider(stability_after, 24, "stability after")
     e_after = slider(ended_after, 12, "ended after")
@@ -194,8 +208,10 @@ def phase_simulation_readout(
     if others:
         text += " (" + ", ".join(f"{times[s]:.1f} from {s}" for s in others) + ")"
     n = sim["customer_id"].nunique() if "customer_id" in sim.columns else len(sim) // (horizon + 1)
-    text += (f". Simulated cohort of {n:,}: after {horizon} months {end.get('dissolution', 0.0):.0%} dissolved, "
-             f"{end.get('commitment', 0.0):.0%} in commitment.")
+    text += (
+        f". Simulated cohort of {n:,}: after {horizon} months {end.get('dissolution', 0.0):.0%} dissolved, "
+        f"{end.get('commitment', 0.0):.0%} in commitment."
+    )
     if rewards is not None:
         value = markov_clv(P, rewards, discount)[start]
         text += f" Markov CLV of a customer in {start}: {value:,.2f} currency units at {discount:.1%} a month."
@@ -258,22 +274,33 @@ def phase_simulation_explorer(
     base = adjusted_transitions(P, {})
     missing = [s for s in PHASES if s not in base.index]
     if missing:
-        raise CRMDataError(f"transition matrix: missing phase(s) {missing}; the explorer needs the five phases "
-                           f"{', '.join(PHASES)}.")
+        raise CRMDataError(
+            f"transition matrix: missing phase(s) {missing}; the explorer needs the five phases {', '.join(PHASES)}."
+        )
     n = int(check_range("n", n, lo=1, hi=5000, hint="A cohort of 100-1,000 customers draws quickly."))
     periods = int(check_range("periods", periods, lo=1, hi=120, hint="Months to simulate, 1-120."))
     style = {"description_width": "120px"}
     layout = w.Layout(width="460px")
 
     def slider(value: float, hi: float, description: str) -> Any:
-        return w.FloatSlider(value=round(float(value), 2), min=0.0, max=hi, step=0.01, description=description,
-                             readout_format=".2f", continuous_update=False, style=style, layout=layout)
+        return w.FloatSlider(
+            value=round(float(value), 2),
+            min=0.0,
+            max=hi,
+            step=0.01,
+            description=description,
+            readout_format=".2f",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        )
 
-    cells = {("exploration", "expansion"): 0.6, ("exploration", "dissolution"): 0.4,
-             ("commitment", "dissolution"): 0.2}
+    cells = {("exploration", "expansion"): 0.6, ("exploration", "dissolution"): 0.4, ("commitment", "dissolution"): 0.2}
     exact = {cell: float(base.loc[cell]) for cell in cells}
-    expand, d_expl, d_comm = (slider(min(exact[cell], hi), hi, text) for cell, hi, text in zip(
-        cells, cells.values(), ("explore → expand", "dissolve (expl.)", "dissolve (comm.)")))
+    expand, d_expl, d_comm = (
+        slider(min(exact[cell], hi), hi, text)
+        for cell, hi, text in zip(cells, cells.values(), ("explore → expand", "dissolve (expl.)", "dissolve (comm.)"))
+    )
     start = {cell: s.value for cell, s in zip(cells, (expand, d_expl, d_comm))}
 
     def redraw(readout: Any, out: Any) -> None:
@@ -284,8 +311,9 @@ def phase_simulation_explorer(
         sim = simulate_cohort(n, M, periods=periods, seed=seed)
         sim.attrs["period"] = "month"  # the explorer's matrices are monthly
         readout.value = phase_simulation_readout(M, sim, rewards=rewards, discount=discount)
-        show_figure(out, _draw_simulation, sim, phase_mix(sim, period="period"),
-                    figsize=(12.5, 4.2), layout="constrained")
+        show_figure(
+            out, _draw_simulation, sim, phase_mix(sim, period="period"), figsize=(12.5, 4.2), layout="constrained"
+        )
 
     return explorer_box([expand, d_expl, d_comm], redraw)
 

@@ -17,6 +17,7 @@ they can be tested and reused. Each explorer keeps handles for tests and
 notebooks: ``box.readout`` (the HTML readout), ``box.output`` (the Output with
 the figure) and ``box.sliders`` (the controls).
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -39,6 +40,7 @@ _STYLE = {"description_width": "90px"}
 
 # ---------------------------------------------------------------- offers (chapter 02)
 
+
 def offer_readout(offers: pd.DataFrame) -> str:
     """The offer explorer's text: delivered value and ratio of each offer, and the winners.
 
@@ -58,8 +60,10 @@ def offer_readout(offers: pd.DataFrame) -> str:
     from crmlab._validate import check_table
 
     check_table(offers, "offers", {"delivered_value": "number", "value_ratio": "number"}, min_rows=2)
-    parts = [f"{name}: delivered value {row.delivered_value:,.0f} (ratio {row.value_ratio:.2f})"
-             for name, row in zip(offers.index.astype(str), offers.itertuples())]
+    parts = [
+        f"{name}: delivered value {row.delivered_value:,.0f} (ratio {row.value_ratio:.2f})"
+        for name, row in zip(offers.index.astype(str), offers.itertuples())
+    ]
 
     def winner(column: str) -> str:
         best = offers[column].max()
@@ -116,14 +120,24 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
     check_range("max_value", top, lo=float(start.to_numpy().max()), hint="Every starting value must fit on a slider.")
     layout = w.Layout(width="300px")
     names = [str(n) for n in start.index]
-    sliders = {(name, c): w.FloatSlider(value=float(row[c]), min=0.0, max=float(top), step=float(top) / 100,
-                                        description=c, readout_format=",.0f", continuous_update=False,
-                                        style=_STYLE, layout=layout)
-               for name, (_, row) in zip(names, start.iterrows()) for c in components}
+    sliders = {
+        (name, c): w.FloatSlider(
+            value=float(row[c]),
+            min=0.0,
+            max=float(top),
+            step=float(top) / 100,
+            description=c,
+            readout_format=",.0f",
+            continuous_update=False,
+            style=_STYLE,
+            layout=layout,
+        )
+        for name, (_, row) in zip(names, start.iterrows())
+        for c in components
+    }
 
     def redraw(readout: Any, out: Any) -> None:
-        current = pd.DataFrame([[sliders[(name, c)].value for c in components] for name in names],
-                               columns=components)
+        current = pd.DataFrame([[sliders[(name, c)].value for c in components] for name in names], columns=components)
         current.insert(0, "offer", names)
         try:
             result = compare_offers(current)
@@ -136,14 +150,20 @@ def offer_explorer(offers: pd.DataFrame, *, offer: str = "offer", max_value: flo
         show_axes(out, lambda ax: plot_offers(result, ax=ax), figsize=(8.0, 4.2), label="offers figure")
 
     box = explorer_box(list(sliders.values()), redraw)
-    columns = [w.VBox([w.HTML(f"<b>offer {name}</b> (value: first four; cost: last four)")]
-                      + [sliders[(name, c)] for c in components]) for name in names]
+    columns = [
+        w.VBox(
+            [w.HTML(f"<b>offer {name}</b> (value: first four; cost: last four)")]
+            + [sliders[(name, c)] for c in components]
+        )
+        for name in names
+    ]
     box.children = (w.HBox(columns), box.readout, box.output)
     box.sliders = sliders
     return box
 
 
 # ---------------------------------------------------------------- k-means (chapter 03)
+
 
 def segment_readout(result: Any) -> str:
     """The segment explorer's text: k, the silhouette and the segment sizes.
@@ -160,12 +180,21 @@ def segment_readout(result: Any) -> str:
     'k = 2 segments: mean silhouette 0.78 (-1 to 1, higher = better separated); sizes 57%, 43%.'
     """
     sizes = ", ".join(f"{s:.0%}" for s in result.profile["share"])
-    return (f"k = {result.k} segments: mean silhouette {result.silhouette:.2f} "
-            f"(-1 to 1, higher = better separated); sizes {sizes}.")
+    return (
+        f"k = {result.k} segments: mean silhouette {result.silhouette:.2f} "
+        f"(-1 to 1, higher = better separated); sizes {sizes}."
+    )
 
 
-def segment_explorer(features: pd.DataFrame, k: int = 4, *, ks: Sequence[int] = range(2, 9), seed: int = 0,
-                     n_init: int = 4, columns: Sequence[str] | None = None) -> Any:
+def segment_explorer(
+    features: pd.DataFrame,
+    k: int = 4,
+    *,
+    ks: Sequence[int] = range(2, 9),
+    seed: int = 0,
+    n_init: int = 4,
+    columns: Sequence[str] | None = None,
+) -> Any:
     """A slider for the number of k-means segments; the profile heatmap and the silhouette.
 
     Parameters
@@ -204,8 +233,16 @@ def segment_explorer(features: pd.DataFrame, k: int = 4, *, ks: Sequence[int] = 
     if not options or options != list(range(options[0], options[-1] + 1)):
         raise CRMDataError(f"parameter 'ks' = {list(ks)}: give consecutive integers >= 2, e.g. range(2, 9).")
     k = int(check_range("k", k, lo=options[0], hi=options[-1], hint=f"Start within ks ({options[0]}..{options[-1]})."))
-    slider = w.IntSlider(value=k, min=options[0], max=options[-1], step=1, description="segments k",
-                         continuous_update=False, style=_STYLE, layout=w.Layout(width="420px"))
+    slider = w.IntSlider(
+        value=k,
+        min=options[0],
+        max=options[-1],
+        step=1,
+        description="segments k",
+        continuous_update=False,
+        style=_STYLE,
+        layout=w.Layout(width="420px"),
+    )
     fitted: dict[int, Any] = {}
 
     def redraw(readout: Any, out: Any) -> None:
@@ -221,6 +258,7 @@ def segment_explorer(features: pd.DataFrame, k: int = 4, *, ks: Sequence[int] = 
 
 
 # ---------------------------------------------------------------- RFM (chapter 04)
+
 
 def rfm_readout(scores: pd.DataFrame, segments: pd.Series, *, focus: str = "Champions") -> str:
     """The RFM explorer's text: customers scored, and one segment's size and share of spend.
@@ -246,8 +284,10 @@ def rfm_readout(scores: pd.DataFrame, segments: pd.Series, *, focus: str = "Cham
     total = float(scores["monetary"].sum())
     spend = float(scores["monetary"].to_numpy()[mask].sum()) / total if total > 0 else 0.0
     n = int(mask.sum())
-    return (f"As of {when}: {len(scores):,} customers scored; {focus}: {n:,} "
-            f"({n / len(scores):.0%} of customers) bring {spend:.0%} of spend.")
+    return (
+        f"As of {when}: {len(scores):,} customers scored; {focus}: {n:,} "
+        f"({n / len(scores):.0%} of customers) bring {spend:.0%} of spend."
+    )
 
 
 _CELL_MEASURES = {
@@ -258,8 +298,14 @@ _CELL_MEASURES = {
 }
 
 
-def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: str = "customers",
-                 rfm_options: Mapping[str, Any] | None = None) -> Any:
+def rfm_explorer(
+    orders: pd.DataFrame,
+    *,
+    as_of: Any,
+    freq: str = "QE",
+    show: str = "customers",
+    rfm_options: Mapping[str, Any] | None = None,
+) -> Any:
     """Pick the as-of date of an RFM snapshot and what the R x F cells show; heatmap and readout.
 
     RFM is a snapshot (the course's second weakness): moving the date shows the
@@ -314,8 +360,14 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
             f"table 'orders', column '{date_col}': only one {freq!r} period between the first order "
             f"({first.date()}) and as_of ({last.date()}). Use a shorter freq, e.g. 'ME'."
         )
-    date = w.SelectionSlider(options=labels, value=labels[-1], description="as of", continuous_update=False,
-                             style=_STYLE, layout=w.Layout(width="520px"))
+    date = w.SelectionSlider(
+        options=labels,
+        value=labels[-1],
+        description="as of",
+        continuous_update=False,
+        style=_STYLE,
+        layout=w.Layout(width="520px"),
+    )
     measure = w.Dropdown(options=list(_CELL_MEASURES), value=show, description="cells show", style=_STYLE)
     cache: dict[str, Any] = {}
 
@@ -333,7 +385,11 @@ def rfm_explorer(orders: pd.DataFrame, *, as_of: Any, freq: str = "QE", show: st
         value, agg = _CELL_MEASURES[measure.value]
         from crmlab.plots import plot_rfm_heatmap
 
-        show_axes(out, lambda ax: plot_rfm_heatmap(scored, value=value, agg=agg, ax=ax), figsize=(6.8, 4.6),
-                  label="RFM heatmap")
+        show_axes(
+            out,
+            lambda ax: plot_rfm_heatmap(scored, value=value, agg=agg, ax=ax),
+            figsize=(6.8, 4.6),
+            label="RFM heatmap",
+        )
 
     return explorer_box([date, measure], redraw)
